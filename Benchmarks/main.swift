@@ -1,0 +1,3 @@
+import JazzProto
+
+print("caro-benchmarks")

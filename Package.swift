@@ -1,0 +1,41 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "caro-sync",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "JazzProto", targets: ["JazzProto"]),
+        .library(name: "CaroStore", targets: ["CaroStore"]),
+        .library(name: "CaroKit", targets: ["CaroKit"]),
+        .executable(name: "caro", targets: ["CaroCLI"]),
+        .executable(name: "caro-benchmarks", targets: ["CaroBenchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C libraries from Debian (see .ci/run for the apt packages).
+        .systemLibrary(
+            name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
+        .systemLibrary(
+            name: "CWebSockets", path: "Sources/CWebSockets", pkgConfig: "libwebsockets",
+            providers: [.apt(["libwebsockets-dev"]), .brew(["libwebsockets"])]),
+        .systemLibrary(
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
+
+        .target(name: "JazzProto", dependencies: ["CSodium", "CWebSockets"]),
+        .target(name: "CaroStore", dependencies: ["JazzProto", "CSQLite"]),
+        .target(name: "CaroKit", dependencies: ["JazzProto", "CaroStore"]),
+        .executableTarget(
+            name: "CaroCLI",
+            dependencies: ["CaroKit", "JazzProto", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+        .executableTarget(name: "CaroBenchmarks", dependencies: ["JazzProto"], path: "Benchmarks"),
+
+        .testTarget(name: "JazzProtoTests", dependencies: ["JazzProto"]),
+        .testTarget(name: "CaroStoreTests", dependencies: ["CaroStore"]),
+        .testTarget(name: "CaroKitTests", dependencies: ["CaroKit"]),
+    ]
+)

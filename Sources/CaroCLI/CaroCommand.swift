@@ -1,0 +1,20 @@
+import ArgumentParser
+import JazzProto
+
+/// `caro`: command history, preferences and devices, synced end-to-end encrypted through Jazz relays.
+@main
+struct CaroCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "caro",
+        abstract: "Caro's memory: history, preferences and devices, synced end-to-end encrypted through Jazz relays.",
+        version: "0.1.0",
+        subcommands: [JazzCommand.self])
+}
+
+/// `caro jazz …`: tools for Jazz data.
+struct JazzCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "jazz",
+        abstract: "Low-level tools for Jazz (cojson) data.",
+        subcommands: [])
+}

@@ -1,0 +1,2 @@
+/// Caro application logic: identity, schema on Jazz, sync engine.
+public enum CaroKit {}

@@ -1,0 +1,326 @@
+/// What happened when a content piece was offered to a node.
+public struct IngestReport: Sendable {
+    public var id: CoID
+    /// CoValues that must be loaded before this piece can be processed (nothing was applied).
+    public var missingDependencies: [CoID] = []
+    /// Header problem (nothing was applied).
+    public var headerError: IngestError?
+    /// Per-session outcomes, in message order.
+    public var outcomes: [(SessionID, SessionIngestOutcome)] = []
+
+    /// True if the sender's idea of our state was wrong (gap or unknown header): reply with a correction.
+    public var needsCorrection: Bool {
+        if case .missingHeader = headerError { return true }
+        return outcomes.contains { if case .gap = $0.1 { return true } else { return false } }
+    }
+
+    /// Sessions rejected, with reasons.
+    public var rejections: [(SessionID, String)] {
+        outcomes.compactMap { if case .rejected(let reason) = $0.1 { return ($0.0, reason) } else { return nil } }
+    }
+
+    /// True if anything new was stored.
+    public var appendedAnything: Bool {
+        outcomes.contains { if case .appended = $0.1 { return true } else { return false } }
+    }
+}
+
+/// Errors of local writes.
+public enum NodeError: Error, CustomStringConvertible, Equatable, Sendable {
+    case unknownCoValue(CoID)
+    case notAGroup(CoID)
+    case noWriteKey(CoID)
+    case notPermitted(CoID, String)
+    case deleted(CoID)
+    case transaction(SessionLogError)
+    case crypto(CryptoError)
+
+    public var description: String {
+        switch self {
+        case .unknownCoValue(let id): return "\(id) is not loaded on this node; load or sync it first."
+        case .notAGroup(let id): return "\(id) is not a group."
+        case .noWriteKey(let id): return "No key to encrypt for \(id): this account has no access to its group's read key."
+        case .notPermitted(let id, let why): return "Not allowed on \(id): \(why)"
+        case .deleted(let id): return "\(id) is deleted; it accepts no more changes."
+        case .transaction(let error): return error.description
+        case .crypto(let error): return error.description
+        }
+    }
+}
+
+/// A Jazz node: holds CoValues, verifies what arrives, makes transactions and computes views.
+///
+/// Not thread-safe: confine it to one isolation domain (the sync layer wraps it).
+public final class LocalNode: GroupResolving {
+    /// This node's agent.
+    public let agentSecret: AgentSecret
+    /// The account this node acts as (nil for an agent-only node such as a relay).
+    public let accountID: CoID?
+    /// The session this node writes in (`<account>_session_z…`, or `<agent>_session_z…`).
+    public let sessionID: SessionID
+    public let environment: NodeEnvironment
+
+    private(set) var cores: [CoID: CoValueCore] = [:]
+    private var groupStateCache: [CoID: GroupState] = [:]
+    private var groupStatesBeingBuilt: Set<CoID> = []
+
+    /// Creates a node acting as `accountID` (or as the bare agent if nil).
+    public init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment = .system) {
+        self.agentSecret = agentSecret
+        self.accountID = accountID
+        self.environment = environment
+        let author: AccountOrAgentID = accountID.map { .account($0) } ?? .agent(agentSecret.agentID)
+        self.sessionID = SessionID.random(for: author, randomBytes: environment.randomBytes)
+    }
+
+    /// The reader identity used to obtain keys.
+    public var keyReader: KeyReader { KeyReader(accountID: accountID, agentSecret: agentSecret) }
+
+    // MARK: Lookup
+
+    /// The core of a CoValue, if this node has it (header or not).
+    public func core(_ id: CoID) -> CoValueCore? { cores[id] }
+
+    /// True if the node has the header of `id`.
+    public func hasContent(_ id: CoID) -> Bool { cores[id]?.header != nil }
+
+    /// IDs of all CoValues with a header, in no particular order.
+    public var coValueIDs: [CoID] { cores.compactMap { $0.value.header != nil ? $0.key : nil } }
+
+    /// Our known state of a CoValue (empty if unknown).
+    public func knownState(of id: CoID) -> KnownState { cores[id]?.knownState ?? KnownState(id: id) }
+
+    public func agent(ofAccount id: CoID) -> AgentID? {
+        guard let header = cores[id]?.header, header.isAccount, case .group(.agent(let agent)) = header.ruleset else {
+            return nil
+        }
+        return agent
+    }
+
+    public func groupState(for id: CoID) -> GroupState? {
+        if let cached = groupStateCache[id] { return cached }
+        guard let core = cores[id], let header = core.header, header.isGroup, !groupStatesBeingBuilt.contains(id) else {
+            return nil
+        }
+        groupStatesBeingBuilt.insert(id)
+        defer { groupStatesBeingBuilt.remove(id) }
+        let state = GroupState(id: id, header: header, transactions: core.allTransactions, resolver: self)
+        groupStateCache[id] = state
+        return state
+    }
+
+    /// The signer of a session, if it can be resolved now.
+    public func signer(of session: SessionID) -> SignerID? {
+        switch session.author {
+        case .agent(let agent): return agent.signerID
+        case .account(let account): return agent(ofAccount: account)?.signerID
+        }
+    }
+
+    // MARK: Dependencies (jazz-protocol-sync.md §2.6)
+
+    /// CoValues a piece needs before it can be verified and understood.
+    public func dependencies(of piece: ContentPiece) -> [CoID] {
+        var result: [CoID] = []
+        func add(_ id: CoID) { if id != piece.id && !result.contains(id) { result.append(id) } }
+        let header = piece.header ?? cores[piece.id]?.header
+        if let header {
+            if let owner = header.ownerGroup { add(owner) }
+            if let source = header.meta["source"]?.stringValue, let id = try? CoID(source) { add(id) }
+        }
+        for (session, content) in piece.new {
+            if case .account(let account) = session.author { add(account) }
+            if header?.isGroup == true {
+                for tx in content.newTransactions {
+                    guard case .trusting(_, let changes, _) = tx, let parsed = try? JSONValue(parsing: changes),
+                        let ops = parsed.arrayValue
+                    else { continue }
+                    for op in ops {
+                        guard op["op"]?.stringValue == "set", let key = op["key"]?.stringValue else { continue }
+                        if key.hasPrefix("co_"), let id = try? CoID(key) { add(id) }
+                        if key.hasPrefix("parent_"), let id = try? CoID(key.dropFirst(7)) { add(id) }
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// The dependencies of `piece` that this node lacks.
+    public func missingDependencies(of piece: ContentPiece) -> [CoID] {
+        dependencies(of: piece).filter { !hasContent($0) }
+    }
+
+    // MARK: Ingest (jazz-protocol-sync.md §2.4 steps 2–4)
+
+    /// Verifies and applies a content piece. Nothing is applied when dependencies are missing or the
+    /// header is bad; otherwise each session is applied or rejected on its own.
+    @discardableResult
+    public func ingest(_ piece: ContentPiece) -> IngestReport {
+        var report = IngestReport(id: piece.id)
+        report.missingDependencies = missingDependencies(of: piece)
+        guard report.missingDependencies.isEmpty else { return report }
+        var core = cores[piece.id] ?? CoValueCore(id: piece.id)
+        if core.header == nil {
+            guard let header = piece.header else {
+                report.headerError = .missingHeader(piece.id)
+                return report
+            }
+            do {
+                try core.provideHeader(header)
+            } catch {
+                report.headerError = error
+                return report
+            }
+        }
+        if let until = piece.expectContentUntil {
+            for (session, count) in until where count > core.count(of: session) {
+                core.streamingTarget[session] = max(core.streamingTarget[session] ?? 0, count)
+            }
+        }
+        for (session, content) in piece.new {
+            guard let signer = signer(of: session) else {
+                report.outcomes.append((session, .rejected("the author's account is not loaded")))
+                continue
+            }
+            let header = core.header
+            let outcome = core.ingest(session: session, content: content, signer: signer) { madeAt in
+                self.isAdmin(session.author, ofOwnerOf: header, atTime: madeAt)
+            }
+            report.outcomes.append((session, outcome))
+        }
+        cores[piece.id] = core
+        if report.appendedAnything || piece.header != nil { invalidate(piece.id) }
+        return report
+    }
+
+    private func isAdmin(_ author: AccountOrAgentID, ofOwnerOf header: CoValueHeader?, atTime time: UInt64) -> Bool {
+        guard let owner = header?.ownerGroup, let state = groupState(for: owner) else { return false }
+        return state.role(of: author.description, atTime: time, resolver: self) == .admin
+    }
+
+    /// Drops cached derived state after `id` changed.
+    func invalidate(_ id: CoID) {
+        guard cores[id]?.header?.isGroup == true else { return }
+        // A group change can change the state of every group that extends it: drop them all.
+        groupStateCache.removeAll()
+    }
+
+    // MARK: Local writes
+
+    /// Stores a CoValue created here (header only) and returns its ID.
+    @discardableResult
+    public func createCoValue(_ header: CoValueHeader) -> CoID {
+        let core = CoValueCore(header: header)
+        if cores[core.id]?.header == nil { cores[core.id] = core }
+        return core.id
+    }
+
+    /// The session this node writes `id` in: the agent session for its own account, else `sessionID`.
+    public func writingSession(for id: CoID) -> SessionID {
+        if let header = cores[id]?.header, header.isAccount {
+            return sessionID.withAuthor(.agent(agentSecret.agentID))
+        }
+        return sessionID
+    }
+
+    /// Appends a transaction made here. Private transactions are encrypted with `key` (defaults to the
+    /// key this node should write with). Returns the new transaction's position.
+    @discardableResult
+    public func makeTransaction(in id: CoID, changes: [JSONValue], privacy: Privacy, meta: JSONValue? = nil,
+                                key: KeyPair? = nil) throws(NodeError) -> TransactionID {
+        guard var core = cores[id], core.header != nil else { throw .unknownCoValue(id) }
+        guard !core.isDeleted else { throw .deleted(id) }
+        let session = writingSession(for: id)
+        let txIndex = core.count(of: session)
+        let madeAt = environment.now()
+        let changesText = JSONValue.array(changes).jsonStringify()
+        let metaText = meta.map { $0.jsonStringify() }
+        let transaction: Transaction
+        switch privacy {
+        case .trusting:
+            transaction = .trusting(madeAt: madeAt, changes: changesText, meta: metaText)
+        case .private:
+            guard let key = key ?? writeKey(for: id) else { throw .noWriteKey(id) }
+            let material = NonceMaterial.transaction(coID: id, sessionID: session, txIndex: txIndex)
+            let nonce = material.nonce
+            let encrypted = Encrypted(bytes: key.secret.xor(Array(changesText.utf8), nonce: nonce))
+            let encryptedMeta = metaText.map { Encrypted(bytes: key.secret.xor(Array($0.utf8), nonce: nonce)).description }
+            transaction = .private(madeAt: madeAt, keyUsed: key.id.description, encryptedChanges: encrypted.description,
+                                   meta: encryptedMeta)
+        }
+        do {
+            try core.appendLocal(transaction, session: session, signer: agentSecret.signerSecret)
+        } catch {
+            throw .transaction(error)
+        }
+        cores[id] = core
+        invalidate(id)
+        return TransactionID(sessionID: session, txIndex: txIndex)
+    }
+
+    /// The key this node encrypts new private transactions of `id` with (cojson `getCurrentReadKeyId`).
+    public func writeKey(for id: CoID) -> KeyPair? {
+        guard let header = cores[id]?.header else { return nil }
+        let authorityID = header.ownerGroup ?? id
+        guard let group = groupState(for: authorityID) else { return nil }
+        let me = keyReader.memberKey(in: authorityID)
+        let role = group.role(of: me, resolver: self)
+        var keyIDString = group.value("readKey")?.stringValue
+        if role == .writeOnly || role == nil, let writeKey = group.value("writeKeyFor_\(me)")?.stringValue {
+            keyIDString = writeKey
+        }
+        guard let keyIDString, let keyID = try? KeyID(keyIDString),
+            let secret = group.readKey(keyID, reader: keyReader, resolver: self)
+        else { return nil }
+        return KeyPair(id: keyID, secret: secret)
+    }
+
+    /// Transaction privacy.
+    public enum Privacy: Sendable { case trusting, `private` }
+
+    // MARK: Reading
+
+    /// The transactions of `id` that reach its views: valid, readable, in view order
+    /// (sorted by madeAt, session, index), with meta rules applied.
+    public func decodedTransactions(of id: CoID) -> [DecodedTransaction] {
+        guard let core = cores[id], let header = core.header else { return [] }
+        let all = core.allTransactions
+        let validity: [TransactionID: TransactionValidity]
+        var branchPointers: Set<TransactionID> = []
+        if header.isGroup {
+            validity = groupState(for: id)?.validity ?? [:]
+        } else {
+            let owner = header.ownerGroup.flatMap { groupState(for: $0) }
+            let owned = OwnedValueRules.validity(of: all, ruleset: header.ruleset, owner: owner, resolver: self)
+            validity = owned.validity
+            branchPointers = owned.branchPointersOnly
+        }
+        let authority = header.ownerGroup.flatMap { groupState(for: $0) } ?? groupState(for: id)
+        var decoded: [DecodedTransaction] = []
+        decoded.reserveCapacity(all.count)
+        for (txID, transaction) in all where validity[txID] == .valid {
+            if txID.sessionID.isDeleteSession { continue }
+            if branchPointers.contains(txID) {
+                decoded.append(DecodedTransaction(txID: txID, madeAt: transaction.madeAt, changes: []))
+                continue
+            }
+            guard let item = TransactionDecoder.decode(transaction, txID: txID, coID: id, keys: { keyID in
+                guard let authority else { return nil }
+                return authority.readKey(keyID, reader: self.keyReader, resolver: self)
+            }) else { continue }
+            decoded.append(item)
+        }
+        decoded.sort(by: DecodedTransaction.precedes)
+        MetaRules.apply(to: &decoded)
+        return decoded
+    }
+}
+
+extension SessionID {
+    /// A fresh session with randomness from `randomBytes`.
+    static func random(for author: AccountOrAgentID, randomBytes: (Int) -> [UInt8]) -> SessionID {
+        // Build through the parser so the result is a normal session ID.
+        (try? SessionID(author.description + "_session_z" + Base58.encode(randomBytes(8)))) ?? .random(for: author)
+    }
+}
