@@ -4,6 +4,8 @@ public enum NonceMaterial: Sendable, Hashable {
     case transaction(coID: CoID, sessionID: SessionID, txIndex: Int)
     /// `{"encryptedID":<key>,"encryptingID":<key>}`: a key secret encrypted under another key.
     case keyForKey(encryptedID: KeyID, encryptingID: KeyID)
+    /// Any other material (canonicalised with `stableStringify`).
+    case json(JSONValue)
 
     /// The canonical JSON (cojson `stableStringify`; keys happen to be alphabetical).
     public var canonicalJSON: String {
@@ -18,6 +20,8 @@ public enum NonceMaterial: Sendable, Hashable {
             let material: JSONValue = [
                 "encryptedID": .string(encryptedID.description), "encryptingID": .string(encryptingID.description),
             ]
+            return material.stableStringify()
+        case .json(let material):
             return material.stableStringify()
         }
     }
