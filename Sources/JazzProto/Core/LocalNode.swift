@@ -281,6 +281,14 @@ public final class LocalNode: GroupResolving {
 
     // MARK: Reading
 
+    /// Validity of every transaction of a CoValue under its permission rules.
+    public func validity(of id: CoID) -> [TransactionID: TransactionValidity] {
+        guard let core = core(id), let header = core.header else { return [:] }
+        if header.isGroup { return groupState(for: id)?.validity ?? [:] }
+        let owner = header.ownerGroup.flatMap { groupState(for: $0) }
+        return OwnedValueRules.validity(of: core.allTransactions, ruleset: header.ruleset, owner: owner, resolver: self).validity
+    }
+
     /// The transactions of `id` that reach its views: valid, readable, in view order
     /// (sorted by madeAt, session, index), with meta rules applied.
     public func decodedTransactions(of id: CoID) -> [DecodedTransaction] {

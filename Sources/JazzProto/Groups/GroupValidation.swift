@@ -82,7 +82,9 @@ struct GroupValidation<Resolver: GroupResolving> {
 
         switch key {
         case "readKey", "groupSealer", "profile", "root":
-            guard role?.canAdmin == true else { return .invalid("Only admins can set \(key)") }
+            guard role?.canAdmin == true else {
+                return .invalid(key == "readKey" ? "Only admins can set readKeys" : "Only admins can set \(key)")
+            }
             return accept()
         default:
             break

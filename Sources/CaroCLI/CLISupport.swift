@@ -1,0 +1,58 @@
+import ArgumentParser
+import Foundation
+import JazzProto
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// Reading input for commands.
+enum CLIInput {
+    static func readFile(_ path: String) throws -> String {
+        do {
+            return try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ValidationError("Cannot read \(path): \(error.localizedDescription)")
+        }
+    }
+
+    static func readStandardInput() -> String {
+        String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// Reads a line from the terminal without echoing it.
+    static func hiddenPrompt(_ prompt: String) -> String {
+        FileHandle.standardError.write(Data(prompt.utf8))
+        var original = termios()
+        let isTerminal = tcgetattr(STDIN_FILENO, &original) == 0
+        if isTerminal {
+            var silent = original
+            silent.c_lflag &= ~tcflag_t(ECHO)
+            tcsetattr(STDIN_FILENO, TCSANOW, &silent)
+        }
+        let line = readLine(strippingNewline: true) ?? ""
+        if isTerminal {
+            tcsetattr(STDIN_FILENO, TCSANOW, &original)
+            FileHandle.standardError.write(Data("\n".utf8))
+        }
+        return line
+    }
+}
+
+/// Writing diagnostics.
+enum CLIOutput {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("caro: \(message)\n".utf8))
+    }
+}
+
+/// Maps library errors to messages ArgumentParser prints and exit code 1.
+enum CLIErrors {
+    static func map<T>(_ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as CustomStringConvertible & Error {
+            throw ValidationError(error.description)
+        }
+    }
+}
