@@ -146,6 +146,25 @@ public final class LocalNode: GroupResolving {
         return result
     }
 
+    /// Everything a CoValue we hold depends on (owner, author accounts, members and parents of groups).
+    public func dependencies(ofCoValue id: CoID) -> [CoID] {
+        guard let core = cores[id], core.header != nil else { return [] }
+        var piece = ContentPiece(id: id, header: core.header, priority: 0)
+        for session in core.sessionOrder {
+            guard let log = core.sessions[session], let signature = log.lastSignature else { continue }
+            let transactions = core.header?.isGroup == true ? log.transactions : []
+            piece.new.append((session, SessionNewContent(after: 0, newTransactions: transactions, lastSignature: signature)))
+        }
+        return dependencies(of: piece)
+    }
+
+    /// Adds a core read back from trusted storage (no-op if the node already has content for it).
+    public func restore(_ core: CoValueCore) {
+        guard cores[core.id]?.header == nil else { return }
+        cores[core.id] = core
+        invalidate(core.id)
+    }
+
     /// The dependencies of `piece` that this node lacks.
     public func missingDependencies(of piece: ContentPiece) -> [CoID] {
         dependencies(of: piece).filter { !hasContent($0) }

@@ -1,0 +1,345 @@
+/// The Jazz sync protocol as a pure state machine (jazz-protocol-sync.md §2): messages in, messages
+/// out through `send`, no sockets. One manager drives one `LocalNode` and any number of peers, as a
+/// client (peers labelled `.server`) or as a relay (peers labelled `.client`).
+///
+/// Not thread-safe: call it from one isolation domain.
+public final class SyncManager {
+    public let node: LocalNode
+    /// Persistent storage, if any: accepted content is written before it is acknowledged or forwarded.
+    public let storage: (any CoValueStorage)?
+    private var peers: [PeerID: PeerState] = [:]
+    private var peerOrder: [PeerID] = []
+    private let send: (PeerID, SyncMessage) -> Void
+    /// Content waiting for dependencies, per dependency.
+    private var waiting: [(piece: ContentPiece, from: PeerID)] = []
+    /// Pending storage-reconciliation batches from clients: batch → CoValues still to complete.
+    private var reconcileBatches: [(peer: PeerID, batchID: String, pending: Set<CoID>)] = []
+    /// Problems worth logging (rejected content, storage errors), newest last; bounded.
+    public private(set) var log: [String] = []
+
+    /// `send` is called for every outgoing message, in order.
+    public init(node: LocalNode, storage: (any CoValueStorage)? = nil, send: @escaping (PeerID, SyncMessage) -> Void) {
+        self.node = node
+        self.storage = storage
+        self.send = send
+    }
+
+    private func note(_ message: String) {
+        log.append(message)
+        if log.count > 1000 { log.removeFirst(log.count - 1000) }
+    }
+
+    // MARK: Peers
+
+    /// Adds a peer. For a server peer, sends a `load` for every CoValue we hold (dependencies first),
+    /// so the server tells us what it lacks or what we lack (reconnection reconciliation, §2.12).
+    public func addPeer(_ id: PeerID, role: PeerRole) {
+        if peers[id] == nil { peerOrder.append(id) }
+        peers[id] = PeerState(id: id, role: role)
+        guard role == .server else { return }
+        for coID in dependencyOrder(node.coValueIDs) {
+            peers[id]?.loadRequested.insert(coID)
+            peers[id]?.toldKnownState.insert(coID)
+            send(id, .load(node.core(coID)?.knownStateWithStreaming ?? KnownState(id: coID)))
+        }
+    }
+
+    /// Forgets a peer (its subscriptions and pending reconciliation).
+    public func removePeer(_ id: PeerID) {
+        peers[id] = nil
+        peerOrder.removeAll { $0 == id }
+        waiting.removeAll { $0.from == id }
+        reconcileBatches.removeAll { $0.peer == id }
+    }
+
+    public var peerIDs: [PeerID] { peerOrder }
+
+    // MARK: Incoming
+
+    /// Handles one message from a peer.
+    public func handle(_ message: SyncMessage, from peerID: PeerID) {
+        guard peers[peerID] != nil else { return }
+        switch message {
+        case .load(let state): handleLoad(state, from: peerID)
+        case .known(let state, let isCorrection): handleKnown(state, isCorrection: isCorrection, from: peerID)
+        case .content(let piece): handleContent(piece, from: peerID)
+        case .done: break
+        case .reconcile(let batchID, let values): handleReconcile(batchID, values, from: peerID)
+        case .reconcileAck: break
+        }
+    }
+
+    private func handleLoad(_ state: KnownState, from peerID: PeerID) {
+        peers[peerID]?.replace(state)
+        if !node.hasContent(state.id) { loadFromStorage(state.id) }
+        if node.hasContent(state.id) {
+            sendNewContent(state.id, to: peerID, forceKnownReply: true)
+        } else {
+            // Not found (a relay has no upstream). The load still subscribes the peer.
+            peers[peerID]?.toldKnownState.insert(state.id)
+            send(peerID, .known(KnownState(id: state.id), isCorrection: false))
+        }
+        completeReconciliation(state.id, from: peerID)
+    }
+
+    private func handleKnown(_ state: KnownState, isCorrection: Bool, from peerID: PeerID) {
+        if isCorrection {
+            peers[peerID]?.replace(state)
+        } else {
+            peers[peerID]?.combine(state)
+        }
+        peers[peerID]?.loadRequested.remove(state.id)
+        if node.hasContent(state.id) || loadFromStorage(state.id) {
+            sendNewContent(state.id, to: peerID, forceKnownReply: false)
+        }
+        completeReconciliation(state.id, from: peerID)
+    }
+
+    private func handleContent(_ incoming: ContentPiece, from peerID: PeerID) {
+        guard let peer = peers[peerID] else { return }
+        var piece = incoming
+        if peer.role == .client { piece.expectContentUntil = nil }
+        if !node.hasContent(piece.id) { loadFromStorage(piece.id) }
+        let missing = node.missingDependencies(of: piece)
+        for dependency in missing where !node.hasContent(dependency) { loadFromStorage(dependency) }
+        let stillMissing = node.missingDependencies(of: piece)
+        if !stillMissing.isEmpty {
+            waiting.append((piece, peerID))
+            for dependency in stillMissing { requestLoad(dependency, preferring: peerID) }
+            return
+        }
+        process(piece, from: peerID)
+    }
+
+    /// Applies a piece whose dependencies are present, replies, persists, and fans out.
+    private func process(_ piece: ContentPiece, from peerID: PeerID) {
+        let before = node.knownState(of: piece.id)
+        let hadHeader = before.header
+        let report = node.ingest(piece)
+        if let error = report.headerError {
+            if case .missingHeader = error {
+                peers[peerID]?.toldKnownState.insert(piece.id)
+                peers[peerID]?.replace(KnownState(id: piece.id))
+                send(peerID, .known(KnownState(id: piece.id), isCorrection: true))
+            } else {
+                note("\(peerID): \(error)")  // A forged header: dropped, no reply (as cojson).
+            }
+            return
+        }
+        for (session, reason) in report.rejections { note("\(peerID): \(piece.id) session \(session): \(reason)") }
+        // What the peer now has, from the sessions we accepted or already had.
+        var implied = KnownState(id: piece.id, header: true)
+        for (session, outcome) in report.outcomes {
+            guard let content = piece.new.first(where: { $0.0 == session })?.1 else { continue }
+            switch outcome {
+            case .appended, .duplicate: implied.sessions[session] = content.after + content.newTransactions.count
+            case .gap, .rejected: break
+            }
+        }
+        peers[peerID]?.combine(implied)
+        let ours = node.knownState(of: piece.id)
+        peers[peerID]?.toldKnownState.insert(piece.id)
+        send(peerID, .known(ours, isCorrection: report.needsCorrection))
+        if report.needsCorrection {
+            // The peer's record of us was wrong: replace it with what we really have.
+            peers[peerID]?.optimistic[piece.id] = ours
+        }
+        let changed = report.appendedAnything || (!hadHeader && ours.header)
+        if changed {
+            persist(piece.id, since: before, headerIsNew: !hadHeader)
+            completeReconciliation(piece.id, from: peerID)
+            fanOut(piece.id, except: peerID)
+            releaseWaiting()
+        } else {
+            completeReconciliation(piece.id, from: peerID)
+        }
+        if node.core(piece.id)?.isStreaming != true {
+            peers[peerID]?.loadRequested.remove(piece.id)
+        }
+    }
+
+    /// Sends new content of `id` to every subscribed peer (and every server) other than `except`.
+    private func fanOut(_ id: CoID, except excluded: PeerID?) {
+        for peerID in peerOrder where peerID != excluded {
+            guard let peer = peers[peerID] else { continue }
+            if peer.isSubscribed(id) {
+                sendNewContent(id, to: peerID, forceKnownReply: false)
+            } else if peer.role == .server {
+                peers[peerID]?.loadRequested.insert(id)
+                peers[peerID]?.toldKnownState.insert(id)
+                send(peerID, .load(node.core(id)?.knownStateWithStreaming ?? KnownState(id: id)))
+            }
+        }
+    }
+
+    /// Re-processes waiting content whose dependencies have arrived.
+    private func releaseWaiting() {
+        var progress = true
+        while progress {
+            progress = false
+            for (index, entry) in waiting.enumerated() where node.missingDependencies(of: entry.piece).isEmpty {
+                waiting.remove(at: index)
+                if peers[entry.from] != nil { process(entry.piece, from: entry.from) }
+                progress = true
+                break
+            }
+        }
+    }
+
+    /// Asks for a dependency: from server peers, and from the sending client (it must have it).
+    private func requestLoad(_ id: CoID, preferring peerID: PeerID) {
+        var targets = peerOrder.filter { peers[$0]?.role == .server }
+        if peers[peerID]?.role == .client { targets.append(peerID) }
+        for target in targets where peers[target]?.loadRequested.contains(id) != true {
+            peers[target]?.loadRequested.insert(id)
+            peers[target]?.toldKnownState.insert(id)
+            send(target, .load(node.knownState(of: id)))
+        }
+    }
+
+    // MARK: Outgoing (§2.5)
+
+    /// Sends what `peerID` lacks of `id` (dependencies first if it is a client), or a `known` if it lacks
+    /// nothing and we never told it about `id` (or `forceKnownReply`).
+    public func sendNewContent(_ id: CoID, to peerID: PeerID, forceKnownReply: Bool) {
+        var seen: Set<CoID> = []
+        sendNewContent(id, to: peerID, forceKnownReply: forceKnownReply, seen: &seen)
+    }
+
+    private func sendNewContent(_ id: CoID, to peerID: PeerID, forceKnownReply: Bool, seen: inout Set<CoID>) {
+        guard !seen.contains(id), let peer = peers[peerID], let core = node.core(id), core.header != nil else { return }
+        seen.insert(id)
+        if peer.role == .client {
+            for dependency in node.dependencies(ofCoValue: id) {
+                sendNewContent(dependency, to: peerID, forceKnownReply: false, seen: &seen)
+            }
+        }
+        let pieces = core.newContentSince(peers[peerID]?.optimistic[id])
+        if !pieces.isEmpty {
+            for piece in pieces { send(peerID, .content(piece)) }
+            peers[peerID]?.combineOptimistic(core.knownState)
+        } else if forceKnownReply || peers[peerID]?.toldKnownState.contains(id) != true {
+            send(peerID, .known(core.knownStateWithStreaming, isCorrection: false))
+        }
+        peers[peerID]?.toldKnownState.insert(id)
+    }
+
+    /// Call after local writes to `id`: pushes the new content to servers and subscribed clients.
+    public func localChange(_ id: CoID, persistSince before: KnownState? = nil) {
+        if let before { persist(id, since: before, headerIsNew: !before.header) }
+        for peerID in peerOrder {
+            guard let peer = peers[peerID] else { continue }
+            if peer.role == .server || peer.isSubscribed(id) {
+                sendNewContent(id, to: peerID, forceKnownReply: false)
+            }
+        }
+    }
+
+    // MARK: Sync status (§2.13)
+
+    /// True if `peerID` acknowledged everything we have of `id` (counts exactly equal).
+    public func isSynced(_ id: CoID, with peerID: PeerID) -> Bool {
+        let ours = node.knownState(of: id)
+        guard let theirs = peers[peerID]?.confirmed[id] else { return !ours.header }
+        return theirs.header == ours.header && ours.isInSync(with: theirs)
+    }
+
+    /// True if every server peer acknowledged everything we hold.
+    public var isFullySyncedWithServers: Bool {
+        let servers = peerOrder.filter { peers[$0]?.role == .server }
+        return node.coValueIDs.allSatisfy { id in servers.allSatisfy { isSynced(id, with: $0) } }
+    }
+
+    /// CoValues not yet acknowledged by `peerID`.
+    public func unsyncedIDs(with peerID: PeerID) -> [CoID] {
+        node.coValueIDs.filter { !isSynced($0, with: peerID) }
+    }
+
+    /// Asks server peers for a CoValue we do not have (or want updates of).
+    public func load(_ id: CoID) {
+        for peerID in peerOrder where peers[peerID]?.role == .server {
+            peers[peerID]?.loadRequested.insert(id)
+            peers[peerID]?.toldKnownState.insert(id)
+            send(peerID, .load(node.core(id)?.knownStateWithStreaming ?? KnownState(id: id)))
+        }
+    }
+
+    // MARK: Storage
+
+    @discardableResult
+    private func loadFromStorage(_ id: CoID) -> Bool {
+        guard !node.hasContent(id), let storage else { return node.hasContent(id) }
+        do {
+            guard let stored = try storage.load(id) else { return false }
+            node.restore(CoValueCore(stored: stored))
+            return true
+        } catch {
+            note("storage: cannot load \(id): \(error)")
+            return false
+        }
+    }
+
+    private func persist(_ id: CoID, since before: KnownState, headerIsNew: Bool) {
+        guard let storage, let core = node.core(id), let header = core.header else { return }
+        do {
+            try storage.append(id, header: headerIsNew ? header : nil, sessions: core.storageAppends(since: before))
+        } catch {
+            note("storage: cannot store \(id): \(error)")
+        }
+    }
+
+    // MARK: Storage reconciliation, server half (§2.12)
+
+    private func handleReconcile(_ batchID: String, _ values: [(CoID, String)], from peerID: PeerID) {
+        var pending: Set<CoID> = []
+        for (id, hash) in values {
+            if !node.hasContent(id) { loadFromStorage(id) }
+            let ours = node.hasContent(id) ? node.knownState(of: id) : (try? storage?.knownState(of: id)) ?? nil
+            guard let ours, ours.header else {
+                send(peerID, .load(KnownState(id: id)))
+                pending.insert(id)
+                continue
+            }
+            if Self.sessionsHash(ours) != hash {
+                send(peerID, .load(ours))
+                pending.insert(id)
+            }
+        }
+        if pending.isEmpty {
+            send(peerID, .reconcileAck(batchID: batchID))
+        } else {
+            reconcileBatches.append((peerID, batchID, pending))
+        }
+    }
+
+    private func completeReconciliation(_ id: CoID, from peerID: PeerID) {
+        guard !reconcileBatches.isEmpty else { return }
+        for index in reconcileBatches.indices.reversed() where reconcileBatches[index].peer == peerID {
+            reconcileBatches[index].pending.remove(id)
+            if reconcileBatches[index].pending.isEmpty {
+                send(peerID, .reconcileAck(batchID: reconcileBatches[index].batchID))
+                reconcileBatches.remove(at: index)
+            }
+        }
+    }
+
+    /// `shortHash(stableStringify({sessionID: count}))` of a known state's sessions.
+    public static func sessionsHash(_ state: KnownState) -> String {
+        ShortHash(of: .object(SyncMessage.sessionsObject(state.sessions))).description
+    }
+
+    // MARK: Helpers
+
+    /// Orders IDs so that every CoValue comes after the ones it depends on.
+    func dependencyOrder(_ ids: [CoID]) -> [CoID] {
+        var ordered: [CoID] = []
+        var visited: Set<CoID> = []
+        func visit(_ id: CoID) {
+            guard visited.insert(id).inserted else { return }
+            for dependency in node.dependencies(ofCoValue: id) { visit(dependency) }
+            if node.hasContent(id) { ordered.append(id) }
+        }
+        for id in ids.sorted() { visit(id) }
+        return ordered
+    }
+}
