@@ -158,6 +158,13 @@ public final class LocalNode: GroupResolving {
         return dependencies(of: piece)
     }
 
+    /// Forgets every streaming target (the connection that announced them is gone).
+    public func clearStreamingTargets() {
+        for id in cores.keys where !(cores[id]?.streamingTarget.isEmpty ?? true) {
+            cores[id]?.streamingTarget = [:]
+        }
+    }
+
     /// Adds a core read back from trusted storage (no-op if the node already has content for it).
     public func restore(_ core: CoValueCore) {
         guard cores[core.id]?.header == nil else { return }

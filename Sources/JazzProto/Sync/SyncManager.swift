@@ -44,8 +44,10 @@ public final class SyncManager {
         }
     }
 
-    /// Forgets a peer (its subscriptions and pending reconciliation).
+    /// Forgets a peer (its subscriptions and pending reconciliation). Streaming targets a server announced
+    /// are dropped: what did not arrive will be asked for again with our real counts.
     public func removePeer(_ id: PeerID) {
+        if peers[id]?.role == .server { node.clearStreamingTargets() }
         peers[id] = nil
         peerOrder.removeAll { $0 == id }
         waiting.removeAll { $0.from == id }
@@ -83,7 +85,10 @@ public final class SyncManager {
     }
 
     private func handleKnown(_ state: KnownState, isCorrection: Bool, from peerID: PeerID) {
-        if isCorrection {
+        // The answer to our own `load` is authoritative (a relay that lost data must get it again);
+        // cojson merges it, which never lowers the record, so it would not re-upload.
+        let answersOurLoad = peers[peerID]?.role == .server && peers[peerID]?.loadRequested.contains(state.id) == true
+        if isCorrection || answersOurLoad {
             peers[peerID]?.replace(state)
         } else {
             peers[peerID]?.combine(state)
