@@ -16,5 +16,5 @@ struct JazzCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jazz",
         abstract: "Low-level tools for Jazz (cojson) data.",
-        subcommands: [JazzIdentityCommand.self])
+        subcommands: [JazzIdentityCommand.self, JazzReplayCommand.self])
 }

@@ -121,7 +121,7 @@ public struct CoValueHeader: Sendable, Hashable {
         switch value {
         case .null, .bool, .string: return
         case .number(let number):
-            guard number.rounded(.towardZero) == number, abs(number) < 9.3e18 else {
+            guard number > -9.2e18, number < 9.2e18, Double(Int64(number)) == number else {
                 throw .invalidField("uniqueness", reason: "numbers must be integers")
             }
         case .object(let object):

@@ -32,8 +32,8 @@ public enum Transaction: Sendable, Hashable {
     public init(json: JSONValue) throws(TransactionError) {
         guard case .object(let object) = json else { throw .notAnObject }
         guard let madeAtValue = object["madeAt"] else { throw .missingField("madeAt") }
-        guard case .number(let number) = madeAtValue, number >= 0, number.rounded(.towardZero) == number,
-            number < 18_446_744_073_709_551_616.0, !(number == 0 && number.sign == .minus)
+        guard case .number(let number) = madeAtValue, number >= 0, number < 18_446_744_073_709_551_616.0,
+            Double(UInt64(number)) == number, !(number == 0 && number.sign == .minus)
         else {
             throw .invalidMadeAt(madeAtValue.jsonStringify())
         }

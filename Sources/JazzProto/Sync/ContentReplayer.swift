@@ -95,4 +95,13 @@ public final class ContentReplayer {
         }
         pending.removeAll()
     }
+
+    /// Every loaded CoValue's view, keyed by ID string.
+    public func views() -> JSONObject {
+        var result = JSONObject()
+        for id in node.coValueIDs.sorted() {
+            if let view = node.view(of: id) { result[id.description] = view }
+        }
+        return result
+    }
 }

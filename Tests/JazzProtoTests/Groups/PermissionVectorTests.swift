@@ -66,6 +66,23 @@ struct PermissionVectorTests {
         Fixtures.report("permissions.json", "validity (transactions)", count: checked)
     }
 
+    @Test func viewsPerAccountMatchCojson() throws {
+        let scenario = try Scenario()
+        var checked = 0
+        var nodes: [String: LocalNode] = [:]
+        for letter in scenario.accounts.keys { nodes[letter] = try scenario.node(for: letter) }
+        for (name, perAccount) in try scenario.file.object("views") {
+            let id = try #require(scenario.valueIDs[name])
+            for (letter, expectedView) in try #require(perAccount as? [String: Any]) {
+                let expected = try CryptoVectorTests.json(expectedView)
+                let ours = try #require(nodes[letter]).view(of: id)
+                #expect(ours == expected, "\(name) as seen by \(letter)")
+                checked += 1
+            }
+        }
+        Fixtures.report("permissions.json", "views (value × account)", count: checked)
+    }
+
     @Test func keysObtainablePerAccountMatchCojson() throws {
         let scenario = try Scenario()
         var nodes: [String: LocalNode] = [:]

@@ -1,0 +1,318 @@
+import CSQLite
+
+/// The raw connection shared by a database and its statements, so that a statement can tell whether
+/// the connection was closed under it.
+final class SQLiteConnection {
+    private(set) var handle: OpaquePointer?
+    let path: String
+
+    init(handle: OpaquePointer, path: String) {
+        self.handle = handle
+        self.path = path
+    }
+
+    /// The error for `code`, with SQLite's current message.
+    func error(_ code: Int32, sql: String?) -> SQLiteError {
+        let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+        return SQLiteError(code: code, message: message, sql: sql, path: path)
+    }
+
+    /// The open handle, or `.closed`.
+    func open() throws(SQLiteError) -> OpaquePointer {
+        guard let handle else { throw .closed(path: path) }
+        return handle
+    }
+
+    func close() {
+        guard let handle else { return }
+        // close_v2 defers the real close until every statement still alive is finalized.
+        sqlite3_close_v2(handle)
+        self.handle = nil
+    }
+}
+
+/// How a transaction takes its locks.
+public enum SQLiteTransactionMode: Sendable {
+    /// Locks on first use: for read-only work.
+    case deferred
+    /// Takes the write lock at once (waiting up to the busy timeout): for every transaction that writes,
+    /// so that it never fails half-way with `SQLITE_BUSY` on upgrading a read lock.
+    case immediate
+    /// Like `immediate`; readers in other connections are also locked out (outside WAL mode).
+    case exclusive
+}
+
+/// One schema change, applied once when the database's `user_version` is below `version`.
+public struct SQLiteMigration: Sendable {
+    /// The schema version this migration produces (1, 2, …; strictly increasing in a list).
+    public let version: Int
+    /// What it does, for error messages.
+    public let name: String
+    /// Applies the change; runs inside the migration transaction.
+    public let apply: @Sendable (SQLiteDatabase) throws -> Void
+
+    public init(version: Int, name: String, apply: @escaping @Sendable (SQLiteDatabase) throws -> Void) {
+        self.version = version
+        self.name = name
+        self.apply = apply
+    }
+
+    /// A migration that runs SQL text (several statements allowed).
+    public init(version: Int, name: String, sql: String) {
+        self.init(version: version, name: name) { database in try database.execute(sql) }
+    }
+}
+
+/// A thin wrapper over one SQLite connection.
+///
+/// Opened in WAL mode with `synchronous=NORMAL` (durable up to the last checkpoint-able commit; a
+/// power loss may drop the last commits but never corrupts), foreign keys on, and a busy timeout so
+/// that a second process waits instead of failing. Statements from ``cached(_:)`` are prepared once
+/// and reused.
+///
+/// **Threading:** a connection is confined to one thread or actor at a time (it is opened with
+/// `SQLITE_OPEN_NOMUTEX`), which is why this class is deliberately not `Sendable`: the compiler keeps it
+/// in one isolation domain. To share one between threads, put it behind a lock (as
+/// ``SQLiteCoValueStore`` does). Several processes may open the same file; writers serialize on the
+/// file lock.
+public final class SQLiteDatabase {
+    /// How to open a database.
+    public struct Options: Sendable {
+        /// Create the file if it does not exist.
+        public var create: Bool
+        /// Open read-only (no WAL switch, no migrations possible).
+        public var readOnly: Bool
+        /// How long to wait for another connection's lock before failing with ``SQLiteError/busy(path:message:sql:)``.
+        public var busyTimeoutMilliseconds: Int32
+        /// Foreign-key enforcement (`PRAGMA foreign_keys`).
+        public var foreignKeys: Bool
+
+        public init(create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true) {
+            self.create = create
+            self.readOnly = readOnly
+            self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+            self.foreignKeys = foreignKeys
+        }
+    }
+
+    /// The file path (`:memory:` for an in-memory database).
+    public let path: String
+    let connection: SQLiteConnection
+    private var statementCache: [String: Statement] = [:]
+    private var savepointDepth = 0
+
+    /// Opens (and by default creates) the database at `path` and configures the connection. A file that
+    /// is not a database fails here with ``SQLiteError/notADatabase(path:message:sql:)``.
+    public init(path: String, options: Options = Options()) throws(SQLiteError) {
+        self.path = path
+        var flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE
+        if options.readOnly {
+            flags |= SQLITE_OPEN_READONLY
+        } else {
+            flags |= SQLITE_OPEN_READWRITE
+            if options.create { flags |= SQLITE_OPEN_CREATE }
+        }
+        var handle: OpaquePointer?
+        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        guard code == SQLITE_OK, let handle else {
+            let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+            if let handle { sqlite3_close_v2(handle) }
+            throw SQLiteError.cannotOpen(path: path, code: code, message: message)
+        }
+        connection = SQLiteConnection(handle: handle, path: path)
+        sqlite3_extended_result_codes(handle, 1)
+        sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
+        do {
+            // The first statement that reads the file: a non-database fails here.
+            if !options.readOnly && path != ":memory:" && !path.isEmpty {
+                try execute("PRAGMA journal_mode = WAL")
+            }
+            try execute("PRAGMA synchronous = NORMAL")
+            try execute("PRAGMA foreign_keys = \(options.foreignKeys ? "ON" : "OFF")")
+            // Reads the schema: a damaged first page fails here rather than later.
+            _ = try userVersion()
+            let schema = try cached("SELECT count(*) FROM sqlite_schema")
+            defer { schema.reset() }
+            try schema.step()
+        } catch {
+            close()
+            throw error
+        }
+    }
+
+    /// A private in-memory database (tests, `--in-memory`).
+    public static func inMemory() throws(SQLiteError) -> SQLiteDatabase {
+        try SQLiteDatabase(path: ":memory:")
+    }
+
+    deinit {
+        close()
+    }
+
+    /// True until ``close()``.
+    public var isOpen: Bool { connection.handle != nil }
+
+    /// Finalizes the cached statements and closes the connection. Later calls throw ``SQLiteError/closed(path:)``.
+    /// An open transaction is rolled back by SQLite.
+    public func close() {
+        for statement in statementCache.values { statement.finalize() }
+        statementCache = [:]
+        connection.close()
+    }
+
+    // MARK: Statements
+
+    /// Runs SQL text, which may hold several statements; result rows are discarded.
+    public func execute(_ sql: String) throws(SQLiteError) {
+        let handle = try connection.open()
+        let code = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard code == SQLITE_OK else { throw connection.error(code, sql: sql) }
+    }
+
+    /// Prepares a new statement (finalized when released). For statements run more than once use ``cached(_:)``.
+    public func prepare(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(connection: connection, sql: sql, persistent: false)
+    }
+
+    /// The prepared statement for `sql`, prepared on first use and reused afterwards; returned reset with
+    /// its bindings cleared. Do not hold it across another use of the same SQL text (e.g. recursion
+    /// while stepping through its rows).
+    public func cached(_ sql: String) throws(SQLiteError) -> Statement {
+        if let statement = statementCache[sql] {
+            statement.reset()
+            return statement
+        }
+        let statement = try Statement(connection: connection, sql: sql, persistent: true)
+        statementCache[sql] = statement
+        return statement
+    }
+
+    /// The rowid of the last successful INSERT on this connection.
+    public var lastInsertRowID: Int64 {
+        connection.handle.map { sqlite3_last_insert_rowid($0) } ?? 0
+    }
+
+    /// Rows changed by the last INSERT, UPDATE or DELETE.
+    public var changes: Int {
+        connection.handle.map { Int(sqlite3_changes64($0)) } ?? 0
+    }
+
+    /// True while a transaction is open.
+    public var isInTransaction: Bool {
+        connection.handle.map { sqlite3_get_autocommit($0) == 0 } ?? false
+    }
+
+    // MARK: Transactions
+
+    /// Runs `body` in a transaction: committed if it returns, rolled back if it throws (the error is
+    /// rethrown). Inside another transaction it becomes a savepoint, so nesting works. Use `.immediate`
+    /// (the default) for anything that writes.
+    public func transaction<T>(_ mode: SQLiteTransactionMode = .immediate, _ body: () throws -> T) throws -> T {
+        if isInTransaction {
+            return try savepoint(body)
+        }
+        let begin: String
+        switch mode {
+        case .deferred: begin = "BEGIN DEFERRED"
+        case .immediate: begin = "BEGIN IMMEDIATE"
+        case .exclusive: begin = "BEGIN EXCLUSIVE"
+        }
+        try cached(begin).run()
+        let result: T
+        do {
+            result = try body()
+            try cached("COMMIT").run()
+        } catch {
+            rollbackIfOpen()
+            throw error
+        }
+        return result
+    }
+
+    private func savepoint<T>(_ body: () throws -> T) throws -> T {
+        savepointDepth += 1
+        defer { savepointDepth -= 1 }
+        let name = "caro_savepoint_\(savepointDepth)"
+        try cached("SAVEPOINT \(name)").run()
+        do {
+            let result = try body()
+            try cached("RELEASE \(name)").run()
+            return result
+        } catch {
+            // Undo the savepoint's work and drop it; the outer transaction stays open.
+            if isInTransaction {
+                try? cached("ROLLBACK TO \(name)").run()
+                try? cached("RELEASE \(name)").run()
+            }
+            throw error
+        }
+    }
+
+    private func rollbackIfOpen() {
+        // Some errors (disk full, I/O) make SQLite roll back on its own.
+        guard isInTransaction else { return }
+        try? cached("ROLLBACK").run()
+    }
+
+    // MARK: Schema
+
+    /// `PRAGMA user_version`: the schema version written by the last migration.
+    public func userVersion() throws(SQLiteError) -> Int {
+        let statement = try cached("PRAGMA user_version")
+        // Reset at once: a statement left on a row keeps its read transaction open.
+        defer { statement.reset() }
+        guard try statement.step() else { return 0 }
+        return statement.int(at: 0)
+    }
+
+    /// Applies, in one immediate transaction, every migration whose version is above the stored
+    /// `user_version`, then stores the last version. A file with a newer version than the last
+    /// migration fails with ``SQLiteError/schemaTooNew(path:found:supported:)``; a failing migration
+    /// rolls everything back (``SQLiteError/migrationFailed(path:version:name:reason:)``).
+    public func migrate(_ migrations: [SQLiteMigration]) throws(SQLiteError) {
+        var previous = 0
+        for migration in migrations {
+            guard migration.version > previous else {
+                throw .misuse(
+                    path: path,
+                    message: "migration versions must be positive and strictly increasing (\(migration.version) after \(previous))",
+                    sql: nil)
+            }
+            previous = migration.version
+        }
+        let latest = previous
+        do {
+            try transaction(.immediate) { () throws -> Void in
+                let current = try userVersion()
+                guard current <= latest else { throw SQLiteError.schemaTooNew(path: path, found: current, supported: latest) }
+                for migration in migrations where migration.version > current {
+                    do {
+                        try migration.apply(self)
+                    } catch let error as SQLiteError {
+                        throw SQLiteError.migrationFailed(
+                            path: path, version: migration.version, name: migration.name, reason: error.description)
+                    } catch {
+                        throw SQLiteError.migrationFailed(
+                            path: path, version: migration.version, name: migration.name, reason: "\(error)")
+                    }
+                }
+                if latest > current { try execute("PRAGMA user_version = \(latest)") }
+            }
+        } catch let error as SQLiteError {
+            throw error
+        } catch {
+            throw .failed(path: path, code: SQLITE_ERROR, message: "\(error)", sql: nil)
+        }
+    }
+
+    /// `PRAGMA quick_check` (or `integrity_check` when `thorough`): the problems found, empty if the file is sound.
+    /// Reads the whole file; meant for `caro sync doctor`, not for every open.
+    public func integrityProblems(thorough: Bool = false) throws(SQLiteError) -> [String] {
+        let statement = try prepare(thorough ? "PRAGMA integrity_check" : "PRAGMA quick_check")
+        var problems: [String] = []
+        while try statement.step() {
+            if let line = statement.text(at: 0), line != "ok" { problems.append(line) }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,66 @@
+/// Sorting transactions in ``DecodedTransaction/precedes(_:_:)`` order without comparing session ID
+/// strings in the hot loop: every distinct session gets its rank in UTF-16 order once, then the sort runs
+/// on integer tuples. The result is the same total order (ties only between identical transaction IDs,
+/// which keep their input order).
+struct TransactionSorting {
+    /// The transactions in ``DecodedTransaction/precedes(_:_:)`` order.
+    let sorted: [DecodedTransaction]
+    /// The distinct sessions, in order of first appearance in ``sorted``.
+    let sessions: [SessionID]
+    /// For each element of ``sorted``, the index of its session in ``sessions``.
+    let sessionOfTransaction: [Int32]
+
+    init(_ transactions: [DecodedTransaction]) {
+        var table = SessionTable()
+        var sessionOf: [Int32] = []
+        sessionOf.reserveCapacity(transactions.count)
+        for position in transactions.indices {
+            sessionOf.append(table.intern(transactions[position].txID.sessionID))
+        }
+        // Rank of each session in UTF-16 order.
+        let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
+        var rank = [Int32](repeating: 0, count: byName.count)
+        for (order, session) in byName.enumerated() { rank[session] = Int32(order) }
+
+        var keys: [(madeAt: UInt64, rank: Int32, txIndex: Int, position: Int)] = []
+        keys.reserveCapacity(transactions.count)
+        var alreadySorted = true
+        for position in transactions.indices {
+            let key = (transactions[position].madeAt, rank[Int(sessionOf[position])], transactions[position].txID.txIndex, position)
+            if alreadySorted, let last = keys.last, (key.0, key.1, key.2) < (last.0, last.1, last.2) {
+                alreadySorted = false
+            }
+            keys.append(key)
+        }
+        let ordered: [DecodedTransaction]
+        let orderedSessionOf: [Int32]
+        if alreadySorted {
+            ordered = transactions
+            orderedSessionOf = sessionOf
+        } else {
+            keys.sort { ($0.madeAt, $0.rank, $0.txIndex, $0.position) < ($1.madeAt, $1.rank, $1.txIndex, $1.position) }
+            ordered = keys.map { transactions[$0.position] }
+            orderedSessionOf = keys.map { sessionOf[$0.position] }
+        }
+        // Renumber sessions by first appearance in sorted order (a pure function of the set).
+        var renumber = [Int32](repeating: -1, count: table.sessions.count)
+        var sessions: [SessionID] = []
+        var finalSessionOf: [Int32] = []
+        finalSessionOf.reserveCapacity(orderedSessionOf.count)
+        for old in orderedSessionOf {
+            if renumber[Int(old)] < 0 {
+                renumber[Int(old)] = Int32(sessions.count)
+                sessions.append(table.sessions[Int(old)])
+            }
+            finalSessionOf.append(renumber[Int(old)])
+        }
+        self.sorted = ordered
+        self.sessions = sessions
+        self.sessionOfTransaction = finalSessionOf
+    }
+
+    /// `transactions` in ``DecodedTransaction/precedes(_:_:)`` order.
+    static func sorted(_ transactions: [DecodedTransaction]) -> [DecodedTransaction] {
+        TransactionSorting(transactions).sorted
+    }
+}

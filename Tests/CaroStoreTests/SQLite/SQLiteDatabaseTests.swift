@@ -1,0 +1,265 @@
+import Foundation
+import Testing
+@testable import CaroStore
+
+@Suite("SQLiteDatabase")
+struct SQLiteDatabaseTests {
+    @Test("opens a new file in WAL mode with foreign keys on")
+    func opensConfigured() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("a.sqlite").path
+            let database = try SQLiteDatabase(path: path)
+            let journal = try database.prepare("PRAGMA journal_mode")
+            #expect(try journal.step())
+            #expect(journal.text(at: 0) == "wal")
+            let foreignKeys = try database.prepare("PRAGMA foreign_keys")
+            #expect(try foreignKeys.step())
+            #expect(foreignKeys.int(at: 0) == 1)
+            let synchronous = try database.prepare("PRAGMA synchronous")
+            #expect(try synchronous.step())
+            #expect(synchronous.int(at: 0) == 1)  // NORMAL
+            #expect(FileManager.default.fileExists(atPath: path))
+            database.close()
+            #expect(!database.isOpen)
+        }
+    }
+
+    @Test("binds and reads back every type, keeping NUL characters, empty strings and unicode")
+    func bindsAndReadsTypes() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("CREATE TABLE t (i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)")
+        let texts = ["", "a\u{0}b", "héllo 🌍 東京 e\u{301}", String(repeating: "x", count: 100_000)]
+        for (offset, text) in texts.enumerated() {
+            let insert = try database.cached("INSERT INTO t (i, r, s, b, n) VALUES (?, ?, ?, ?, ?)")
+            try insert.bind(Int64.max - Int64(offset), at: 1)
+            try insert.bind(Double(offset) + 0.5, at: 2)
+            try insert.bind(text, at: 3)
+            try insert.bind(blob: offset == 0 ? [] : [0, 255, UInt8(offset)], at: 4)
+            try insert.bind(nil as String?, at: 5)
+            try insert.run()
+        }
+        let select = try database.prepare("SELECT i, r, s, b, n, typeof(s), typeof(b) FROM t ORDER BY rowid")
+        var offset = 0
+        while try select.step() {
+            #expect(select.int64(at: 0) == Int64.max - Int64(offset))
+            #expect(select.double(at: 1) == Double(offset) + 0.5)
+            #expect(select.text(at: 2) == texts[offset])
+            #expect(select.blob(at: 3) == (offset == 0 ? [] : [0, 255, UInt8(offset)]))
+            #expect(select.isNull(at: 4))
+            #expect(select.text(at: 4) == nil)
+            #expect(select.text(at: 5) == "text")  // an empty string is not NULL
+            #expect(select.text(at: 6) == "blob")
+            offset += 1
+        }
+        #expect(offset == texts.count)
+    }
+
+    @Test("variadic binds and UTF-8 byte binds")
+    func variadicAndUTF8Binds() throws {
+        let database = try SQLiteDatabase.inMemory()
+        let statement = try database.prepare("SELECT ?, ?, ?, ?, ?")
+        try statement.bind(.integer(42), .real(1.25), .text("ß"), .blob([1, 2]), .null)
+        #expect(try statement.step())
+        #expect(statement.int(at: 0) == 42)
+        #expect(statement.double(at: 1) == 1.25)
+        #expect(statement.text(at: 2) == "ß")
+        #expect(statement.blob(at: 3) == [1, 2])
+        #expect(statement.isNull(at: 4))
+        let utf8 = try database.prepare("SELECT ?, typeof(?1)")
+        try utf8.bind(utf8: Array("{\"k\":\"v ✓\"}".utf8), at: 1)
+        #expect(try utf8.step())
+        #expect(utf8.text(at: 0) == "{\"k\":\"v ✓\"}")
+        #expect(utf8.text(at: 1) == "text")
+    }
+
+    @Test("a cached statement is prepared once and comes back reset with bindings cleared")
+    func cachedStatementsAreReused() throws {
+        let database = try SQLiteDatabase.inMemory()
+        let first = try database.cached("SELECT ?")
+        try first.bind(5, at: 1)
+        #expect(try first.step())
+        #expect(first.int(at: 0) == 5)
+        let second = try database.cached("SELECT ?")
+        #expect(first === second)
+        #expect(try second.step())
+        #expect(second.isNull(at: 0))
+    }
+
+    @Test("bad SQL and bad parameter indices give errors carrying the SQL")
+    func badSQL() throws {
+        let database = try SQLiteDatabase.inMemory()
+        let error = #expect(throws: SQLiteError.self) { try database.prepare("SELEC nonsense") }
+        #expect(error?.sql == "SELEC nonsense")
+        #expect(error?.message.contains("syntax error") == true)
+        let statement = try database.prepare("SELECT ?")
+        let rangeError = #expect(throws: SQLiteError.self) { try statement.bind(1, at: 2) }
+        if case .misuse = rangeError {} else { Issue.record("expected misuse, got \(String(describing: rangeError))") }
+        #expect(rangeError?.description.contains("bug in caro") == true)
+    }
+
+    @Test("a transaction commits on return and rolls back on throw")
+    func transactionCommitAndRollback() throws {
+        struct Boom: Error {}
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("CREATE TABLE t (v INTEGER)")
+        try database.transaction { try database.execute("INSERT INTO t VALUES (1)") }
+        #expect(throws: Boom.self) {
+            try database.transaction { () throws -> Void in
+                try database.execute("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+        }
+        #expect(!database.isInTransaction)
+        let value = try database.transaction(.deferred) { () throws -> Int in
+            let statement = try database.prepare("SELECT group_concat(v) FROM t")
+            _ = try statement.step()
+            return Int(statement.text(at: 0) ?? "") ?? -1
+        }
+        #expect(value == 1)
+    }
+
+    @Test("nested transactions are savepoints: an inner failure keeps the outer work")
+    func nestedSavepoints() throws {
+        struct Boom: Error {}
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("CREATE TABLE t (v INTEGER)")
+        try database.transaction { () throws -> Void in
+            try database.execute("INSERT INTO t VALUES (1)")
+            _ = try? database.transaction { () throws -> Void in
+                try database.execute("INSERT INTO t VALUES (2)")
+                throw Boom()
+            }
+            try database.transaction { try database.execute("INSERT INTO t VALUES (3)") }
+        }
+        let statement = try database.prepare("SELECT group_concat(v) FROM (SELECT v FROM t ORDER BY v)")
+        _ = try statement.step()
+        #expect(statement.text(at: 0) == "1,3")
+    }
+
+    @Test("migrations run once, in order, and set user_version")
+    func migrationsRunInOrder() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("m.sqlite").path
+            let migrations = [
+                SQLiteMigration(version: 1, name: "create", sql: "CREATE TABLE t (v INTEGER); INSERT INTO t VALUES (1);"),
+                SQLiteMigration(version: 3, name: "add", sql: "INSERT INTO t VALUES (3)"),
+            ]
+            do {
+                let database = try SQLiteDatabase(path: path)
+                #expect(try database.userVersion() == 0)
+                try database.migrate(Array(migrations.prefix(1)))
+                #expect(try database.userVersion() == 1)
+                try database.migrate(migrations)
+                try database.migrate(migrations)  // nothing left to do
+                #expect(try database.userVersion() == 3)
+            }
+            let reopened = try SQLiteDatabase(path: path)
+            try reopened.migrate(migrations)
+            let statement = try reopened.prepare("SELECT group_concat(v) FROM t")
+            _ = try statement.step()
+            #expect(statement.text(at: 0) == "1,3")
+            #expect(try reopened.userVersion() == 3)
+        }
+    }
+
+    @Test("a failing migration rolls back every step of the run")
+    func failingMigrationRollsBack() throws {
+        let database = try SQLiteDatabase.inMemory()
+        let migrations = [
+            SQLiteMigration(version: 1, name: "create", sql: "CREATE TABLE t (v INTEGER)"),
+            SQLiteMigration(version: 2, name: "broken", sql: "INSERT INTO missing_table VALUES (1)"),
+        ]
+        let error = #expect(throws: SQLiteError.self) { try database.migrate(migrations) }
+        guard case .migrationFailed(_, let version, let name, _) = error else {
+            Issue.record("expected migrationFailed, got \(String(describing: error))")
+            return
+        }
+        #expect(version == 2 && name == "broken")
+        #expect(error?.description.contains("rolled back") == true)
+        #expect(try database.userVersion() == 0)
+        #expect(throws: SQLiteError.self) { try database.execute("SELECT * FROM t") }  // version 1 undone too
+    }
+
+    @Test("a database from a newer schema is refused; a disordered migration list is a misuse")
+    func schemaTooNewAndBadList() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("PRAGMA user_version = 9")
+        let error = #expect(throws: SQLiteError.self) {
+            try database.migrate([SQLiteMigration(version: 1, name: "one", sql: "SELECT 1")])
+        }
+        #expect(error == .schemaTooNew(path: ":memory:", found: 9, supported: 1))
+        #expect(error?.description.contains("Upgrade caro") == true)
+        let listError = #expect(throws: SQLiteError.self) {
+            try database.migrate([
+                SQLiteMigration(version: 2, name: "two", sql: "SELECT 1"), SQLiteMigration(version: 2, name: "again", sql: "SELECT 1"),
+            ])
+        }
+        if case .misuse = listError {} else { Issue.record("expected misuse, got \(String(describing: listError))") }
+    }
+
+    @Test("a file that is not a database fails to open with notADatabase, without crashing")
+    func garbageFile() throws {
+        try withTemporaryDirectory { directory in
+            let url = directory.appendingPathComponent("garbage.sqlite")
+            try Data(String(repeating: "this is not an SQLite database. ", count: 200).utf8).write(to: url)
+            let error = #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: url.path) }
+            #expect(error == .notADatabase(path: url.path, message: "file is not a database", sql: "PRAGMA journal_mode = WAL"))
+            #expect(error?.isDamagedFile == true)
+            #expect(error?.description.contains("caro sync reset") == true)
+            #expect(error?.description.contains(url.path) == true)
+        }
+    }
+
+    @Test("a path in a missing directory gives cannotOpen with advice")
+    func missingDirectory() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("no/such/dir/db.sqlite").path
+            let error = #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: path) }
+            guard case .cannotOpen(let errorPath, _, _) = error else {
+                Issue.record("expected cannotOpen, got \(String(describing: error))")
+                return
+            }
+            #expect(errorPath == path)
+            #expect(error?.description.contains("directory exists") == true)
+        }
+    }
+
+    @Test("using a closed database or one of its statements throws closed")
+    func useAfterClose() throws {
+        let database = try SQLiteDatabase.inMemory()
+        let cached = try database.cached("SELECT 1")
+        let uncached = try database.prepare("SELECT 2")
+        database.close()
+        #expect(throws: SQLiteError.closed(path: ":memory:")) { try database.execute("SELECT 1") }
+        #expect(throws: SQLiteError.closed(path: ":memory:")) { try cached.step() }
+        #expect(throws: SQLiteError.closed(path: ":memory:")) { try uncached.step() }
+        #expect(throws: SQLiteError.closed(path: ":memory:")) { try database.cached("SELECT 3") }
+        database.close()  // twice is harmless
+    }
+
+    @Test("a write lock held by another connection gives busy after the timeout")
+    func busyAfterTimeout() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("busy.sqlite").path
+            let holder = try SQLiteDatabase(path: path)
+            try holder.execute("CREATE TABLE t (v INTEGER)")
+            let waiter = try SQLiteDatabase(path: path, options: .init(busyTimeoutMilliseconds: 50))
+            try holder.execute("BEGIN IMMEDIATE")
+            let error = #expect(throws: SQLiteError.self) {
+                try waiter.transaction { try waiter.execute("INSERT INTO t VALUES (1)") }
+            }
+            if case .busy = error {} else { Issue.record("expected busy, got \(String(describing: error))") }
+            #expect(error?.description.contains("another process") == true)
+            try holder.execute("COMMIT")
+            try waiter.transaction { try waiter.execute("INSERT INTO t VALUES (1)") }
+        }
+    }
+
+    @Test("integrity check reports a sound file as having no problems")
+    func integrityCheckOnSoundFile() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("CREATE TABLE t (v TEXT UNIQUE); INSERT INTO t VALUES ('a'), ('b');")
+        #expect(try database.integrityProblems().isEmpty)
+        #expect(try database.integrityProblems(thorough: true).isEmpty)
+    }
+}

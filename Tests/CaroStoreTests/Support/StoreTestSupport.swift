@@ -1,0 +1,69 @@
+import Foundation
+import JazzProto
+@testable import CaroStore
+
+/// A fresh directory under the system temp directory, removed after `body` (also when it throws).
+func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
+    let directory = FileManager.default.temporaryDirectory
+        .appendingPathComponent("caro-store-tests-\(UUID().uuidString)", isDirectory: true)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(at: directory) }
+    return try body(directory)
+}
+
+/// Deterministic test identities and real signed CoValues.
+enum StoreFixtures {
+    /// An agent from a fixed seed.
+    static func agent(_ seedByte: UInt8 = 7) throws -> AgentSecret {
+        try AgentSecret(secretSeed: [UInt8](repeating: seedByte, count: 32))
+    }
+
+    /// A group header administered by `agent`.
+    static func groupHeader(admin agent: AgentSecret, uniqueness: String = "zGroupUniqueness") -> CoValueHeader {
+        CoValueHeader.group(admin: .agent(agent.agentID), createdAt: "2025-06-01T12:00:00.000Z", uniqueness: uniqueness)
+    }
+
+    /// A CoMap header owned by `group`.
+    static func mapHeader(owner group: CoID, uniqueness: String = "zMapUniqueness", meta: JSONValue = .null) -> CoValueHeader {
+        CoValueHeader.owned(type: "comap", by: group, meta: meta, createdAt: "2025-06-01T12:00:01.000Z", uniqueness: uniqueness)
+    }
+
+    /// A trusting `set` transaction with JSON-encoded changes.
+    static func trusting(key: String, value: String, madeAt: UInt64, meta: String? = nil) -> Transaction {
+        let changes: JSONValue = [["op": "set", "key": .string(key), "value": .string(value)]]
+        return .trusting(madeAt: madeAt, changes: changes.jsonStringify(), meta: meta)
+    }
+
+    /// A private transaction with random-looking (but deterministic) ciphertexts.
+    static func privateTransaction(index: Int, madeAt: UInt64, withMeta: Bool) throws -> Transaction {
+        let key = try KeyID(bytes: [UInt8](repeating: 3, count: 12))
+        let changes = Encrypted(bytes: (0..<(40 + index % 17)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ index) })
+        let meta = withMeta ? Encrypted(bytes: (0..<12).map { UInt8(truncatingIfNeeded: $0 &+ index) }).description : nil
+        return .private(madeAt: madeAt, keyUsed: key.description, encryptedChanges: changes.description, meta: meta)
+    }
+
+    /// Appends `transactions` to `session` of `core`, each signed locally.
+    static func sign(_ transactions: [Transaction], session: SessionID, agent: AgentSecret, into core: inout CoValueCore) throws {
+        for transaction in transactions {
+            try core.appendLocal(transaction, session: session, signer: agent.signerSecret)
+        }
+    }
+
+    /// Stores everything `core` gained since `before` (the empty state by default).
+    static func persist(_ core: CoValueCore, since before: KnownState? = nil, in store: SQLiteCoValueStore) throws {
+        try store.append(core.id, header: core.header, sessions: core.storageAppends(since: before ?? KnownState(id: core.id)))
+    }
+}
+
+/// Rows per table, to check that nothing partial was written.
+func rowCounts(_ store: SQLiteCoValueStore) throws -> [String: Int] {
+    try store.withDatabase { database in
+        var counts: [String: Int] = [:]
+        for table in ["coValues", "sessions", "transactions", "signatureAfter", "unsynced"] {
+            let statement = try database.prepare("SELECT count(*) FROM \(table)")
+            _ = try statement.step()
+            counts[table] = statement.int(at: 0)
+        }
+        return counts
+    }
+}
