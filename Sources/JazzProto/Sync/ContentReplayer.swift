@@ -36,6 +36,8 @@ public final class ContentReplayer {
             let message: SyncMessage
             do {
                 message = try SyncMessage(text: trimmed)
+            } catch .missingAction {
+                continue  // Not a sync message (e.g. a relay ping): skipped, as on the wire.
             } catch {
                 problems.append(ReplayProblem(line: lineNumber, message: error.description))
                 continue

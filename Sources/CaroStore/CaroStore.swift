@@ -1,2 +1,0 @@
-/// Caro persistence on SQLite: CoValue storage for JazzProto and Caro's own tables.
-public enum CaroStore {}
