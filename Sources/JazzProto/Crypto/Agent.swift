@@ -101,14 +101,14 @@ extension SignerSecret {
 
     /// The matching public key.
     public var signerID: SignerID {
-        // A 32-byte seed always has a public key.
-        let publicKey = (try? Ed25519.publicKey(seed: bytes)) ?? []
+        // The expanded key is seed ‖ public key.
+        let publicKey = Array(expandedKey.suffix(Ed25519.publicKeyByteCount))
         return SignerID(uncheckedString: SignerID.prefix + Base58.encode(publicKey), bytes: publicKey)
     }
 
     /// Ed25519 signature of `message` (deterministic, RFC 8032).
     public func sign<Bytes: Collection>(_ message: Bytes) -> Signature where Bytes.Element == UInt8 {
-        let signature = (try? Ed25519.sign(message, seed: bytes)) ?? []
+        let signature = withBytes(message) { Ed25519.sign($0, secretKey: expandedKey) }
         return Signature(uncheckedString: Signature.prefix + Base58.encode(signature), bytes: signature)
     }
 }

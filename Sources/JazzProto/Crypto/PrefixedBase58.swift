@@ -66,7 +66,14 @@ public struct SignerSecret: PrefixedBase58 {
     public static let kindName = "signer secret"
     public let description: String
     public let bytes: [UInt8]
-    public init(uncheckedString: String, bytes: [UInt8]) { description = uncheckedString; self.bytes = bytes }
+    /// libsodium's expanded secret key (seed ‖ public key), computed once: signing then costs one operation.
+    let expandedKey: [UInt8]
+
+    public init(uncheckedString: String, bytes: [UInt8]) {
+        description = uncheckedString
+        self.bytes = bytes
+        expandedKey = (try? Ed25519.keyPair(seed: bytes).secretKey) ?? []
+    }
 }
 
 /// An Ed25519 public key: `signer_z…`.
