@@ -31,7 +31,9 @@ let package = Package(
         .target(name: "CaroKit", dependencies: ["JazzProto", "CaroStore"]),
         .executableTarget(
             name: "CaroCLI",
-            dependencies: ["CaroKit", "JazzProto", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
+            dependencies: [
+                "CaroKit", "CaroStore", "JazzProto", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(name: "CaroBenchmarks", dependencies: ["JazzProto"], path: "Benchmarks"),
 
         .testTarget(name: "JazzProtoTests", dependencies: ["JazzProto"]),

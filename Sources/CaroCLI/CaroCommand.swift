@@ -3,18 +3,18 @@ import JazzProto
 
 /// `caro`: command history, preferences and devices, synced end-to-end encrypted through Jazz relays.
 @main
-struct CaroCommand: ParsableCommand {
+struct CaroCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caro",
         abstract: "Caro's memory: history, preferences and devices, synced end-to-end encrypted through Jazz relays.",
         version: "0.1.0",
-        subcommands: [JazzCommand.self])
+        subcommands: [JazzCommand.self, RelayCommand.self])
 }
 
 /// `caro jazz …`: tools for Jazz data.
-struct JazzCommand: ParsableCommand {
+struct JazzCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "jazz",
         abstract: "Low-level tools for Jazz (cojson) data.",
-        subcommands: [JazzIdentityCommand.self, JazzReplayCommand.self])
+        subcommands: [JazzIdentityCommand.self, JazzReplayCommand.self, JazzInspectCommand.self])
 }

@@ -84,6 +84,18 @@ public final class LocalNode: GroupResolving {
     /// True if the node has the header of `id`.
     public func hasContent(_ id: CoID) -> Bool { cores[id]?.header != nil }
 
+    /// True if `id` and everything it depends on (transitively) is here and nothing is still streaming
+    /// (cojson `isCompletelyDownloaded`).
+    public func isCompletelyLoaded(_ id: CoID) -> Bool {
+        var visited: Set<CoID> = []
+        func check(_ id: CoID) -> Bool {
+            guard visited.insert(id).inserted else { return true }
+            guard let core = cores[id], core.header != nil, !core.isStreaming else { return false }
+            return dependencies(ofCoValue: id).allSatisfy(check)
+        }
+        return check(id)
+    }
+
     /// IDs of all CoValues with a header, in no particular order.
     public var coValueIDs: [CoID] { cores.compactMap { $0.value.header != nil ? $0.key : nil } }
 

@@ -14,6 +14,8 @@ public final class SyncManager {
     private var waiting: [(piece: ContentPiece, from: PeerID)] = []
     /// Pending storage-reconciliation batches from clients: batch → CoValues still to complete.
     private var reconcileBatches: [(peer: PeerID, batchID: String, pending: Set<CoID>)] = []
+    /// CoValues a server peer said it does not have (answer `known{header:false}` to our load).
+    public private(set) var unavailable: Set<CoID> = []
     /// Problems worth logging (rejected content, storage errors), newest last; bounded.
     public private(set) var log: [String] = []
 
@@ -93,6 +95,7 @@ public final class SyncManager {
         } else {
             peers[peerID]?.combine(state)
         }
+        if answersOurLoad && !state.header && !node.hasContent(state.id) { unavailable.insert(state.id) }
         peers[peerID]?.loadRequested.remove(state.id)
         if node.hasContent(state.id) || loadFromStorage(state.id) {
             sendNewContent(state.id, to: peerID, forceKnownReply: false)
@@ -262,6 +265,7 @@ public final class SyncManager {
 
     /// Asks server peers for a CoValue we do not have (or want updates of).
     public func load(_ id: CoID) {
+        unavailable.remove(id)
         for peerID in peerOrder where peers[peerID]?.role == .server {
             peers[peerID]?.loadRequested.insert(id)
             peers[peerID]?.toldKnownState.insert(id)

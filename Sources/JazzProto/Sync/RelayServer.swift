@@ -1,0 +1,101 @@
+import Synchronization
+
+/// A Jazz sync relay (like `jazz-run sync`): a `LocalNode` with no account, a `SyncManager` that treats
+/// every WebSocket connection as a client peer, optional persistent storage, on the libwebsockets server.
+///
+/// Every connection gets its own identity (a monotonic counter, never IP + time). Messages are handled
+/// one at a time under a lock; the transport does the I/O on its own thread.
+public final class RelayServer: WebSocketServerDelegate {
+    private struct State {
+        let node: LocalNode
+        var manager: SyncManager?
+        /// Connections whose frames held several messages: we batch our replies to them too (cojson does).
+        var connections: Set<ConnectionID> = []
+    }
+
+    private let state: Mutex<State>
+    private let server = Mutex<WebSocketServer?>(nil)
+    /// Called for protocol problems worth logging (rejected content, malformed frames).
+    private let onProblem: @Sendable (String) -> Void
+
+    /// The port the relay listens on (0 once shut down).
+    public var port: Int { server.withLock { $0?.port } ?? 0 }
+
+    /// Starts a relay. `storage` nil keeps everything in memory only.
+    public init(configuration: WebSocketServerConfiguration, storage: sending (any CoValueStorage)?,
+                onProblem: @escaping @Sendable (String) -> Void = { _ in }) throws(TransportError) {
+        let node = LocalNode(agentSecret: .random(), accountID: nil)
+        self.state = Mutex(State(node: node))
+        self.onProblem = onProblem
+        let storageBox = UncheckedBox(storage)
+        let serverRef = self.server
+        state.withLock { state in
+            state.manager = SyncManager(node: state.node, storage: storageBox.value) { peer, message in
+                guard let raw = UInt64(peer.value) else { return }
+                serverRef.withLock { $0 }?.send(message.text, to: ConnectionID(rawValue: raw))
+            }
+        }
+        // Listening starts last, once the sync state exists to receive the first connection.
+        let listening = try WebSocketServer(configuration: configuration, delegate: self)
+        server.withLock { $0 = listening }
+    }
+
+    /// Stops listening and closes every connection.
+    public func shutdown() {
+        let current = server.withLock { server -> WebSocketServer? in
+            defer { server = nil }
+            return server
+        }
+        current?.shutdown()
+    }
+
+    /// Runs `body` with the relay's node (e.g. to inspect what it stores). Blocks message handling meanwhile.
+    public func withNode<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
+        try state.withLock { try body($0.node) }
+    }
+
+    // MARK: WebSocketServerDelegate
+
+    public func connectionOpened(_ id: ConnectionID, remoteAddress: String, path: String) {
+        state.withLock { state in
+            state.connections.insert(id)
+            state.manager?.addPeer(PeerID(String(id.rawValue)), role: .client)
+        }
+    }
+
+    public func connection(_ id: ConnectionID, receivedText frame: String) {
+        var problems: [String] = []
+        var messages: [SyncMessage] = []
+        for line in JazzFraming.split(frame) {
+            do {
+                messages.append(try SyncMessage(text: line))
+            } catch .missingAction {
+                continue
+            } catch {
+                // cojson drops the whole frame when one part fails to parse; so do we.
+                problems.append("\(id): malformed frame dropped: \(error)")
+                messages.removeAll()
+                break
+            }
+        }
+        state.withLock { state in
+            let before = state.manager?.log.count ?? 0
+            for message in messages { state.manager?.handle(message, from: PeerID(String(id.rawValue))) }
+            if let log = state.manager?.log, log.count > before { problems += log.suffix(log.count - before) }
+        }
+        problems.forEach(onProblem)
+    }
+
+    public func connectionClosed(_ id: ConnectionID) {
+        state.withLock { state in
+            state.connections.remove(id)
+            state.manager?.removePeer(PeerID(String(id.rawValue)))
+        }
+    }
+}
+
+/// Moves a non-Sendable value into a lock's initial state.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}

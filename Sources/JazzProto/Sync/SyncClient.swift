@@ -1,0 +1,124 @@
+import Synchronization
+
+/// A Jazz client: a `LocalNode` kept in sync with one relay over a WebSocket (reconnecting with backoff).
+///
+/// Local writes go through `write`, which also pushes them to the relay. Thread-safe: every call takes
+/// the client's lock; transport callbacks arrive on the transport's thread.
+public final class SyncClient: WebSocketClientDelegate {
+    private struct State {
+        let node: LocalNode
+        var manager: SyncManager?
+        var connected = false
+        var lastDisconnectReason: String?
+    }
+
+    private let state: Mutex<State>
+    private let transport = Mutex<WebSocketClient?>(nil)
+    private let relayPeer: PeerID
+
+    /// Creates a client for `node` (which moves into the client) and the relay at `configuration.url`.
+    /// Call `start()` to connect.
+    public init(node: sending LocalNode, storage: sending (any CoValueStorage)? = nil,
+                configuration: WebSocketClientConfiguration) throws(TransportError) {
+        let relayPeer = PeerID(configuration.url)
+        self.relayPeer = relayPeer
+        let box = UncheckedBox((node, storage))
+        self.state = Mutex(State(node: box.value.0))
+        let transportRef = self.transport
+        state.withLock { state in
+            state.manager = SyncManager(node: state.node, storage: box.value.1) { _, message in
+                transportRef.withLock { $0 }?.send(message.text)
+            }
+        }
+        let client = try WebSocketClient(configuration: configuration, delegate: self)
+        transport.withLock { $0 = client }
+    }
+
+    /// Connects (and keeps reconnecting until `stop()`).
+    public func start() { transport.withLock { $0 }?.start() }
+
+    /// Disconnects for good.
+    public func stop() { transport.withLock { $0 }?.stop() }
+
+    /// True while the socket is open.
+    public var isConnected: Bool { state.withLock { $0.connected } }
+
+    /// Why the last connection ended (TLS, refused, timeout…), if it did.
+    public var lastDisconnectReason: String? { state.withLock { $0.lastDisconnectReason } }
+
+    /// Runs `body` with the node, then pushes whatever it wrote to the relay.
+    @discardableResult
+    public func write<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
+        try state.withLock { state in
+            let before = Dictionary(uniqueKeysWithValues: state.node.coValueIDs.map { ($0, state.node.knownState(of: $0)) })
+            let result = try body(state.node)
+            for id in state.node.coValueIDs where before[id] != state.node.knownState(of: id) {
+                state.manager?.localChange(id, persistSince: before[id] ?? KnownState(id: id))
+            }
+            return result
+        }
+    }
+
+    /// Reads from the node without writing.
+    public func read<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
+        try state.withLock { try body($0.node) }
+    }
+
+    /// Asks the relay for a CoValue (and, through it, its dependencies).
+    public func load(_ id: CoID) {
+        state.withLock { $0.manager?.load(id) }
+    }
+
+    /// True if the relay answered our load of one of `ids` with "not found".
+    public func isUnavailable(anyOf ids: [CoID]) -> Bool {
+        state.withLock { state in ids.contains { state.manager?.unavailable.contains($0) == true } }
+    }
+
+    /// True once the relay acknowledged everything this node holds.
+    public var isSynced: Bool {
+        state.withLock { state in
+            guard state.connected, let manager = state.manager else { return false }
+            return manager.isFullySyncedWithServers
+        }
+    }
+
+    /// Waits until `condition` holds (checked every 10 ms) or `timeout` passes; returns whether it held.
+    public func wait(timeout: Duration, until condition: (SyncClient) -> Bool) async -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            if condition(self) { return true }
+            try? await Task.sleep(for: .milliseconds(10))
+        }
+        return condition(self)
+    }
+
+    /// Waits until the relay acknowledged everything local (cojson `waitForSync`).
+    public func waitForSync(timeout: Duration = .seconds(60)) async -> Bool {
+        await wait(timeout: timeout) { $0.isSynced }
+    }
+
+    // MARK: WebSocketClientDelegate
+
+    public func clientConnected() {
+        state.withLock { state in
+            state.connected = true
+            state.manager?.addPeer(relayPeer, role: .server)
+        }
+    }
+
+    public func client(receivedText frame: String) {
+        let messages = JazzFraming.split(frame).compactMap { try? SyncMessage(text: $0) }
+        state.withLock { state in
+            for message in messages { state.manager?.handle(message, from: relayPeer) }
+        }
+    }
+
+    public func clientDisconnected(reason: String) {
+        state.withLock { state in
+            state.connected = false
+            state.lastDisconnectReason = reason
+            state.manager?.removePeer(relayPeer)
+        }
+    }
+}
