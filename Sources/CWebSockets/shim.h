@@ -2,3 +2,16 @@
 
 /// LWS_PRE is a macro Swift cannot import.
 static const unsigned int caro_lws_pre = LWS_PRE;
+
+/// An lws timer (sorted-usec-list entry) that remembers its Swift owner.
+/// lws hands only the `sul` pointer to the timer callback; because `sul` is
+/// the first member, that pointer is also a pointer to this struct.
+struct caro_lws_timer {
+    lws_sorted_usec_list_t sul;
+    void *owner;
+};
+
+/// The Swift owner of a timer scheduled with a `caro_lws_timer`'s `sul`.
+static inline void *caro_lws_timer_owner(lws_sorted_usec_list_t *sul) {
+    return ((struct caro_lws_timer *)sul)->owner;
+}

@@ -45,7 +45,12 @@ struct JazzInspectCommand: AsyncParsableCommand {
             ?? LocalNode(agentSecret: .random(), accountID: nil)
         var configuration = WebSocketClientConfiguration(url: relay)
         configuration.caCertificatePath = caCertificate
-        let client = try CLIErrors.map { try SyncClient(node: node, configuration: configuration) }
+        let client: SyncClient
+        do {
+            client = try SyncClient(node: node, configuration: configuration)
+        } catch {
+            throw ValidationError(error.description)
+        }
         client.start()
         defer { client.stop() }
         let limit = Duration.milliseconds(Int64(timeout * 1000))

@@ -14,39 +14,31 @@ public final class RelayServer: WebSocketServerDelegate {
     }
 
     private let state: Mutex<State>
-    private let server = Mutex<WebSocketServer?>(nil)
+    private let server = LockedSlot<WebSocketServer>()
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
 
     /// The port the relay listens on (0 once shut down).
-    public var port: Int { server.withLock { $0?.port } ?? 0 }
+    public var port: Int { server.value?.port ?? 0 }
 
     /// Starts a relay. `storage` nil keeps everything in memory only.
     public init(configuration: WebSocketServerConfiguration, storage: sending (any CoValueStorage)?,
                 onProblem: @escaping @Sendable (String) -> Void = { _ in }) throws(TransportError) {
         let node = LocalNode(agentSecret: .random(), accountID: nil)
-        self.state = Mutex(State(node: node))
-        self.onProblem = onProblem
-        let storageBox = UncheckedBox(storage)
-        let serverRef = self.server
-        state.withLock { state in
-            state.manager = SyncManager(node: state.node, storage: storageBox.value) { peer, message in
-                guard let raw = UInt64(peer.value) else { return }
-                serverRef.withLock { $0 }?.send(message.text, to: ConnectionID(rawValue: raw))
-            }
+        let slot = server
+        let manager = SyncManager(node: node, storage: storage) { peer, message in
+            guard let raw = UInt64(peer.value) else { return }
+            slot.value?.send(message.text, to: ConnectionID(rawValue: raw))
         }
+        self.state = Mutex(State(node: node, manager: manager))
+        self.onProblem = onProblem
         // Listening starts last, once the sync state exists to receive the first connection.
-        let listening = try WebSocketServer(configuration: configuration, delegate: self)
-        server.withLock { $0 = listening }
+        server.value = try WebSocketServer(configuration: configuration, delegate: self)
     }
 
     /// Stops listening and closes every connection.
     public func shutdown() {
-        let current = server.withLock { server -> WebSocketServer? in
-            defer { server = nil }
-            return server
-        }
-        current?.shutdown()
+        server.take()?.shutdown()
     }
 
     /// Runs `body` with the relay's node (e.g. to inspect what it stores). Blocks message handling meanwhile.
@@ -94,8 +86,20 @@ public final class RelayServer: WebSocketServerDelegate {
     }
 }
 
-/// Moves a non-Sendable value into a lock's initial state.
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+/// A thread-safe optional reference that closures can capture (a `Mutex` itself cannot be captured).
+final class LockedSlot<Value: Sendable>: Sendable {
+    private let storage = Mutex<Value?>(nil)
+
+    var value: Value? {
+        get { storage.withLock { $0 } }
+        set { storage.withLock { $0 = newValue } }
+    }
+
+    /// Empties the slot, returning what it held.
+    func take() -> Value? {
+        storage.withLock { value in
+            defer { value = nil }
+            return value
+        }
+    }
 }

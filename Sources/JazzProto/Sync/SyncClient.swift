@@ -13,7 +13,7 @@ public final class SyncClient: WebSocketClientDelegate {
     }
 
     private let state: Mutex<State>
-    private let transport = Mutex<WebSocketClient?>(nil)
+    private let transport = LockedSlot<WebSocketClient>()
     private let relayPeer: PeerID
 
     /// Creates a client for `node` (which moves into the client) and the relay at `configuration.url`.
@@ -22,23 +22,19 @@ public final class SyncClient: WebSocketClientDelegate {
                 configuration: WebSocketClientConfiguration) throws(TransportError) {
         let relayPeer = PeerID(configuration.url)
         self.relayPeer = relayPeer
-        let box = UncheckedBox((node, storage))
-        self.state = Mutex(State(node: box.value.0))
-        let transportRef = self.transport
-        state.withLock { state in
-            state.manager = SyncManager(node: state.node, storage: box.value.1) { _, message in
-                transportRef.withLock { $0 }?.send(message.text)
-            }
+        let slot = transport
+        let manager = SyncManager(node: node, storage: storage) { _, message in
+            slot.value?.send(message.text)
         }
-        let client = try WebSocketClient(configuration: configuration, delegate: self)
-        transport.withLock { $0 = client }
+        self.state = Mutex(State(node: node, manager: manager))
+        transport.value = try WebSocketClient(configuration: configuration, delegate: self)
     }
 
     /// Connects (and keeps reconnecting until `stop()`).
-    public func start() { transport.withLock { $0 }?.start() }
+    public func start() { transport.value?.start() }
 
     /// Disconnects for good.
-    public func stop() { transport.withLock { $0 }?.stop() }
+    public func stop() { transport.value?.stop() }
 
     /// True while the socket is open.
     public var isConnected: Bool { state.withLock { $0.connected } }

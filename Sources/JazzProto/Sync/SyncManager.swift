@@ -14,6 +14,8 @@ public final class SyncManager {
     private var waiting: [(piece: ContentPiece, from: PeerID)] = []
     /// Pending storage-reconciliation batches from clients: batch → CoValues still to complete.
     private var reconcileBatches: [(peer: PeerID, batchID: String, pending: Set<CoID>)] = []
+    /// CoValues asked for with `load` that we do not hold yet: re-requested from every server that connects.
+    private var wanted: Set<CoID> = []
     /// CoValues a server peer said it does not have (answer `known{header:false}` to our load).
     public private(set) var unavailable: Set<CoID> = []
     /// Problems worth logging (rejected content, storage errors), newest last; bounded.
@@ -43,6 +45,12 @@ public final class SyncManager {
             peers[id]?.loadRequested.insert(coID)
             peers[id]?.toldKnownState.insert(coID)
             send(id, .load(node.core(coID)?.knownStateWithStreaming ?? KnownState(id: coID)))
+        }
+        wanted = wanted.filter { !node.hasContent($0) }
+        for coID in wanted.sorted() {
+            peers[id]?.loadRequested.insert(coID)
+            peers[id]?.toldKnownState.insert(coID)
+            send(id, .load(KnownState(id: coID)))
         }
     }
 
@@ -266,6 +274,7 @@ public final class SyncManager {
     /// Asks server peers for a CoValue we do not have (or want updates of).
     public func load(_ id: CoID) {
         unavailable.remove(id)
+        if !node.hasContent(id) { wanted.insert(id) }
         for peerID in peerOrder where peers[peerID]?.role == .server {
             peers[peerID]?.loadRequested.insert(id)
             peers[peerID]?.toldKnownState.insert(id)

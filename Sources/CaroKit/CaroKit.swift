@@ -1,2 +1,0 @@
-/// Caro application logic: identity, schema on Jazz, sync engine.
-public enum CaroKit {}

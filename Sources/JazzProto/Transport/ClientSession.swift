@@ -1,0 +1,354 @@
+import CWebSockets
+
+/// One ``WebSocketClient`` on the service thread: dialing, the open connection, the ping
+/// watchdog and reconnection.
+final class ClientSession {
+    private enum Phase {
+        case idle
+        case connecting(attempt: UInt64, wsi: OpaquePointer?)
+        case open(attempt: UInt64, wsi: OpaquePointer)
+        case waiting(LoopTimers.Token)
+    }
+
+    let token: UInt64
+    let url: WebSocketURL
+    let configuration: WebSocketClientConfiguration
+    private let delegate: any WebSocketClientDelegate
+    private let status: ClientStatus
+    private unowned let engine: ClientEngine
+
+    private var running = false
+    private var phase: Phase = .idle
+    private var failures = 0
+    private var outgoing: OutgoingQueue
+    private var incoming: IncomingAssembler
+    private var receivedFirstFrame = false
+    private var lastFrameAt: UInt64 = 0
+    private var watchdog: LoopTimers.Token?
+    private var connectTimer: LoopTimers.Token?
+    private var peerCloseReason: String?
+    /// lws log lines written while this attempt was being started (they are surely its own).
+    private var dialLogLines: [String] = []
+    /// Where the log stood when OpenSSL rejected the server certificate (lws logs the reason
+    /// right after telling us).
+    private var certificateRejectedMark: UInt64?
+    /// OpenSSL's own words for that rejection, when they could be read.
+    private var certificateRejection: String?
+
+    init(registration: ClientRegistration, engine: ClientEngine) {
+        token = registration.token
+        url = registration.url
+        configuration = registration.configuration
+        delegate = registration.delegate
+        status = registration.status
+        self.engine = engine
+        outgoing = OutgoingQueue(
+            batchLimit: registration.configuration.batching.limit(peerHasBatched: false),
+            fragmentSize: LWS.fragmentSize)
+        incoming = IncomingAssembler(maxMessageBytes: registration.configuration.maxMessageBytes)
+    }
+
+    // MARK: Commands
+
+    func start() {
+        guard !running else { return }
+        running = true
+        failures = 0
+        if case .idle = phase { connect() }
+    }
+
+    func stop(reason: String) {
+        running = false
+        switch phase {
+        case let .waiting(timer):
+            engine.timers.cancel(timer)
+            phase = .idle
+        case .connecting, .open:
+            abandonConnection(reason: reason)
+        case .idle:
+            break
+        }
+    }
+
+    func send(_ frame: OutgoingFrame) {
+        guard case let .open(_, wsi) = phase else {
+            status.release(frame.accountedBytes)
+            TransportLog.log(.info, "\(url.endpoint): dropped a message sent while not connected")
+            return
+        }
+        outgoing.append(frame)
+        lws_callback_on_writable(wsi)
+    }
+
+    func overflow(queued: Int) {
+        guard case .open = phase else { return }
+        abandonConnection(reason: "more than \(status.limit) bytes were waiting to be sent "
+            + "(\(queued) queued): the server reads too slowly")
+    }
+
+    // MARK: Dialing
+
+    private func connect() {
+        guard running else { return }
+        let vhost: OpaquePointer
+        switch engine.vhost(caCertificatePath: configuration.caCertificatePath) {
+        case let .success(value):
+            vhost = value
+        case let .failure(error):
+            running = false
+            phase = .idle
+            delegate.clientDisconnected(reason: "\(error) The client stopped; fix the configuration and start it again.")
+            return
+        }
+        guard let context = engine.context else { return }
+
+        let attempt = engine.beginAttempt(for: self)
+        phase = .connecting(attempt: attempt, wsi: nil)
+        receivedFirstFrame = false
+        peerCloseReason = nil
+        certificateRejectedMark = nil
+        certificateRejection = nil
+        let mark = TransportLog.captureMark()
+
+        let strings = CStringStore()  // lws copies connect-info strings
+        var info = lws_client_connect_info()
+        info.context = context
+        info.vhost = vhost
+        info.address = strings.keep(url.host)
+        info.port = Int32(url.port)
+        info.path = strings.keep(url.pathAndQuery)
+        info.host = strings.keep(url.hostHeader)
+        info.ssl_connection = url.isSecure ? Int32(LCCSCF_USE_SSL.rawValue) : 0
+        info.local_protocol_name = engine.protocolName
+        info.ietf_version_or_minus_one = -1
+        info.opaque_user_data = LWS.opaque(attempt)
+        if url.isSecure { info.alpn = strings.keep("http/1.1") }
+        let wsi = lws_client_connect_via_info(&info)
+        dialLogLines = TransportLog.captured(since: mark)
+
+        // lws may already have reported an error from inside the call.
+        guard case .connecting(let current, _) = phase, current == attempt else { return }
+        guard let wsi else {
+            finishAttempt(attempt, reason: describeFailure(nil))
+            return
+        }
+        phase = .connecting(attempt: attempt, wsi: wsi)
+        connectTimer = engine.timers.schedule(afterNanoseconds: configuration.connectTimeout.clampedNanoseconds) {
+            [weak self] in
+            guard let self, case .connecting(let current, _) = self.phase, current == attempt else { return }
+            self.connectTimer = nil
+            self.abandonConnection(reason: "no connection to \(self.url.endpoint) after "
+                + "\(Self.describe(self.configuration.connectTimeout)) (timed out)")
+        }
+    }
+
+    /// Gives up the current connection now (reports it) and lets lws finish closing it.
+    private func abandonConnection(reason: String) {
+        switch phase {
+        case let .connecting(attempt, wsi):
+            finishAttempt(attempt, reason: reason)
+            if let wsi { lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, LWS_TO_KILL_ASYNC) }
+        case let .open(attempt, wsi):
+            finishAttempt(attempt, reason: reason)
+            // The orphaned wsi sends a close frame from its next writeable callback.
+            lws_set_timeout(wsi, PENDING_TIMEOUT_USER_OK, 3)
+            lws_callback_on_writable(wsi)
+        case .idle, .waiting:
+            break
+        }
+    }
+
+    /// Ends an attempt: forget its wsi, drop what is queued, tell the delegate, plan the next
+    /// dial.
+    private func finishAttempt(_ attempt: UInt64, reason: String) {
+        switch phase {
+        case let .connecting(current, _), let .open(current, _):
+            guard current == attempt else { return }
+        case .idle, .waiting:
+            return
+        }
+        engine.endAttempt(attempt)
+        engine.timers.cancel(watchdog)
+        engine.timers.cancel(connectTimer)
+        watchdog = nil
+        connectTimer = nil
+        let dropped = outgoing.removeAll()
+        incoming = IncomingAssembler(maxMessageBytes: configuration.maxMessageBytes)
+        status.setConnected(false)
+
+        var text = reason
+        if dropped.messages > 0 {
+            text += " (\(dropped.messages) unsent message\(dropped.messages == 1 ? "" : "s") dropped)"
+        }
+        if running && configuration.reconnect.isEnabled {
+            failures += 1
+            let delay = configuration.reconnect.delay(afterFailures: failures)
+            let timer = engine.timers.schedule(afterNanoseconds: delay.clampedNanoseconds) { [weak self] in
+                guard let self, case .waiting = self.phase else { return }
+                self.phase = .idle
+                self.connect()
+            }
+            phase = .waiting(timer)
+            text += "; reconnecting in \(Self.describe(delay))"
+        } else {
+            running = false
+            phase = .idle
+        }
+        delegate.clientDisconnected(reason: text)
+    }
+
+    // MARK: lws events
+
+    func handle(
+        attempt: UInt64, wsi: OpaquePointer, reason: lws_callback_reasons,
+        user: UnsafeMutableRawPointer?, input: UnsafeMutableRawPointer?, length: Int
+    ) -> Int32 {
+        switch reason {
+        case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            guard case .connecting(attempt, _) = phase else { return -1 }
+            engine.timers.cancel(connectTimer)
+            connectTimer = nil
+            phase = .open(attempt: attempt, wsi: wsi)
+            outgoing = OutgoingQueue(
+                batchLimit: configuration.batching.limit(peerHasBatched: false),
+                fragmentSize: LWS.fragmentSize)
+            status.setConnected(true)
+            delegate.clientConnected()
+            return 0
+
+        case LWS_CALLBACK_CLIENT_RECEIVE:
+            guard case .open(attempt, _) = phase else { return 0 }
+            return receive(attempt: attempt, wsi: wsi, input: input, length: length)
+
+        case LWS_CALLBACK_CLIENT_WRITEABLE:
+            guard case .open(attempt, _) = phase else { return -1 }
+            var completed = 0
+            let result = outgoing.write(to: wsi, completedBytes: &completed)
+            if completed > 0 { status.release(completed) }
+            if case .failed = result {
+                finishAttempt(attempt, reason: "writing to \(url.endpoint) failed; the connection was closed")
+                return -1
+            }
+            return 0
+
+        case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
+            peerCloseReason = Self.describePeerClose(input, length)
+            return 0
+
+        case LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+            // `length` carries OpenSSL's preverify_ok; the verdict stays OpenSSL's.
+            if length == 0, certificateRejectedMark == nil {
+                certificateRejectedMark = TransportLog.captureMark()
+                if let verdict = CertificateVerdict.describe(storeContext: user) {
+                    certificateRejection = "SSL error: \(verdict.text) (err=\(verdict.code);)"
+                }
+            }
+            return 0
+
+        case LWS_CALLBACK_CLIENT_CONNECTION_ERROR:
+            finishAttempt(attempt, reason: describeFailure(LWS.string(input, length: length)))
+            return 0
+
+        case LWS_CALLBACK_CLIENT_CLOSED:
+            let reason = peerCloseReason.map { "\(url.endpoint): \($0)" }
+                ?? "the connection to \(url.endpoint) was closed"
+            finishAttempt(attempt, reason: reason)
+            return 0
+
+        default:
+            return 0
+        }
+    }
+
+    private func receive(attempt: UInt64, wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {
+        let chunk = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
+        let event = incoming.receive(chunk, on: wsi)
+        switch event {
+        case .partial:
+            return 0
+        case let .tooLarge(count):
+            finishAttempt(attempt, reason: "\(url.endpoint) sent a message over the "
+                + "\(configuration.maxMessageBytes)-byte limit (\(count) bytes so far); the connection was closed")
+            lws_close_reason(wsi, LWS_CLOSE_STATUS_MESSAGE_TOO_LARGE, nil, 0)
+            return -1
+        case .text, .binary, .invalidText:
+            frameArrived(attempt: attempt)
+        }
+        switch event {
+        case let .text(frame):
+            delegate.client(receivedText: frame)
+        case let .binary(count):
+            TransportLog.log(.warning, "\(url.endpoint) sent a \(count)-byte binary frame; Jazz uses text frames only, ignored")
+        case let .invalidText(count):
+            TransportLog.log(.warning, "\(url.endpoint) sent a \(count)-byte text frame that is not valid UTF-8; ignored")
+        case .partial, .tooLarge:
+            break
+        }
+        return 0
+    }
+
+    /// Any whole frame proves the connection alive; the first one also resets the backoff.
+    private func frameArrived(attempt: UInt64) {
+        lastFrameAt = TransportClock.monotonicNanoseconds()
+        if !receivedFirstFrame {
+            receivedFirstFrame = true
+            failures = 0
+        }
+        if watchdog == nil, let timeout = configuration.pingTimeout {
+            armWatchdog(attempt: attempt, afterNanoseconds: timeout.clampedNanoseconds)
+        }
+    }
+
+    private func armWatchdog(attempt: UInt64, afterNanoseconds delay: UInt64) {
+        watchdog = engine.timers.schedule(afterNanoseconds: delay) { [weak self] in
+            guard let self else { return }
+            self.watchdog = nil
+            guard case .open(attempt, _) = self.phase, let timeout = self.configuration.pingTimeout else { return }
+            let deadline = self.lastFrameAt &+ timeout.clampedNanoseconds
+            let now = TransportClock.monotonicNanoseconds()
+            if now >= deadline {
+                self.abandonConnection(reason: "no frame from \(self.url.endpoint) for "
+                    + "\(Self.describe(timeout)) (ping timeout); the connection is considered dead")
+            } else {
+                self.armWatchdog(attempt: attempt, afterNanoseconds: deadline - now)
+            }
+        }
+    }
+
+    // MARK: Explanations
+
+    private func describeFailure(_ lwsReason: String?) -> String {
+        var captured = dialLogLines
+        var lwsReason = lwsReason
+        if let rejection = certificateRejection {
+            captured.append(rejection)
+            lwsReason = nil  // only "connect SSL err 1" in this case
+        } else if let mark = certificateRejectedMark {
+            // lws formats log lines in one static buffer, so a line can come out mangled when
+            // another context logs at the same moment: look for any part of the verdict.
+            let verdict = TransportLog.captured(since: mark).filter {
+                $0.contains("SSL error") || $0.contains("preverify") || $0.contains("depth=")
+            }.prefix(1)
+            captured += verdict.isEmpty ? ["certificate verify failed"] : Array(verdict)
+        }
+        return ConnectionFailure.describe(
+            endpoint: url.endpoint, host: url.host, isSecure: url.isSecure,
+            caCertificatePath: configuration.caCertificatePath,
+            lwsReason: lwsReason, logLines: captured)
+    }
+
+    private static func describePeerClose(_ input: UnsafeMutableRawPointer?, _ length: Int) -> String {
+        guard let input, length >= 2 else { return "the server closed the connection" }
+        let bytes = UnsafeRawBufferPointer(start: input, count: length)
+        let code = Int(bytes[0]) << 8 | Int(bytes[1])
+        let text = String(decoding: bytes.dropFirst(2), as: UTF8.self)
+        return "the server closed the connection (status \(code)\(text.isEmpty ? "" : ": \(text)"))"
+    }
+
+    static func describe(_ duration: Duration) -> String {
+        let milliseconds = duration.clampedNanoseconds / 1_000_000
+        if milliseconds % 1000 == 0 { return "\(milliseconds / 1000) s" }
+        if milliseconds >= 1000 { return "\(Double(milliseconds) / 1000) s" }
+        return "\(milliseconds) ms"
+    }
+}

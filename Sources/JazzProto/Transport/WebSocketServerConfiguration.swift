@@ -1,0 +1,101 @@
+import Glibc
+
+/// Settings of a ``WebSocketServer`` (a Jazz relay endpoint). Defaults match `jazz-run sync`.
+public struct WebSocketServerConfiguration: Sendable, Equatable {
+    /// Address to listen on: an IP address of this machine, `localhost`, or `0.0.0.0` / `::` /
+    /// an empty string for every interface.
+    public var host: String
+    /// TCP port; 0 lets the system pick a free one (read it back from ``WebSocketServer/port``).
+    public var port: Int
+    /// PEM certificate chain for `wss://`; set together with ``tlsPrivateKeyPath``.
+    public var tlsCertificatePath: String?
+    /// PEM private key for `wss://`.
+    public var tlsPrivateKeyPath: String?
+    /// How often every connection gets `{"type":"ping","time":<ms>,"dc":"…"}` as its own frame;
+    /// `nil` sends no pings. JS clients drop a connection after 10 s without any frame, so keep
+    /// this well below 10 s (`jazz-run` uses 1.5 s).
+    public var pingInterval: Duration?
+    /// The `dc` field of pings.
+    public var pingDataCenter: String
+    /// Largest accepted incoming message; a bigger one closes the connection with status 1009.
+    public var maxMessageBytes: Int
+    /// Largest amount of not-yet-written outgoing data per connection. A client that reads too
+    /// slowly to stay under it is disconnected (and logged) instead of growing memory without
+    /// limit.
+    public var maxQueuedBytesPerConnection: Int
+    /// Joining of waiting messages into batch frames (default: like `jazz-run`, only once the
+    /// client has sent a batch itself).
+    public var batching: OutgoingBatching
+
+    public init(
+        host: String = "127.0.0.1",
+        port: Int = 4200,
+        tlsCertificatePath: String? = nil,
+        tlsPrivateKeyPath: String? = nil,
+        pingInterval: Duration? = .milliseconds(1500),
+        pingDataCenter: String = "unknown",
+        maxMessageBytes: Int = 64 << 20,
+        maxQueuedBytesPerConnection: Int = 16 << 20,
+        batching: OutgoingBatching = .afterPeerBatches(limit: JazzFraming.recommendedBatchLimit)
+    ) {
+        self.host = host
+        self.port = port
+        self.tlsCertificatePath = tlsCertificatePath
+        self.tlsPrivateKeyPath = tlsPrivateKeyPath
+        self.pingInterval = pingInterval
+        self.pingDataCenter = pingDataCenter
+        self.maxMessageBytes = maxMessageBytes
+        self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+        self.batching = batching
+    }
+
+    /// Whether the server speaks `wss://`.
+    public var usesTLS: Bool { tlsCertificatePath != nil || tlsPrivateKeyPath != nil }
+
+    /// Checks ranges and file presence; called by ``WebSocketServer/init(configuration:delegate:)``.
+    func validate() throws(TransportError) {
+        guard (0...65535).contains(port) else {
+            throw .invalidConfiguration("port \(port) is outside 0...65535 (0 picks a free port)")
+        }
+        guard maxMessageBytes > 0 else {
+            throw .invalidConfiguration("maxMessageBytes must be positive, got \(maxMessageBytes)")
+        }
+        guard maxQueuedBytesPerConnection > 0 else {
+            throw .invalidConfiguration(
+                "maxQueuedBytesPerConnection must be positive, got \(maxQueuedBytesPerConnection)")
+        }
+        if let interval = pingInterval, interval <= .zero {
+            throw .invalidConfiguration("pingInterval must be positive or nil, got \(interval)")
+        }
+        guard !host.utf8.contains(0) else {
+            throw .invalidConfiguration("host contains a NUL character")
+        }
+        switch (tlsCertificatePath, tlsPrivateKeyPath) {
+        case (nil, nil):
+            break
+        case let (certificate?, key?):
+            try TLSFiles.checkCertificates(certificate, role: "certificate")
+            try TLSFiles.checkReadable(key, role: "private key")
+        case (_?, nil):
+            throw .tlsSetupFailed("tlsCertificatePath is set but tlsPrivateKeyPath is not; set both for wss://")
+        case (nil, _?):
+            throw .tlsSetupFailed("tlsPrivateKeyPath is set but tlsCertificatePath is not; set both for wss://")
+        }
+    }
+
+    /// Whether the server listens on one IPv4 address (lws must then use an IPv4 socket).
+    var listensOnIPv4Address: Bool {
+        guard let interface = listenInterface else { return false }
+        var address = in_addr()
+        return inet_pton(AF_INET, interface, &address) == 1
+    }
+
+    /// The interface string for lws (`nil` = every interface).
+    var listenInterface: String? {
+        switch host {
+        case "", "0.0.0.0", "::", "*": nil
+        case "localhost": "127.0.0.1"
+        default: host
+        }
+    }
+}
