@@ -38,6 +38,6 @@ let package = Package(
 
         .testTarget(name: "JazzProtoTests", dependencies: ["JazzProto"]),
         .testTarget(name: "CaroStoreTests", dependencies: ["CaroStore"]),
-        .testTarget(name: "CaroKitTests", dependencies: ["CaroKit"]),
+        .testTarget(name: "CaroKitTests", dependencies: ["CaroKit", "CaroStore", "JazzProto"]),
     ]
 )

@@ -170,6 +170,41 @@ public final class LocalNode: GroupResolving {
         return dependencies(of: piece)
     }
 
+    /// Loads every CoValue from storage into memory (a node resuming after a restart). Values that fail to
+    /// load are reported and skipped; the rest load.
+    @discardableResult
+    public func restoreAll(from storage: any CoValueStorage) throws -> [(CoID, String)] {
+        var failures: [(CoID, String)] = []
+        for id in try storage.storedIDs() where !hasContent(id) {
+            do {
+                if let stored = try storage.load(id) { restore(CoValueCore(stored: stored)) }
+            } catch {
+                failures.append((id, "\(error)"))
+            }
+        }
+        return failures
+    }
+
+    /// Stores whatever this node holds that `storage` lacks (e.g. an account created before storage was
+    /// attached). Returns the CoValues that could not be stored, with why.
+    @discardableResult
+    public func persistAll(to storage: any CoValueStorage) -> [(CoID, String)] {
+        var failures: [(CoID, String)] = []
+        for id in coValueIDs {
+            guard let core = cores[id], let header = core.header else { continue }
+            do {
+                let stored = try storage.knownState(of: id)
+                let appends = core.storageAppends(since: stored ?? KnownState(id: id))
+                if stored == nil || !appends.isEmpty {
+                    try storage.append(id, header: stored == nil ? header : nil, sessions: appends)
+                }
+            } catch {
+                failures.append((id, "\(error)"))
+            }
+        }
+        return failures
+    }
+
     /// Forgets every streaming target (the connection that announced them is gone).
     public func clearStreamingTargets() {
         for id in cores.keys where !(cores[id]?.streamingTarget.isEmpty ?? true) {

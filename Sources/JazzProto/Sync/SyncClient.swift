@@ -17,11 +17,16 @@ public final class SyncClient: WebSocketClientDelegate {
     private let relayPeer: PeerID
 
     /// Creates a client for `node` (which moves into the client) and the relay at `configuration.url`.
-    /// Call `start()` to connect.
+    /// With storage, everything stored is loaded first (resuming after a restart) and everything received
+    /// or written is stored before it is acknowledged or sent. Call `start()` to connect.
     public init(node: sending LocalNode, storage: sending (any CoValueStorage)? = nil,
                 configuration: WebSocketClientConfiguration) throws(TransportError) {
         let relayPeer = PeerID(configuration.url)
         self.relayPeer = relayPeer
+        if let storage {
+            try? node.restoreAll(from: storage)
+            node.persistAll(to: storage)
+        }
         let slot = transport
         let manager = SyncManager(node: node, storage: storage) { _, message in
             slot.value?.send(message.text)

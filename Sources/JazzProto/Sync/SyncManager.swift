@@ -154,15 +154,16 @@ public final class SyncManager {
         }
         peers[peerID]?.combine(implied)
         let ours = node.knownState(of: piece.id)
+        let changed = report.appendedAnything || (!hadHeader && ours.header)
+        // Stored before it is acknowledged: an ack promises the data survives a crash.
+        if changed { persist(piece.id, since: before, headerIsNew: !hadHeader) }
         peers[peerID]?.toldKnownState.insert(piece.id)
         send(peerID, .known(ours, isCorrection: report.needsCorrection))
         if report.needsCorrection {
             // The peer's record of us was wrong: replace it with what we really have.
             peers[peerID]?.optimistic[piece.id] = ours
         }
-        let changed = report.appendedAnything || (!hadHeader && ours.header)
         if changed {
-            persist(piece.id, since: before, headerIsNew: !hadHeader)
             completeReconciliation(piece.id, from: peerID)
             fanOut(piece.id, except: peerID)
             releaseWaiting()
