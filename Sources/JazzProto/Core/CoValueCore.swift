@@ -119,13 +119,16 @@ public struct CoValueCore: Sendable {
                 return .rejected(reason)
             }
         }
-        var log = sessions[session] ?? SessionLog(sessionID: session)
+        let isNewSession = sessions[session] == nil
+        if isNewSession { sessions[session] = SessionLog(sessionID: session) }
         do {
-            try log.appendVerified(fresh, signature: content.lastSignature, signer: signer)
+            // Mutated in place: the log's arrays stay uniquely referenced, so appends are O(batch).
+            try sessions[session]!.appendVerified(fresh, signature: content.lastSignature, signer: signer)
         } catch {
+            if isNewSession { sessions[session] = nil }
             return .rejected(error.description)
         }
-        store(log)
+        if isNewSession { sessionOrder.append(session) }
         if session.isDeleteSession { isDeleted = true }
         if !isStreaming { streamingTarget = [:] }
         return .appended(fresh.count)
@@ -148,10 +151,12 @@ public struct CoValueCore: Sendable {
     /// Appends transactions read back from our own storage (verified when first stored).
     public mutating func restore(session: SessionID, transactions: [Transaction], lastSignature: Signature,
                                  checkpoints: [Int: Signature], bytesSinceLastSignature: Int) {
-        var log = sessions[session] ?? SessionLog(sessionID: session)
-        log.appendFromTrustedStorage(transactions, signature: lastSignature)
-        log.restoreCheckpoints(checkpoints, bytesSinceLastSignature: bytesSinceLastSignature)
-        store(log)
+        if sessions[session] == nil {
+            sessions[session] = SessionLog(sessionID: session)
+            sessionOrder.append(session)
+        }
+        sessions[session]!.appendFromTrustedStorage(transactions, signature: lastSignature)
+        sessions[session]!.restoreCheckpoints(checkpoints, bytesSinceLastSignature: bytesSinceLastSignature)
         if session.isDeleteSession { isDeleted = true }
     }
 
@@ -160,16 +165,18 @@ public struct CoValueCore: Sendable {
     public mutating func appendLocal(_ transaction: Transaction, session: SessionID, signer: SignerSecret)
         throws(SessionLogError) -> Signature
     {
-        var log = sessions[session] ?? SessionLog(sessionID: session)
-        let signature = try log.appendLocal(transaction, signer: signer)
-        store(log)
+        let isNewSession = sessions[session] == nil
+        if isNewSession { sessions[session] = SessionLog(sessionID: session) }
+        let signature: Signature
+        do {
+            signature = try sessions[session]!.appendLocal(transaction, signer: signer)
+        } catch {
+            if isNewSession { sessions[session] = nil }
+            throw error
+        }
+        if isNewSession { sessionOrder.append(session) }
         if session.isDeleteSession { isDeleted = true }
         return signature
-    }
-
-    private mutating func store(_ log: SessionLog) {
-        if sessions[log.sessionID] == nil { sessionOrder.append(log.sessionID) }
-        sessions[log.sessionID] = log
     }
 
     // MARK: Outgoing content (cojson `newContentSince`, jazz-protocol-sync.md §3.5)

@@ -233,7 +233,9 @@ public final class LocalNode: GroupResolving {
         var report = IngestReport(id: piece.id)
         report.missingDependencies = missingDependencies(of: piece)
         guard report.missingDependencies.isEmpty else { return report }
-        var core = cores[piece.id] ?? CoValueCore(id: piece.id)
+        // Taken out of the dictionary while it changes, so its logs stay uniquely referenced (no copies).
+        var core = cores.removeValue(forKey: piece.id) ?? CoValueCore(id: piece.id)
+        defer { if core.header != nil { cores[piece.id] = core } }
         if core.header == nil {
             guard let header = piece.header else {
                 report.headerError = .missingHeader(piece.id)
@@ -262,7 +264,6 @@ public final class LocalNode: GroupResolving {
             }
             report.outcomes.append((session, outcome))
         }
-        cores[piece.id] = core
         if report.appendedAnything || piece.header != nil { invalidate(piece.id) }
         return report
     }
@@ -302,10 +303,10 @@ public final class LocalNode: GroupResolving {
     @discardableResult
     public func makeTransaction(in id: CoID, changes: [JSONValue], privacy: Privacy, meta: JSONValue? = nil,
                                 key: KeyPair? = nil) throws(NodeError) -> TransactionID {
-        guard var core = cores[id], core.header != nil else { throw .unknownCoValue(id) }
-        guard !core.isDeleted else { throw .deleted(id) }
+        guard let existing = cores[id], existing.header != nil else { throw .unknownCoValue(id) }
+        guard !existing.isDeleted else { throw .deleted(id) }
         let session = writingSession(for: id)
-        let txIndex = core.count(of: session)
+        let txIndex = existing.count(of: session)
         let madeAt = environment.now()
         let changesText = JSONValue.array(changes).jsonStringify()
         let metaText = meta.map { $0.jsonStringify() }
@@ -323,11 +324,11 @@ public final class LocalNode: GroupResolving {
                                    meta: encryptedMeta)
         }
         do {
-            try core.appendLocal(transaction, session: session, signer: agentSecret.signerSecret)
+            // Mutated in place (no copy of the session's transactions).
+            try cores[id]!.appendLocal(transaction, session: session, signer: agentSecret.signerSecret)
         } catch {
             throw .transaction(error)
         }
-        cores[id] = core
         invalidate(id)
         return TransactionID(sessionID: session, txIndex: txIndex)
     }
