@@ -51,7 +51,10 @@ struct RelayRobustnessTests {
         #expect(await deviceA.waitForSync(timeout: .seconds(10)))
 
         let attacker = RawPeer()
-        let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: attacker)
+        // Every message in its own frame: a batched frame with one bad line is dropped whole (as in cojson).
+        var rawConfiguration = WebSocketClientConfiguration(url: url)
+        rawConfiguration.batching = .never
+        let raw = try WebSocketClient(configuration: rawConfiguration, delegate: attacker)
         raw.start()
         defer { raw.stop() }
         #expect(await Self.wait { attacker.connected.load(ordering: .relaxed) })

@@ -10,19 +10,22 @@ extension LocalNode {
             return groupState(for: id)?.json
         }
         let transactions = decodedTransactions(of: id)
+        if let cached = cachedView(of: id) { return cached }
+        let view: JSONValue
         switch header.type {
         case "comap":
-            return CoMapState(transactions: transactions).json
+            view = CoMapState(transactions: transactions).json
         case "colist":
-            return listState(of: id, header: header, transactions: transactions).json
+            view = listState(of: id, header: header, transactions: transactions).json
         case "coplaintext":
-            return .string(CoPlainTextState(transactions: transactions).text)
+            view = .string(CoPlainTextState(transactions: transactions).text)
         case "costream":
-            if header.isBinaryStream { return BinaryStreamState(transactions: transactions).json }
-            return CoStreamState(transactions: transactions).json
+            view = header.isBinaryStream ? BinaryStreamState(transactions: transactions).json : CoStreamState(transactions: transactions).json
         default:
-            return .object(JSONObject())
+            view = .object(JSONObject())
         }
+        cacheView(view, of: id)
+        return view
     }
 
     /// A CoList's state, honouring `restrictDeletion` (deletions count only from admins and managers).

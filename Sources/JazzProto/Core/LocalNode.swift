@@ -63,6 +63,9 @@ public final class LocalNode: GroupResolving {
     private(set) var cores: [CoID: CoValueCore] = [:]
     private var groupStateCache: [CoID: GroupState] = [:]
     private var groupStatesBeingBuilt: Set<CoID> = []
+    /// Bumped whenever a group or account changes (every owned value's validity and keys may change).
+    private var groupEpoch = 0
+    private var decodedCache: [CoID: DecodedCache] = [:]
 
     /// Creates a node acting as `accountID` (or as the bare agent if nil).
     public init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment = .system) {
@@ -276,8 +279,10 @@ public final class LocalNode: GroupResolving {
     /// Drops cached derived state after `id` changed.
     func invalidate(_ id: CoID) {
         guard cores[id]?.header?.isGroup == true else { return }
-        // A group change can change the state of every group that extends it: drop them all.
+        // A group change can change the state of every group that extends it, and the validity and keys
+        // of every value: drop all derived state.
         groupStateCache.removeAll()
+        groupEpoch += 1
     }
 
     // MARK: Local writes
@@ -367,35 +372,91 @@ public final class LocalNode: GroupResolving {
     /// (sorted by madeAt, session, index), with meta rules applied.
     public func decodedTransactions(of id: CoID) -> [DecodedTransaction] {
         guard let core = cores[id], let header = core.header else { return [] }
-        let all = core.allTransactions
+        if header.isGroup { return decode(id, core: core, header: header, transactions: core.allTransactions).sorted(by: DecodedTransaction.precedes) }
+        let counts = core.knownState.sessions
+        if var cache = decodedCache[id], cache.groupEpoch == groupEpoch {
+            if cache.counts == counts { return cache.decoded }
+            // Only new transactions: decode them and merge (validity of an owned value's transaction depends
+            // only on the owner group, which did not change).
+            var fresh: [(TransactionID, Transaction)] = []
+            for session in core.sessionOrder {
+                guard let log = core.sessions[session] else { continue }
+                for index in (cache.counts[session] ?? 0)..<log.count {
+                    fresh.append((TransactionID(sessionID: session, txIndex: index), log.transactions[index]))
+                }
+            }
+            let added = decode(id, core: core, header: header, transactions: fresh).sorted(by: DecodedTransaction.precedes)
+            if let last = cache.decoded.last, let first = added.first, !DecodedTransaction.precedes(last, first) {
+                cache.decoded = (cache.decoded + added).sorted(by: DecodedTransaction.precedes)
+            } else {
+                cache.decoded += added
+            }
+            if cache.decoded.contains(where: { $0.meta?["fww"] != nil }) { MetaRules.apply(to: &cache.decoded) }
+            cache.counts = counts
+            cache.view = nil
+            decodedCache[id] = cache
+            return cache.decoded
+        }
+        var decoded = decode(id, core: core, header: header, transactions: core.allTransactions)
+        decoded.sort(by: DecodedTransaction.precedes)
+        MetaRules.apply(to: &decoded)
+        decodedCache[id] = DecodedCache(groupEpoch: groupEpoch, counts: counts, decoded: decoded)
+        return decoded
+    }
+
+    /// Valid, readable transactions among `transactions` (unsorted).
+    private func decode(_ id: CoID, core: CoValueCore, header: CoValueHeader, transactions: [(TransactionID, Transaction)])
+        -> [DecodedTransaction]
+    {
         let validity: [TransactionID: TransactionValidity]
         var branchPointers: Set<TransactionID> = []
         if header.isGroup {
             validity = groupState(for: id)?.validity ?? [:]
         } else {
             let owner = header.ownerGroup.flatMap { groupState(for: $0) }
-            let owned = OwnedValueRules.validity(of: all, ruleset: header.ruleset, owner: owner, resolver: self)
+            let owned = OwnedValueRules.validity(of: transactions, ruleset: header.ruleset, owner: owner, resolver: self)
             validity = owned.validity
             branchPointers = owned.branchPointersOnly
         }
         let authority = header.ownerGroup.flatMap { groupState(for: $0) } ?? groupState(for: id)
         var decoded: [DecodedTransaction] = []
-        decoded.reserveCapacity(all.count)
-        for (txID, transaction) in all where validity[txID] == .valid {
+        decoded.reserveCapacity(transactions.count)
+        var keys: [KeyID: KeySecret?] = [:]
+        for (txID, transaction) in transactions where validity[txID] == .valid {
             if txID.sessionID.isDeleteSession { continue }
             if branchPointers.contains(txID) {
                 decoded.append(DecodedTransaction(txID: txID, madeAt: transaction.madeAt, changes: []))
                 continue
             }
             guard let item = TransactionDecoder.decode(transaction, txID: txID, coID: id, keys: { keyID in
-                guard let authority else { return nil }
-                return authority.readKey(keyID, reader: self.keyReader, resolver: self)
+                if let known = keys[keyID] { return known }
+                let secret = authority?.readKey(keyID, reader: self.keyReader, resolver: self)
+                keys[keyID] = secret
+                return secret
             }) else { continue }
             decoded.append(item)
         }
-        decoded.sort(by: DecodedTransaction.precedes)
-        MetaRules.apply(to: &decoded)
         return decoded
+    }
+
+    /// A CoValue's decoded transactions (and view), valid while its counts and the groups are unchanged.
+    struct DecodedCache {
+        var groupEpoch: Int
+        var counts: [SessionID: Int]
+        var decoded: [DecodedTransaction]
+        var view: JSONValue? = nil
+    }
+
+    /// The cached view of `id`, if still current.
+    func cachedView(of id: CoID) -> JSONValue? {
+        guard let cache = decodedCache[id], cache.groupEpoch == groupEpoch, cache.counts == cores[id]?.knownState.sessions else {
+            return nil
+        }
+        return cache.view
+    }
+
+    func cacheView(_ view: JSONValue, of id: CoID) {
+        decodedCache[id]?.view = view
     }
 }
 

@@ -84,7 +84,7 @@ public final class SyncClient: WebSocketClientDelegate {
     }
 
     /// Waits until `condition` holds (checked every 10 ms) or `timeout` passes; returns whether it held.
-    public func wait(timeout: Duration, until condition: (SyncClient) -> Bool) async -> Bool {
+    public func wait(timeout: Duration, until condition: @Sendable (SyncClient) -> Bool) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
