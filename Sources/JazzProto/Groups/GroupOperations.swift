@@ -188,3 +188,30 @@ extension LocalNode {
         }
     }
 }
+
+extension LocalNode {
+    /// Creates an account the way jazz-tools does on sign-up (so a Jazz app logging in with the same
+    /// secret accepts it): the cojson account, then a profile group, the profile CoMap `{name}` in it
+    /// (private), the account's `profile`, and `everyone: reader` on the profile group.
+    /// (jazz-tools adds the inbox itself on the app's next login migration.)
+    public static func createJazzAccount(agentSecret: AgentSecret, name: String, environment: NodeEnvironment = .system)
+        throws(NodeError) -> LocalNode
+    {
+        let node = try createAccount(agentSecret: agentSecret, environment: environment)
+        guard let accountID = node.accountID else { return node }
+        let profileGroup = try node.createGroup()
+        let profile = try node.createValue(type: "comap", owner: profileGroup)
+        let nameChange: JSONValue = .object(JSONObject([("op", "set"), ("key", "name"), ("value", .string(name))]))
+        try node.makeTransaction(in: profile, changes: [nameChange], privacy: .private)
+        try node.setGroupKey(accountID, key: "profile", value: .string(profile.description))
+        try node.addMember("everyone", role: .reader, to: profileGroup)
+        return node
+    }
+
+    /// The account's `profile` and `root` CoValue IDs, if set.
+    public func accountReferences() -> (profile: CoID?, root: CoID?) {
+        guard let accountID, let state = groupState(for: accountID) else { return (nil, nil) }
+        return (state.value("profile")?.stringValue.flatMap { try? CoID($0) },
+                state.value("root")?.stringValue.flatMap { try? CoID($0) })
+    }
+}

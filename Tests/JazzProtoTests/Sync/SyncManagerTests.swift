@@ -136,6 +136,25 @@ struct SyncManagerTests {
         #expect(f.network.transcript.contains { if case .known(_, true) = $0.message { return true } else { return false } })
         #expect(f.relay.knownState(of: f.mapID) == f.deviceA.knownState(of: f.mapID))
     }
+
+    @Test func storageReconciliationServerHalf() throws {
+        let f = try Fixture()
+        f.network.connect(client: "A", relay: "relay")
+        f.network.run()
+        // The relay has the group (same counts) and an older map; a stranger value is unknown to it.
+        try f.deviceA.makeTransaction(in: f.mapID, changes: CoMapChangesForTests.set("new", 1), privacy: .private)
+        let unknown = try f.deviceA.createValue(type: "comap", owner: f.groupID)
+        try f.deviceA.makeTransaction(in: unknown, changes: CoMapChangesForTests.set("x", 1), privacy: .private)
+        let values: [(CoID, String)] = [f.groupID, f.mapID, unknown].map { ($0, SyncManager.sessionsHash(f.deviceA.knownState(of: $0))) }
+        f.network.managers["relay"]!.handle(.reconcile(batchID: "batch1", values: values), from: PeerID("A"))
+        f.network.run()
+        let relaySaid = f.network.transcript.filter { $0.from == "relay" }.map(\.message)
+        let loads = relaySaid.compactMap { message -> CoID? in if case .load(let s) = message { return s.id } else { return nil } }
+        #expect(Set(loads) == [f.mapID, unknown])  // the group hashes equal: nothing to ask
+        #expect(relaySaid.last == .reconcileAck(batchID: "batch1"))
+        #expect(f.relay.knownState(of: f.mapID) == f.deviceA.knownState(of: f.mapID))
+        #expect(f.relay.knownState(of: unknown) == f.deviceA.knownState(of: unknown))
+    }
 }
 
 /// Minimal CoMap change builders for sync tests (JS insertion order op, key, value).
