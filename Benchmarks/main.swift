@@ -228,3 +228,56 @@ if filter == nil || "sync".contains(filter!) {
     writer.stop()
     relay.shutdown()
 }
+
+// MARK: Relay throughput: writers × edits with subscribers, loopback
+
+if filter == nil || "relay".contains(filter!) {
+    let writersCount = 20
+    let editsPerWriter = 500
+    let relay = try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
+    let url = "ws://127.0.0.1:\(relay.port)"
+    var writers: [SyncClient] = []
+    var maps: [CoID] = []
+    var subscribers: [SyncClient] = []
+    for _ in 0..<writersCount {
+        let identity = try! JazzIdentity(secretSeed: SecureRandom.bytes(32))
+        let writer = try! SyncClient(node: try! LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                     configuration: WebSocketClientConfiguration(url: url))
+        writer.start()
+        let map = try! writer.write { node -> CoID in
+            let group = try node.createGroup()
+            return try node.createValue(type: "comap", owner: group)
+        }
+        _ = await writer.waitForSync(timeout: .seconds(30))
+        let subscriber = try! SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                         configuration: WebSocketClientConfiguration(url: url))
+        subscriber.start()
+        subscriber.load(map)
+        _ = await subscriber.wait(timeout: .seconds(30)) { $0.read { $0.hasContent(map) } }
+        writers.append(writer)
+        maps.append(map)
+        subscribers.append(subscriber)
+    }
+    let clock = ContinuousClock()
+    let start = clock.now
+    for round in 0..<editsPerWriter {
+        for (index, writer) in writers.enumerated() {
+            writer.write { node in
+                _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
+            }
+        }
+    }
+    for writer in writers { _ = await writer.waitForSync(timeout: .seconds(120)) }
+    let acked = clock.now - start
+    for (index, subscriber) in subscribers.enumerated() {
+        let map = maps[index]
+        _ = await subscriber.wait(timeout: .seconds(120)) { $0.read { $0.knownState(of: map).transactionCount >= editsPerWriter } }
+    }
+    let delivered = clock.now - start
+    func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+    let total = Double(writersCount * editsPerWriter)
+    print("relay: \(writersCount) writers × \(editsPerWriter) private CoMap edits, \(writersCount) subscribers: "
+        + "\(Int(total / seconds(acked))) edits/s acknowledged, all delivered to subscribers after \(delivered)")
+    for client in writers + subscribers { client.stop() }
+    relay.shutdown()
+}

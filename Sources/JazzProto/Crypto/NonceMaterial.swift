@@ -27,7 +27,33 @@ public enum NonceMaterial: Sendable, Hashable {
     }
 
     /// The 24-byte nonce.
-    public var nonce: [UInt8] { Self.nonce(forCanonicalJSON: canonicalJSON) }
+    public var nonce: [UInt8] {
+        if case .transaction(let coID, let sessionID, let txIndex) = self,
+            let bytes = Self.fastTransactionMaterial(coID.description, sessionID.description, txIndex)
+        {
+            return Array(BLAKE3.hash(bytes).prefix(24))
+        }
+        return Self.nonce(forCanonicalJSON: canonicalJSON)
+    }
+
+    /// The transaction material's bytes written directly (the hot path of decrypting private transactions),
+    /// or nil if an ID would need JSON escaping (then the general serializer is used).
+    private static func fastTransactionMaterial(_ coID: String, _ sessionID: String, _ txIndex: Int) -> [UInt8]? {
+        func isPlain(_ string: String) -> Bool {
+            string.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
+        }
+        guard txIndex >= 0, isPlain(coID), isPlain(sessionID) else { return nil }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(coID.utf8.count + sessionID.utf8.count + 48)
+        bytes.append(contentsOf: #"{"in":""#.utf8)
+        bytes.append(contentsOf: coID.utf8)
+        bytes.append(contentsOf: #"","tx":{"sessionID":""#.utf8)
+        bytes.append(contentsOf: sessionID.utf8)
+        bytes.append(contentsOf: #"","txIndex":"#.utf8)
+        bytes.append(contentsOf: String(txIndex).utf8)
+        bytes.append(contentsOf: "}}".utf8)
+        return bytes
+    }
 
     /// The nonce for arbitrary canonical nonce-material JSON text.
     public static func nonce(forCanonicalJSON json: String) -> [UInt8] {
