@@ -39,8 +39,13 @@ enum CLIInput {
     }
 }
 
-/// Writing diagnostics.
+/// Writing output and diagnostics.
 enum CLIOutput {
+    /// A line on standard output, written immediately (not buffered).
+    static func line(_ text: String) {
+        FileHandle.standardOutput.write(Data((text + "\n").utf8))
+    }
+
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("caro: \(message)\n".utf8))
     }

@@ -47,10 +47,11 @@ struct RelayCommand: AsyncParsableCommand {
             try RelayServer(configuration: configuration, storage: storage) { problem in CLIOutput.error(problem) }
         }
         let scheme = tlsCertificate == nil ? "ws" : "wss"
-        print("caro relay listening on \(scheme)://\(host):\(relay.port) (\(inMemory ? "in memory" : "storing in \(db)"))")
+        // Written unbuffered: scripts and tests read the port from this line.
+        CLIOutput.line("caro relay listening on \(scheme)://\(host):\(relay.port) (\(inMemory ? "in memory" : "storing in \(db)"))")
         await SignalWaiter.waitForTermination()
         relay.shutdown()
-        print("caro relay stopped")
+        CLIOutput.line("caro relay stopped")
     }
 }
 

@@ -151,3 +151,91 @@ struct CLITests {
         #expect(missing.stderr.contains("not found"))
     }
 }
+
+@Suite("caro relay process", .serialized)
+struct RelayProcessTests {
+    /// Starts `caro relay` and returns the process and its port (read from its first line).
+    static func startRelay(_ extra: [String]) throws -> (Process, Int, Pipe) {
+        let process = Process()
+        process.executableURL = CaroBinary.url
+        process.arguments = ["relay", "--host", "127.0.0.1", "--port", "0"] + extra
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
+            let port = Int(text[range].split(separator: ":").last ?? "")
+        else {
+            process.terminate()
+            throw CocoaError(.fileReadCorruptFile)
+        }
+        return (process, port, out)
+    }
+
+    /// A raw HTTP GET over TCP.
+    static func httpGet(port: Int, path: String) throws -> String {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw CocoaError(.fileReadUnknown) }
+        let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        _ = request.withCString { send(fd, $0, strlen($0), 0) }
+        var response = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = recv(fd, &buffer, buffer.count, 0)
+            if count <= 0 { break }
+            response += buffer[0..<count]
+        }
+        return String(decoding: response, as: UTF8.self)
+    }
+
+    @Test func relayServesHealthAndSyncsWithADatabaseAcrossRestarts() async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("caro-relay-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let db = directory + "/storage.db"
+        var (process, port, _) = try Self.startRelay(["--db", db])
+        let health = try Self.httpGet(port: port, path: "/health")
+        #expect(health.hasPrefix("HTTP/1.1 200"))
+        #expect(health.hasSuffix("ok"))
+
+        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
+        let device = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                    configuration: WebSocketClientConfiguration(url: "ws://127.0.0.1:\(port)/?key=a@b.c"))
+        device.start()
+        let mapID = try device.write { node -> CoID in
+            let group = try node.createGroup()
+            let map = try node.createValue(type: "comap", owner: group)
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("survives", "restart"), privacy: .private)
+            return map
+        }
+        #expect(await device.waitForSync(timeout: .seconds(15)))
+        device.stop()
+        process.terminate()  // SIGTERM: a clean stop
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+
+        (process, port, _) = try Self.startRelay(["--db", db])
+        defer { process.terminate() }
+        let reader = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                    configuration: WebSocketClientConfiguration(url: "ws://127.0.0.1:\(port)"))
+        reader.start()
+        defer { reader.stop() }
+        reader.load(mapID)
+        #expect(await reader.wait(timeout: .seconds(15)) { $0.read { $0.isCompletelyLoaded(mapID) } })
+        #expect(reader.read { $0.view(of: mapID) } == ["survives": "restart"])
+    }
+}
