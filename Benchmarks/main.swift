@@ -1,3 +1,4 @@
+import Foundation
 import JazzProto
 
 // caro-benchmarks: throughput of the primitives and hot paths, in a release build:
@@ -225,6 +226,22 @@ if filter == nil || "sync".contains(filter!) {
         reader.stop()
     }
     print("fresh node loads + decrypts + materializes a 10k private CoFeed over loopback: \(timings.sorted()[2]) (median of 5)")
+    // The same load in a separate process (`caro jazz inspect --stats`), for its peak memory.
+    let caro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caro")
+    if FileManager.default.isExecutableFile(atPath: caro.path) {
+        let process = Process()
+        process.executableURL = caro
+        process.arguments = ["jazz", "inspect", "--relay", url, "--secret", identity.agentSecret.description, "--stats", feedID.description]
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try! process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        print("separate process (caro jazz inspect --stats): " + text.trimmingCharacters(in: .whitespacesAndNewlines))
+    } else {
+        print("(build the caro product in release too, to measure the loading process's peak RSS)")
+    }
     writer.stop()
     relay.shutdown()
 }

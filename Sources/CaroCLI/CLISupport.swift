@@ -61,3 +61,15 @@ enum CLIErrors {
         }
     }
 }
+
+/// Facts about this process.
+enum ProcessStats {
+    /// Peak resident set size (VmHWM) in MB, from /proc/self/status.
+    static func peakResidentMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return -1 }
+        let kilobytes = line.split(separator: " ").compactMap { Int($0) }.first ?? 0
+        return kilobytes / 1024
+    }
+}

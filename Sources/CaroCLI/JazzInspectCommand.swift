@@ -27,6 +27,9 @@ struct JazzInspectCommand: AsyncParsableCommand {
     @Option(name: .customLong("ca"), help: "PEM file of a CA to trust for wss:// (default: the system store).")
     var caCertificate: String?
 
+    @Flag(help: "Print to stderr how long loading took (from connect) and the peak memory (RSS).")
+    var stats = false
+
     @Argument(help: "The CoValue ID (co_z…).")
     var id: String
 
@@ -51,6 +54,7 @@ struct JazzInspectCommand: AsyncParsableCommand {
         } catch {
             throw ValidationError(error.description)
         }
+        let started = ContinuousClock.now
         client.start()
         defer { client.stop() }
         let limit = Duration.milliseconds(Int64(timeout * 1000))
@@ -80,6 +84,11 @@ struct JazzInspectCommand: AsyncParsableCommand {
         }
         if client.read({ !$0.hasContent(root) }) {
             throw ValidationError("\(root) was not found on \(relay) (or did not arrive within \(timeout) s).")
+        }
+        if stats {
+            let elapsed = ContinuousClock.now - started
+            let milliseconds = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            CLIOutput.error("loaded \(loaded.count) CoValues in \(Int(milliseconds)) ms; peak RSS \(ProcessStats.peakResidentMegabytes()) MB")
         }
         print(output.jsonStringify())
     }
