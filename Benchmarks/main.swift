@@ -1,5 +1,6 @@
 import Foundation
 import JazzProto
+import Synchronization
 
 // caro-benchmarks: throughput of the primitives and hot paths, in a release build:
 //   swift run -c release caro-benchmarks [filter]
@@ -296,5 +297,55 @@ if filter == nil || "relay".contains(filter!) {
     print("relay: \(writersCount) writers × \(editsPerWriter) private CoMap edits, \(writersCount) subscribers: "
         + "\(Int(total / seconds(acked))) edits/s acknowledged, all delivered to subscribers after \(delivered)")
     for client in writers + subscribers { client.stop() }
+    relay.shutdown()
+}
+
+// MARK: Write-to-subscriber latency at a paced rate
+
+if filter == nil || "latency".contains(filter!) {
+    let relay = try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
+    let url = "ws://127.0.0.1:\(relay.port)"
+    let identity = try! JazzIdentity(secretSeed: SecureRandom.bytes(32))
+    let writer = try! SyncClient(node: try! LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                 configuration: WebSocketClientConfiguration(url: url))
+    writer.start()
+    let map = try! writer.write { node -> CoID in try node.createValue(type: "comap", owner: try node.createGroup()) }
+    _ = await writer.waitForSync(timeout: .seconds(30))
+    let subscriber = try! SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                     configuration: WebSocketClientConfiguration(url: url))
+    subscriber.start()
+    subscriber.load(map)
+    _ = await subscriber.wait(timeout: .seconds(30)) { $0.read { $0.isCompletelyLoaded(map) } }
+
+    let clock = ContinuousClock()
+    let epoch = clock.now
+    let edits = 4000
+    let sentAt = Mutex<[Duration]>([])
+    let arrivals = Mutex<[Duration]>([])
+    subscriber.observe { ids in
+        guard ids.contains(map) else { return }
+        let now = clock.now - epoch
+        let count = subscriber.read { $0.knownState(of: map).transactionCount }
+        arrivals.withLock { arrivals in
+            while arrivals.count < count { arrivals.append(now) }
+        }
+    }
+    let interval = Duration.microseconds(500)  // 2 000 edits/s
+    for i in 0..<edits {
+        let due = epoch + interval * i
+        while clock.now < due { }
+        sentAt.withLock { $0.append(clock.now - epoch) }
+        writer.write { node in _ = try? node.makeTransaction(in: map, changes: CoMapChanges.set("k\(i % 20)", .number(Double(i))), privacy: .private) }
+    }
+    _ = await subscriber.wait(timeout: .seconds(30)) { _ in arrivals.withLock { $0.count } >= edits }
+    let sent = sentAt.withLock { $0 }
+    let arrived = arrivals.withLock { $0 }
+    var latencies = zip(sent, arrived).map { $1 - $0 }.sorted()
+    if latencies.isEmpty { latencies = [.zero] }
+    func ms(_ d: Duration) -> String { String(Double(Int((Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15) * 100)) / 100) }
+    print("write-to-subscriber latency at 2 000 private edits/s (\(arrived.count)/\(edits) delivered): "
+        + "p50 \(ms(latencies[latencies.count / 2])) ms, p99 \(ms(latencies[latencies.count * 99 / 100])) ms, max \(ms(latencies.last!)) ms")
+    writer.stop()
+    subscriber.stop()
     relay.shutdown()
 }

@@ -15,6 +15,14 @@ public final class SyncClient: WebSocketClientDelegate {
     private let state: Mutex<State>
     private let transport = LockedSlot<WebSocketClient>()
     private let relayPeer: PeerID
+    private let observer = LockedSlot<ContentObserver>()
+
+    /// Called (on the transport's thread, outside the client's lock) with the CoValues that received
+    /// content from the relay — e.g. to refresh a UI or measure latency.
+    public typealias ContentObserver = @Sendable ([CoID]) -> Void
+
+    /// Sets the content observer (nil removes it).
+    public func observe(_ body: ContentObserver?) { observer.value = body }
 
     /// Creates a client for `node` (which moves into the client) and the relay at `configuration.url`.
     /// With storage, everything stored is loaded first (resuming after a restart) and everything received
@@ -112,6 +120,12 @@ public final class SyncClient: WebSocketClientDelegate {
         let messages = JazzFraming.split(frame).compactMap { try? SyncMessage(text: $0) }
         state.withLock { state in
             for message in messages { state.manager?.handle(message, from: relayPeer) }
+        }
+        if let observer = observer.value {
+            let ids = messages.compactMap { message -> CoID? in
+                if case .content(let piece) = message { return piece.id } else { return nil }
+            }
+            if !ids.isEmpty { observer(ids) }
         }
     }
 
