@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "caro-sync",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .library(name: "JazzProto", targets: ["JazzProto"]),
         .library(name: "CaroStore", targets: ["CaroStore"]),

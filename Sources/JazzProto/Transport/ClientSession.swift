@@ -13,7 +13,8 @@ final class ClientSession {
     let token: UInt64
     let url: WebSocketURL
     let configuration: WebSocketClientConfiguration
-    private let delegate: any WebSocketClientDelegate
+    /// Weak, like the server's: the delegate usually owns the client.
+    private weak var delegate: (any WebSocketClientDelegate)?
     private let status: ClientStatus
     private unowned let engine: ClientEngine
 
@@ -97,7 +98,7 @@ final class ClientSession {
         case let .failure(error):
             running = false
             phase = .idle
-            delegate.clientDisconnected(reason: "\(error) The client stopped; fix the configuration and start it again.")
+            delegate?.clientDisconnected(reason: "\(error) The client stopped; fix the configuration and start it again.")
             return
         }
         guard let context = engine.context else { return }
@@ -194,7 +195,7 @@ final class ClientSession {
             running = false
             phase = .idle
         }
-        delegate.clientDisconnected(reason: text)
+        delegate?.clientDisconnected(reason: text)
     }
 
     // MARK: lws events
@@ -213,7 +214,7 @@ final class ClientSession {
                 batchLimit: configuration.batching.limit(peerHasBatched: false),
                 fragmentSize: LWS.fragmentSize)
             status.setConnected(true)
-            delegate.clientConnected()
+            delegate?.clientConnected()
             return 0
 
         case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -276,7 +277,7 @@ final class ClientSession {
         }
         switch event {
         case let .text(frame):
-            delegate.client(receivedText: frame)
+            delegate?.client(receivedText: frame)
         case let .binary(count):
             TransportLog.log(.warning, "\(url.endpoint) sent a \(count)-byte binary frame; Jazz uses text frames only, ignored")
         case let .invalidText(count):

@@ -25,6 +25,10 @@ enum ConnectionFailure {
             return "cannot connect to \(endpoint): nothing accepted the connection "
                 + "(is the server running and the port right?)\(detail)"
         }
+        if lower.contains("read failed") {
+            return "\(endpoint) accepted the connection but closed it during the WebSocket handshake "
+                + "(not a WebSocket server, or it refused the request)\(detail)"
+        }
         if lower.contains("101") || lower.contains("upgrade") || lower.contains("hs:") || lower.contains("http") {
             return "\(endpoint) answered, but did not accept a WebSocket upgrade "
                 + "(wrong URL path, or not a Jazz sync server?)\(detail)"

@@ -12,9 +12,11 @@ public struct ConnectionID: Hashable, Sendable, Comparable, CustomStringConverti
         self.rawValue = rawValue
     }
 
+    /// Earlier connections sort first.
     public static func < (lhs: ConnectionID, rhs: ConnectionID) -> Bool {
         lhs.rawValue < rhs.rawValue
     }
 
+    /// `connection #N`, for logs.
     public var description: String { "connection #\(rawValue)" }
 }

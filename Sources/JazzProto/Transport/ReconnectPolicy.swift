@@ -5,11 +5,14 @@
 /// delivers its first frame, so a server that accepts and then closes without sending anything
 /// drives the wait up to the cap.
 public struct ReconnectPolicy: Sendable, Equatable {
+    /// The wait after the first failure, and the step it grows by after each further one.
     public var baseDelay: Duration
+    /// The longest wait (unless `baseDelay` is longer).
     public var maxDelay: Duration
     /// `false` makes the client give up after the first disconnect (it stays stopped).
     public var isEnabled: Bool
 
+    /// A policy; the defaults are Jazz's (500 ms steps, 30 s cap).
     public init(baseDelay: Duration = .milliseconds(500), maxDelay: Duration = .seconds(30), isEnabled: Bool = true) {
         self.baseDelay = baseDelay
         self.maxDelay = maxDelay

@@ -31,7 +31,9 @@ final class ServerEngine: ServiceLoopOwner {
     let configuration: WebSocketServerConfiguration
     let loop: ServiceLoop<ServerCommand>
     let ledger: ConnectionLedger
-    private let delegate: any WebSocketServerDelegate
+    /// Weak: the usual owner of a server is its delegate (a relay object holding the server), and
+    /// a strong reference here would keep both, and the port, alive forever.
+    private weak var delegate: (any WebSocketServerDelegate)?
     let strings = CStringStore()
     let protocols: ProtocolTable
     private let timers = LoopTimers()
@@ -100,7 +102,7 @@ final class ServerEngine: ServiceLoopOwner {
         connections.removeAll()
         for connection in remaining {
             ledger.close(connection.id)
-            delegate.connectionClosed(connection.id)
+            delegate?.connectionClosed(connection.id)
         }
     }
 
@@ -179,7 +181,7 @@ final class ServerEngine: ServiceLoopOwner {
             lws_set_opaque_user_data(wsi, LWS.opaque(id.rawValue))
             ledger.open(id)
             let path = LWS.header(wsi, WSI_TOKEN_GET_URI) ?? "/"
-            delegate.connectionOpened(id, remoteAddress: LWS.peerAddress(wsi), path: path)
+            delegate?.connectionOpened(id, remoteAddress: LWS.peerAddress(wsi), path: path)
             return 0
 
         case LWS_CALLBACK_RECEIVE:
@@ -210,7 +212,7 @@ final class ServerEngine: ServiceLoopOwner {
             lws_set_opaque_user_data(wsi, nil)
             connections.removeValue(forKey: connection.id)
             ledger.close(connection.id)
-            delegate.connectionClosed(connection.id)
+            delegate?.connectionClosed(connection.id)
             return 0
 
         default:
@@ -231,11 +233,11 @@ final class ServerEngine: ServiceLoopOwner {
         case .partial:
             return 0
         case let .text(frame):
-            if !connection.peerHasBatched, frame.utf8.contains(0x0A) {
+            if !connection.peerHasBatched, JazzFraming.containsLineFeed(frame) {
                 connection.peerHasBatched = true
                 connection.outgoing.batchLimit = configuration.batching.limit(peerHasBatched: true)
             }
-            delegate.connection(connection.id, receivedText: frame)
+            delegate?.connection(connection.id, receivedText: frame)
             return 0
         case let .invalidText(count):
             TransportLog.log(.warning, "\(connection.id) sent a \(count)-byte text frame that is not valid UTF-8; ignored")

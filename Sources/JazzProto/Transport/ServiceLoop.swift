@@ -42,15 +42,24 @@ final class ServiceLoop<Command: Sendable>: Sendable {
     init() {}
 
     /// Queues a command and wakes the loop. Commands posted after the loop stopped are dropped.
+    ///
+    /// On the service thread itself (from a delegate callback or a timer) no wake-up is needed:
+    /// the loop drains the queue as soon as the current `lws_service` call returns.
     func post(_ command: Command) {
+        let onServiceThread = isOnServiceThread
         shared.withLock { shared in
             guard let context = shared.context else { return }
             shared.commands.append(command)
-            if !shared.wakePending {
+            if !onServiceThread && !shared.wakePending {
                 shared.wakePending = true
                 lws_cancel_service(context.pointer)
             }
         }
+    }
+
+    /// Whether commands are waiting (service thread, before it blocks in `lws_service`).
+    private var hasCommands: Bool {
+        shared.withLock { !$0.commands.isEmpty }
     }
 
     /// Removes and returns all queued commands (service thread).
@@ -116,7 +125,11 @@ final class ServiceLoop<Command: Sendable>: Sendable {
     private func run(context: OpaquePointer, owner: some ServiceLoopOwner) {
         threadID.store(UInt(pthread_self()), ordering: .releasing)
         while !isStopping {
-            owner.drainCommands()
+            // Commands posted while draining (by callbacks lws runs synchronously) are drained
+            // too, so nothing waits in the queue while the thread sleeps in poll().
+            repeat {
+                owner.drainCommands()
+            } while hasCommands && !isStopping
             if isStopping { break }
             if lws_service(context, 0) < 0 {
                 TransportLog.log(.error, "lws_service failed; the service thread stops")
@@ -130,6 +143,8 @@ final class ServiceLoop<Command: Sendable>: Sendable {
         }
         lws_context_destroy(context)
         owner.serviceLoopDidDestroyContext()
+        // The system may give this thread's ID to a new thread once this one ends.
+        threadID.store(0, ordering: .releasing)
         finished.leave()
     }
 }

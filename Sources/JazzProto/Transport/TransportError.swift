@@ -15,6 +15,7 @@ public enum TransportError: Error, CustomStringConvertible, Equatable, Sendable 
     /// libwebsockets refused to create its context (usually out of memory or file descriptors).
     case contextCreationFailed(String)
 
+    /// What went wrong and what to do about it.
     public var description: String {
         switch self {
         case let .bindFailed(host, port, reason):

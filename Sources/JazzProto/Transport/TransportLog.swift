@@ -10,8 +10,10 @@ public enum TransportLogLevel: Int, Sendable, Comparable, CustomStringConvertibl
     case info = 3
     case debug = 4
 
+    /// More severe levels sort first (`.error < .debug`).
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
 
+    /// The level's name.
     public var description: String {
         switch self {
         case .error: "error"
@@ -33,10 +35,14 @@ public struct TransportLogRecord: Sendable, CustomStringConvertible {
         case transport
     }
 
+    /// How severe the line is.
     public let level: TransportLogLevel
+    /// Who wrote it.
     public let source: Source
+    /// The text, without a trailing newline.
     public let message: String
 
+    /// `[source level] message`.
     public var description: String {
         "[\(source == .libwebsockets ? "libwebsockets" : "transport") \(level)] \(message)"
     }

@@ -25,6 +25,9 @@ public final class WebSocketClient: Sendable {
 
     /// Checks the URL and TLS files and registers the client; it does not dial until `start()`.
     ///
+    /// The client keeps only a weak reference to `delegate` (which typically owns the client):
+    /// keep the delegate alive yourself. Releasing the client stops it.
+    ///
     /// - Throws: ``TransportError/invalidURL(_:reason:)``, ``TransportError/tlsSetupFailed(_:)``
     ///   (unreadable or invalid CA file), ``TransportError/invalidConfiguration(_:)``,
     ///   ``TransportError/contextCreationFailed(_:)``.

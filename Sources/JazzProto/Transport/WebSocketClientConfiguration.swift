@@ -15,12 +15,15 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
     public var reconnect: ReconnectPolicy
     /// Largest accepted incoming message; a bigger one closes the connection (status 1009).
     public var maxMessageBytes: Int
-    /// Largest amount of not-yet-written outgoing data; beyond it the connection is considered
-    /// stuck, closed and redialled.
+    /// Largest amount of not-yet-written outgoing data (64 MiB by default); beyond it the
+    /// connection is considered stuck, closed and redialled. Check
+    /// ``WebSocketClient/queuedBytes`` to pace large uploads.
     public var maxQueuedBytes: Int
     /// Joining of waiting messages into batch frames (JS clients batch by default).
     public var batching: OutgoingBatching
 
+    /// A configuration for `url`; every other setting defaults to the Jazz JavaScript client's
+    /// behaviour (10 s ping timeout, 500 ms / 30 s linear backoff, batches of 25 000 bytes).
     public init(
         url: String,
         caCertificatePath: String? = nil,
@@ -28,7 +31,7 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
         connectTimeout: Duration = .seconds(20),
         reconnect: ReconnectPolicy = .jazzDefault,
         maxMessageBytes: Int = 64 << 20,
-        maxQueuedBytes: Int = 16 << 20,
+        maxQueuedBytes: Int = 64 << 20,
         batching: OutgoingBatching = .always(limit: JazzFraming.recommendedBatchLimit)
     ) {
         self.url = url

@@ -21,6 +21,10 @@ public final class WebSocketServer: Sendable {
 
     /// Binds the listening socket and starts the service thread.
     ///
+    /// The server keeps only a weak reference to `delegate` (which typically owns the server):
+    /// keep the delegate alive yourself. If the server is released without ``shutdown()``, its
+    /// deinitializer shuts it down.
+    ///
     /// - Throws: ``TransportError/bindFailed(host:port:reason:)`` when the address is taken or
     ///   not local, ``TransportError/tlsSetupFailed(_:)`` for unusable certificate/key files,
     ///   ``TransportError/invalidConfiguration(_:)`` for out-of-range settings.

@@ -27,6 +27,7 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     /// client has sent a batch itself).
     public var batching: OutgoingBatching
 
+    /// A configuration; the defaults are `jazz-run sync`'s (127.0.0.1:4200, pings every 1.5 s).
     public init(
         host: String = "127.0.0.1",
         port: Int = 4200,
