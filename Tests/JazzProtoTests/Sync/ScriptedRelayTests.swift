@@ -68,6 +68,34 @@ struct ScriptedRelayTests {
         Fixtures.report("sync-transcript.json", "client messages matched against the recorded client", count: recordedClientMessages.count)
     }
 
+    /// The relay role against the recorded cojson client: fed the creating client's recorded frames,
+    /// our relay must answer exactly what the real `jazz-run sync` answered (one ack per content message).
+    @Test func ourRelayAnswersTheRecordedClientLikeJazzRun() throws {
+        let file = try Fixtures.jazz("sync-transcript.json")
+        let messages = try file.object("phases").object("create").objects("messages")
+        var fromClient: [SyncMessage] = []
+        var fromServer: [SyncMessage] = []
+        for entry in messages {
+            let json = try CryptoVectorTests.json(entry["msg"])
+            guard json["action"] != nil else { continue }  // pings
+            if try entry.string("dir") == "client->server" {
+                fromClient.append(try SyncMessage(json: json))
+            } else {
+                fromServer.append(try SyncMessage(json: json))
+            }
+        }
+        var replies: [SyncMessage] = []
+        let relay = SyncManager(node: LocalNode(agentSecret: .random(), accountID: nil)) { _, message in replies.append(message) }
+        let client = PeerID("recorded-client")
+        relay.addPeer(client, role: .client)
+        for message in fromClient { relay.handle(message, from: client) }
+        #expect(replies.count == fromServer.count)
+        for (ours, theirs) in zip(replies, fromServer) {
+            #expect(Self.content(ours) == Self.content(theirs), "ours \(ours.text) vs jazz-run \(theirs.text)")
+        }
+        Fixtures.report("sync-transcript.json", "relay replies matched against jazz-run", count: fromServer.count)
+    }
+
     /// Action, ID, header flag and session counts: what must match (session IDs aside).
     static func content(_ message: SyncMessage) -> String {
         switch message {
