@@ -1,5 +1,5 @@
 /// Who writes a session or administers a group: an account (`co_z…`) or a bare agent (`sealer_z…/signer_z…`).
-public enum AccountOrAgentID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+public enum AccountOrAgentID: CanonicalString {
     case account(CoID)
     case agent(AgentID)
 
@@ -33,16 +33,4 @@ public enum AccountOrAgentID: Sendable, Hashable, Comparable, CustomStringConver
         return nil
     }
 
-    public static func < (lhs: Self, rhs: Self) -> Bool {
-        lhs.description.utf16.lexicographicallyPrecedes(rhs.description.utf16)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }

@@ -2,7 +2,7 @@
 ///
 /// Forms: `<author>_session_z<base58>` (normal) and `<author>_session_d<base58>$` (a delete session),
 /// where the author is an account ID or an agent ID (everything before the first `_session`).
-public struct SessionID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+public struct SessionID: CanonicalString {
     public let description: String
     /// The account or agent whose signer signs this session.
     public let author: AccountOrAgentID
@@ -69,19 +69,6 @@ public struct SessionID: Sendable, Hashable, Comparable, CustomStringConvertible
 
     public static func == (lhs: SessionID, rhs: SessionID) -> Bool { lhs.description == rhs.description }
     public func hash(into hasher: inout Hasher) { hasher.combine(description) }
-    /// UTF-16 code-unit order (the deterministic tiebreak order used for equal `madeAt`).
-    public static func < (lhs: SessionID, rhs: SessionID) -> Bool {
-        lhs.description.utf16.lexicographicallyPrecedes(rhs.description.utf16)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 
     private static func firstIndex(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
         guard haystack.count >= needle.count else { return nil }

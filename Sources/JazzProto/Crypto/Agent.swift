@@ -1,6 +1,6 @@
 /// An agent's secrets: an X25519 sealer secret and an Ed25519 signer secret,
 /// written `sealerSecret_z…/signerSecret_z…`.
-public struct AgentSecret: Sendable, Hashable, CustomStringConvertible, Codable {
+public struct AgentSecret: CanonicalString {
     public let sealerSecret: SealerSecret
     public let signerSecret: SignerSecret
 
@@ -39,19 +39,10 @@ public struct AgentSecret: Sendable, Hashable, CustomStringConvertible, Codable 
     }
 
     public var description: String { "\(sealerSecret)/\(signerSecret)" }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// An agent's public identity: `sealer_z…/signer_z…`.
-public struct AgentID: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+public struct AgentID: CanonicalString {
     public let sealerID: SealerID
     public let signerID: SignerID
     public let description: String
@@ -78,18 +69,6 @@ public struct AgentID: Sendable, Hashable, Comparable, CustomStringConvertible, 
 
     public static func == (lhs: AgentID, rhs: AgentID) -> Bool { lhs.description == rhs.description }
     public func hash(into hasher: inout Hasher) { hasher.combine(description) }
-    public static func < (lhs: AgentID, rhs: AgentID) -> Bool {
-        lhs.description.utf16.lexicographicallyPrecedes(rhs.description.utf16)
-    }
-
-    public init(from decoder: any Decoder) throws {
-        try self.init(try decoder.singleValueContainer().decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 extension SignerSecret {

@@ -26,3 +26,25 @@ public enum IdentifierError: Error, CustomStringConvertible, Equatable, Sendable
         value.count > 120 ? String(value.prefix(117)) + "..." : value
     }
 }
+
+/// A value written as one canonical string that parses back (IDs, secrets, session IDs): Codable as that
+/// string and ordered by its UTF-16 code units (JavaScript's order).
+public protocol CanonicalString: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+    /// Parses the canonical string form.
+    init(_ string: some StringProtocol) throws(IdentifierError)
+}
+
+extension CanonicalString {
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        lhs.description.utf16.lexicographicallyPrecedes(rhs.description.utf16)
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try self.init(try decoder.singleValueContainer().decode(String.self))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(description)
+    }
+}

@@ -1,7 +1,7 @@
 /// A cojson value written as `<prefix>` + base58 of a fixed number of bytes (e.g. `signer_z…`, `co_z…`).
 ///
 /// Each kind is its own type, so a sealer ID can never be passed where a signer ID is wanted.
-public protocol PrefixedBase58: Sendable, Hashable, Comparable, CustomStringConvertible, Codable {
+public protocol PrefixedBase58: CanonicalString {
     /// The exact prefix, including the `_z` base58 marker.
     static var prefix: String { get }
     /// The number of payload bytes.
@@ -46,17 +46,6 @@ extension PrefixedBase58 {
 
     public static func == (lhs: Self, rhs: Self) -> Bool { lhs.description == rhs.description }
     public func hash(into hasher: inout Hasher) { hasher.combine(description) }
-    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.description.utf16.lexicographicallyPrecedes(rhs.description.utf16) }
-
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        try self.init(try container.decode(String.self))
-    }
-
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.singleValueContainer()
-        try container.encode(description)
-    }
 }
 
 /// The secret half of a signer, an Ed25519 seed (32 bytes): `signerSecret_z…`.

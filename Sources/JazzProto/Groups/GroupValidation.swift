@@ -166,16 +166,9 @@ struct GroupValidation<Resolver: GroupResolving> {
             if assigned == .adminInvite { return .invalid("Managers can't invite admins.") }
             if assigned == .managerInvite { return .invalid("Managers can't invite managers.") }
             return acceptRole()
-        case .adminInvite, .managerInvite, .writerInvite, .readerInvite, .writeOnlyInvite:
+        case .adminInvite?, .managerInvite?, .writerInvite?, .readerInvite?, .writeOnlyInvite?:
             guard let role, assigned == role.invitedRole else {
-                let names: [Role: String] = [
-                    .adminInvite: "AdminInvites can only create admins.",
-                    .managerInvite: "managerInvite can only create managers.",
-                    .writerInvite: "WriterInvites can only create writers.",
-                    .readerInvite: "ReaderInvites can only create reader.",
-                    .writeOnlyInvite: "WriteOnlyInvites can only create writeOnly.",
-                ]
-                return .invalid(names[role!] ?? "Invites can only create their own role.")
+                return .invalid(role?.inviteRefusal ?? "Invites can only create their own role.")
             }
             return acceptRole()
         default:

@@ -7,7 +7,11 @@ public struct JazzIdentity: Sendable, Hashable {
     /// 24 words → seed → agent secret → account. Wrong words or checksum give a `PassphraseError`.
     public init(phrase: String) throws(PassphraseError) {
         let seed = try BIP39.secretSeed(fromPhrase: phrase)
-        try! self.init(secretSeed: seed)  // A 24-word phrase always yields 32 bytes.
+        do {
+            try self.init(secretSeed: seed)
+        } catch {
+            throw .invalidEntropyLength(seed.count)  // unreachable: a 24-word phrase always yields 32 bytes
+        }
     }
 
     /// From a 32-byte secret seed.

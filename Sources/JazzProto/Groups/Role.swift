@@ -29,6 +29,18 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         }
     }
 
+    /// cojson's reason when an invite of this kind assigns another role.
+    var inviteRefusal: String? {
+        switch self {
+        case .adminInvite: return "AdminInvites can only create admins."
+        case .managerInvite: return "managerInvite can only create managers."
+        case .writerInvite: return "WriterInvites can only create writers."
+        case .readerInvite: return "ReaderInvites can only create reader."
+        case .writeOnlyInvite: return "WriteOnlyInvites can only create writeOnly."
+        default: return nil
+        }
+    }
+
     /// cojson `isHigherRole(a, b)`, used when validating group transactions.
     static func isHigher(_ a: Role?, than b: Role?) -> Bool {
         guard let a, a != .revoked else { return false }
@@ -38,23 +50,5 @@ public enum Role: String, Sendable, Hashable, CaseIterable, Codable {
         if b == .manager { return false }
         if a == .manager { return true }
         return a == .writer && b == .reader
-    }
-
-    /// cojson `isMorePermissiveAndShouldInherit(a, b)`, used when reading roles (§6.5).
-    static func isMorePermissive(_ a: Role, than b: Role?) -> Bool {
-        switch a {
-        case .admin: return b != .admin
-        case .manager:
-            guard let b else { return true }
-            return [.writer, .reader, .writeOnly, .adminInvite, .managerInvite, .writerInvite, .readerInvite, .writeOnlyInvite]
-                .contains(b) || b == .revoked
-        case .writer:
-            guard let b else { return true }
-            return b == .reader || b == .writeOnly || b == .revoked
-        case .reader:
-            return b == nil || b == .revoked
-        default:
-            return false
-        }
     }
 }
