@@ -8,8 +8,10 @@
 public struct CoStreamState: Sendable, Equatable {
     /// Sessions with at least one item, in first-seen order.
     public let sessions: [SessionID]
-    /// Items per session, parallel to ``sessions``.
-    private let itemsBySession: [[CoStreamItem]]
+    /// Per session (parallel to ``sessions``), the positions in ``transactions`` of its item-bearing
+    /// transactions, in order; every change of such a transaction is one item. Items are built on demand,
+    /// so building the view copies no transaction IDs.
+    private let transactionsBySession: [[Int]]
     private let sessionIndex: [SessionID: Int]
     /// The transactions the view was built from (sorted; for frontier views).
     private let transactions: [DecodedTransaction]
@@ -19,7 +21,10 @@ public struct CoStreamState: Sendable, Equatable {
 
     /// Builds the view from transactions in any order (invisible ones are ignored).
     public init(transactions: some Sequence<DecodedTransaction>) {
-        self.init(sorting: TransactionSorting(Array(transactions).filter(\.isVisible)))
+        var visible = Array(transactions)
+        // Usually every transaction is visible: then the array is used as it is (no copy).
+        if !visible.allSatisfy(\.isVisible) { visible.removeAll { !$0.isVisible } }
+        self.init(sorting: TransactionSorting(visible))
     }
 
     private init(sortedTransactions: [DecodedTransaction]) {
@@ -31,36 +36,52 @@ public struct CoStreamState: Sendable, Equatable {
         // Sessions are numbered by their first transaction; renumber by their first item.
         var slot = [Int](repeating: -1, count: sorting.sessions.count)
         var sessions: [SessionID] = []
-        var items: [[CoStreamItem]] = []
+        var positions: [[Int]] = []
         for position in sorted.indices where !sorted[position].changes.isEmpty {
             let session = Int(sorting.sessionOfTransaction[position])
             if slot[session] < 0 {
                 slot[session] = sessions.count
                 sessions.append(sorting.sessions[session])
-                items.append([])
+                positions.append([])
             }
-            let txID = sorted[position].txID
-            let madeAt = sorted[position].madeAt
-            for change in sorted[position].changes {
-                items[slot[session]].append(CoStreamItem(value: change, txID: txID, madeAt: madeAt))
-            }
+            positions[slot[session]].append(position)
         }
         var index: [SessionID: Int] = [:]
         for (position, session) in sessions.enumerated() { index[session] = position }
         self.sessions = sessions
-        self.itemsBySession = items
+        self.transactionsBySession = positions
         self.sessionIndex = index
         self.transactions = sorted
     }
 
+    /// The items of the session at `slot` (an index into ``sessions``), in order.
+    private func items(inSlot slot: Int) -> [CoStreamItem] {
+        var items: [CoStreamItem] = []
+        for position in transactionsBySession[slot] {
+            let transaction = transactions[position]
+            for change in transaction.changes {
+                items.append(CoStreamItem(value: change, txID: transaction.txID, madeAt: transaction.madeAt))
+            }
+        }
+        return items
+    }
+
+    /// The last item of the session at `slot`.
+    private func lastItem(inSlot slot: Int) -> CoStreamItem? {
+        guard let position = transactionsBySession[slot].last, let value = transactions[position].changes.last else {
+            return nil
+        }
+        return CoStreamItem(value: value, txID: transactions[position].txID, madeAt: transactions[position].madeAt)
+    }
+
     /// The items pushed in `session`, in order (cojson `itemsIn`).
     public func itemsIn(_ session: SessionID) -> [CoStreamItem] {
-        sessionIndex[session].map { itemsBySession[$0] } ?? []
+        sessionIndex[session].map { items(inSlot: $0) } ?? []
     }
 
     /// The last item of `session` (cojson `lastItemIn`; jazz-tools `perSession[session]`).
     public func lastItemIn(_ session: SessionID) -> CoStreamItem? {
-        sessionIndex[session].flatMap { itemsBySession[$0].last }
+        sessionIndex[session].flatMap { lastItem(inSlot: $0) }
     }
 
     /// Among the sessions of `author`, the last item of each, then the one with the greatest `madeAt`
@@ -69,7 +90,7 @@ public struct CoStreamState: Sendable, Equatable {
     public func lastItemBy(_ author: AccountOrAgentID) -> CoStreamItem? {
         var latest: CoStreamItem?
         for (position, session) in sessions.enumerated() where session.author == author {
-            guard let item = itemsBySession[position].last else { continue }
+            guard let item = lastItem(inSlot: position) else { continue }
             if let current = latest, item.madeAt <= current.madeAt { continue }
             latest = item
         }
@@ -81,7 +102,7 @@ public struct CoStreamState: Sendable, Equatable {
     public func itemsBy(_ author: AccountOrAgentID) -> [CoStreamItem] {
         var all: [CoStreamItem] = []
         for (position, session) in sessions.enumerated() where session.author == author {
-            all.append(contentsOf: itemsBySession[position])
+            all.append(contentsOf: items(inSlot: position))
         }
         return all.enumerated().sorted { ($0.element.madeAt, $0.offset) < ($1.element.madeAt, $1.offset) }.map(\.element)
     }
@@ -90,7 +111,7 @@ public struct CoStreamState: Sendable, Equatable {
     public var perSession: [SessionID: CoStreamItem] {
         var result: [SessionID: CoStreamItem] = [:]
         for (position, session) in sessions.enumerated() {
-            if let last = itemsBySession[position].last { result[session] = last }
+            if let last = lastItem(inSlot: position) { result[session] = last }
         }
         return result
     }
@@ -113,11 +134,19 @@ public struct CoStreamState: Sendable, Equatable {
     }
 
     /// Every item, session by session (in ``sessions`` order).
-    public var allItems: [CoStreamItem] { itemsBySession.flatMap { $0 } }
+    public var allItems: [CoStreamItem] { sessions.indices.flatMap { items(inSlot: $0) } }
 
     /// Raw `toJSON()`: `{"<sessionID>": [value, …], …}` in ``sessions`` order.
     public var json: JSONValue {
-        .object(JSONObject(zip(sessions, itemsBySession).map { ($0.description, .array($1.map(\.value))) }))
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(sessions.count)
+        for (slot, session) in sessions.enumerated() {
+            var values: [JSONValue] = []
+            values.reserveCapacity(transactionsBySession[slot].reduce(0) { $0 + transactions[$1].changes.count })
+            for position in transactionsBySession[slot] { values.append(contentsOf: transactions[position].changes) }
+            members.append((session.description, .array(values)))
+        }
+        return .object(JSONObject(members))
     }
 
     /// The stream at a frontier: only transactions with `txIndex < frontier[session]` (sessions missing

@@ -6,11 +6,18 @@ struct ExactStringKey: Hashable, Sendable {
     init(_ string: String) { self.string = string }
 
     static func == (lhs: ExactStringKey, rhs: ExactStringKey) -> Bool {
-        let left = lhs.string.utf8
-        let right = rhs.string.utf8
+        sameBytes(lhs.string, rhs.string)
+    }
+
+    /// True iff both strings have exactly the same UTF-8 bytes (no canonical equivalence). Strings that
+    /// share storage (copies of one value) are recognised without reading the bytes.
+    static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+        let left = lhs.utf8
+        let right = rhs.utf8
         guard left.count == right.count else { return false }
         let fast: Bool?? = left.withContiguousStorageIfAvailable { leftBuffer in
             right.withContiguousStorageIfAvailable { rightBuffer in
+                if leftBuffer.baseAddress == rightBuffer.baseAddress { return true }
                 for index in 0..<leftBuffer.count where leftBuffer[index] != rightBuffer[index] { return false }
                 return true
             }

@@ -64,3 +64,37 @@ struct TransactionSorting {
         TransactionSorting(transactions).sorted
     }
 }
+
+extension TransactionSorting {
+    /// Sorts `transactions` in place into ``DecodedTransaction/precedes(_:_:)`` order, keeping the input
+    /// order of ties like a stable sort. Input that is already in order (the usual case: one session, or
+    /// sessions written one after another) is only checked, and otherwise the sort runs on small integer
+    /// keys and each transaction is moved once.
+    static func sortInPlace(_ transactions: inout [DecodedTransaction]) {
+        guard transactions.count > 1 else { return }
+        var table = SessionTable()
+        var sessionOf: [Int32] = []
+        sessionOf.reserveCapacity(transactions.count)
+        for position in transactions.indices {
+            sessionOf.append(table.intern(transactions[position].txID.sessionID))
+        }
+        let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
+        var rank = [Int32](repeating: 0, count: byName.count)
+        for (order, session) in byName.enumerated() { rank[session] = Int32(order) }
+
+        var keys: [(madeAt: UInt64, rank: Int32, txIndex: Int, position: Int)] = []
+        keys.reserveCapacity(transactions.count)
+        var alreadySorted = true
+        for position in transactions.indices {
+            let key = (transactions[position].madeAt, rank[Int(sessionOf[position])], transactions[position].txID.txIndex, position)
+            if alreadySorted, let last = keys.last, (key.0, key.1, key.2) < (last.0, last.1, last.2) {
+                alreadySorted = false
+            }
+            keys.append(key)
+        }
+        if alreadySorted { return }
+        keys.sort { ($0.madeAt, $0.rank, $0.txIndex, $0.position) < ($1.madeAt, $1.rank, $1.txIndex, $1.position) }
+        let unsorted = transactions
+        for (target, key) in keys.enumerated() { transactions[target] = unsorted[key.position] }
+    }
+}

@@ -372,7 +372,11 @@ public final class LocalNode: GroupResolving {
     /// (sorted by madeAt, session, index), with meta rules applied.
     public func decodedTransactions(of id: CoID) -> [DecodedTransaction] {
         guard let core = cores[id], let header = core.header else { return [] }
-        if header.isGroup { return decode(id, core: core, header: header, transactions: core.allTransactions).sorted(by: DecodedTransaction.precedes) }
+        if header.isGroup {
+            var decoded = decodeValid(id, header: header, runs: SessionRun.all(of: core))
+            TransactionSorting.sortInPlace(&decoded)
+            return decoded
+        }
         let counts = core.knownState.sessions
         if var cache = decodedCache[id], cache.groupEpoch == groupEpoch {
             if cache.counts == counts { return cache.decoded }
@@ -385,9 +389,11 @@ public final class LocalNode: GroupResolving {
                     fresh.append((TransactionID(sessionID: session, txIndex: index), log.transactions[index]))
                 }
             }
-            let added = decode(id, core: core, header: header, transactions: fresh).sorted(by: DecodedTransaction.precedes)
+            var added = decode(id, core: core, header: header, transactions: fresh)
+            TransactionSorting.sortInPlace(&added)
             if let last = cache.decoded.last, let first = added.first, !DecodedTransaction.precedes(last, first) {
-                cache.decoded = (cache.decoded + added).sorted(by: DecodedTransaction.precedes)
+                cache.decoded += added
+                TransactionSorting.sortInPlace(&cache.decoded)
             } else {
                 cache.decoded += added
             }
@@ -397,8 +403,9 @@ public final class LocalNode: GroupResolving {
             decodedCache[id] = cache
             return cache.decoded
         }
-        var decoded = decode(id, core: core, header: header, transactions: core.allTransactions)
-        decoded.sort(by: DecodedTransaction.precedes)
+        // Walks the session logs in place (no list of all transactions).
+        var decoded = decodeValid(id, header: header, runs: SessionRun.all(of: core))
+        TransactionSorting.sortInPlace(&decoded)
         MetaRules.apply(to: &decoded)
         decodedCache[id] = DecodedCache(groupEpoch: groupEpoch, counts: counts, decoded: decoded)
         return decoded
@@ -408,35 +415,7 @@ public final class LocalNode: GroupResolving {
     private func decode(_ id: CoID, core: CoValueCore, header: CoValueHeader, transactions: [(TransactionID, Transaction)])
         -> [DecodedTransaction]
     {
-        let validity: [TransactionID: TransactionValidity]
-        var branchPointers: Set<TransactionID> = []
-        if header.isGroup {
-            validity = groupState(for: id)?.validity ?? [:]
-        } else {
-            let owner = header.ownerGroup.flatMap { groupState(for: $0) }
-            let owned = OwnedValueRules.validity(of: transactions, ruleset: header.ruleset, owner: owner, resolver: self)
-            validity = owned.validity
-            branchPointers = owned.branchPointersOnly
-        }
-        let authority = header.ownerGroup.flatMap { groupState(for: $0) } ?? groupState(for: id)
-        var decoded: [DecodedTransaction] = []
-        decoded.reserveCapacity(transactions.count)
-        var keys: [KeyID: KeySecret?] = [:]
-        for (txID, transaction) in transactions where validity[txID] == .valid {
-            if txID.sessionID.isDeleteSession { continue }
-            if branchPointers.contains(txID) {
-                decoded.append(DecodedTransaction(txID: txID, madeAt: transaction.madeAt, changes: []))
-                continue
-            }
-            guard let item = TransactionDecoder.decode(transaction, txID: txID, coID: id, keys: { keyID in
-                if let known = keys[keyID] { return known }
-                let secret = authority?.readKey(keyID, reader: self.keyReader, resolver: self)
-                keys[keyID] = secret
-                return secret
-            }) else { continue }
-            decoded.append(item)
-        }
-        return decoded
+        decodeValid(id, header: header, runs: SessionRun.runs(of: transactions))
     }
 
     /// A CoValue's decoded transactions (and view), valid while its counts and the groups are unchanged.

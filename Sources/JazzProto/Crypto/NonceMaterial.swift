@@ -39,10 +39,18 @@ public enum NonceMaterial: Sendable, Hashable {
     /// The transaction material's bytes written directly (the hot path of decrypting private transactions),
     /// or nil if an ID would need JSON escaping (then the general serializer is used).
     private static func fastTransactionMaterial(_ coID: String, _ sessionID: String, _ txIndex: Int) -> [UInt8]? {
+        guard txIndex >= 0, var bytes = transactionMaterialPrefix(coID, sessionID) else { return nil }
+        appendTransactionMaterialSuffix(txIndex, to: &bytes)
+        return bytes
+    }
+
+    /// `{"in":"<coID>","tx":{"sessionID":"<sessionID>","txIndex":` — the part of the transaction material
+    /// shared by all transactions of a session — or nil if an ID would need JSON escaping.
+    static func transactionMaterialPrefix(_ coID: String, _ sessionID: String) -> [UInt8]? {
         func isPlain(_ string: String) -> Bool {
             string.utf8.allSatisfy { $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }
         }
-        guard txIndex >= 0, isPlain(coID), isPlain(sessionID) else { return nil }
+        guard isPlain(coID), isPlain(sessionID) else { return nil }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(coID.utf8.count + sessionID.utf8.count + 48)
         bytes.append(contentsOf: #"{"in":""#.utf8)
@@ -50,9 +58,13 @@ public enum NonceMaterial: Sendable, Hashable {
         bytes.append(contentsOf: #"","tx":{"sessionID":""#.utf8)
         bytes.append(contentsOf: sessionID.utf8)
         bytes.append(contentsOf: #"","txIndex":"#.utf8)
+        return bytes
+    }
+
+    /// Completes a transaction material prefix: `<txIndex>}}` (`txIndex` ≥ 0, written like JSON numbers).
+    static func appendTransactionMaterialSuffix(_ txIndex: Int, to bytes: inout [UInt8]) {
         bytes.append(contentsOf: String(txIndex).utf8)
         bytes.append(contentsOf: "}}".utf8)
-        return bytes
     }
 
     /// The nonce for arbitrary canonical nonce-material JSON text.
@@ -60,3 +72,47 @@ public enum NonceMaterial: Sendable, Hashable {
         Array(BLAKE3.hash(Array(json.utf8)).prefix(24))
     }
 }
+
+/// The nonces of many transactions of one session of one CoValue (the hot path of decrypting private
+/// transactions): the material's common beginning is absorbed once and the hasher is forked per
+/// transaction. Gives exactly `NonceMaterial.transaction(coID:sessionID:txIndex:).nonce`.
+struct TransactionNonces {
+    private let coID: CoID
+    private let sessionID: SessionID
+    /// The hasher after the shared prefix, or nil if the IDs need JSON escaping (general path).
+    private let prefixHasher: BLAKE3?
+
+    init(coID: CoID, sessionID: SessionID) {
+        self.coID = coID
+        self.sessionID = sessionID
+        if let prefix = NonceMaterial.transactionMaterialPrefix(coID.description, sessionID.description) {
+            var hasher = BLAKE3()
+            hasher.update(prefix)
+            prefixHasher = hasher
+        } else {
+            prefixHasher = nil
+        }
+    }
+
+    /// The 24-byte nonce of transaction `txIndex`.
+    func nonce(txIndex: Int) -> [UInt8] {
+        guard var hasher = prefixHasher, txIndex >= 0 else {
+            return NonceMaterial.transaction(coID: coID, sessionID: sessionID, txIndex: txIndex).nonce
+        }
+        // `<txIndex>}}`, written backwards into a small stack buffer (an Int has at most 19 digits).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
+            var start = buffer.count - 2
+            buffer[start] = UInt8(ascii: "}")
+            buffer[start + 1] = UInt8(ascii: "}")
+            var rest = txIndex
+            repeat {
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            hasher.update(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[start...]))
+        }
+        return hasher.finalize(byteCount: XSalsa20.nonceByteCount)
+    }
+}
+

@@ -14,6 +14,12 @@ public enum Base64URL {
         return table
     }()
 
+    /// `sextetValues` pre-shifted for each of the four positions in a group (4 × 256 entries);
+    /// 0xFF00_0000 for anything that is not a base64url character.
+    private static let shiftedSextetValues: [UInt32] = (0..<4).flatMap { position in
+        sextetValues.map { value in value == 0xFF ? 0xFF00_0000 : UInt32(value) << UInt32(18 - 6 * position) }
+    }
+
     private static let padding = UInt8(ascii: "=")
 
     /// Encodes bytes as base64url **with** `=` padding (empty input gives the empty string).
@@ -93,81 +99,133 @@ public enum Base64URL {
     }
 
     private static func decode(buffer input: UnsafeBufferPointer<UInt8>, requirePadding: Bool) -> Result<[UInt8], DecodeFailure> {
-        // Split off trailing padding (at most two `=`); any other `=` is an invalid character.
-        var dataCount = input.count
-        while dataCount > 0, input.count - dataCount < 2, input[dataCount - 1] == padding { dataCount -= 1 }
-        let paddingCount = input.count - dataCount
-
-        if paddingCount > 0 {
-            guard input.count % 4 == 0 else {
-                if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
-                return .failure(.other(.invalidBase64URLLength(input.count)))
-            }
-        } else if requirePadding, dataCount % 4 != 0 {
-            // Report a character problem first if there is one: it is the more useful message.
-            if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
-            return .failure(.other(dataCount % 4 == 1 ? .invalidBase64URLLength(input.count) : .missingBase64URLPadding))
+        let layout: Layout
+        switch Layout.of(input, requirePadding: requirePadding) {
+        case .success(let checked): layout = checked
+        case .failure(let failure): return .failure(failure)
         }
-        let remainder = dataCount % 4
-        guard remainder != 1 else {
-            if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
-            return .failure(.other(.invalidBase64URLLength(input.count)))
-        }
-
-        let outputCount = dataCount / 4 * 3 + (remainder == 0 ? 0 : remainder - 1)
         var failure: DecodeFailure?
-        let bytes = sextetValues.withUnsafeBufferPointer { table in
-            [UInt8](unsafeUninitializedCapacity: outputCount) { output, initialized in
-                var inIndex = 0
-                var outIndex = 0
-                while inIndex + 4 <= dataCount {
-                    let a = table[Int(input[inIndex])], b = table[Int(input[inIndex + 1])]
-                    let c = table[Int(input[inIndex + 2])], d = table[Int(input[inIndex + 3])]
-                    guard (a | b | c | d) & 0xC0 == 0 else {
-                        failure = .invalidCharacter(byteOffset: inIndex + (a == 0xFF ? 0 : b == 0xFF ? 1 : c == 0xFF ? 2 : 3))
-                        initialized = outIndex
-                        return
-                    }
-                    let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                    output[outIndex] = UInt8(truncatingIfNeeded: group >> 16)
-                    output[outIndex + 1] = UInt8(truncatingIfNeeded: group >> 8)
-                    output[outIndex + 2] = UInt8(truncatingIfNeeded: group)
-                    inIndex += 4
-                    outIndex += 3
-                }
-                if remainder > 0 {
-                    var group: UInt32 = 0
-                    for offset in 0..<remainder {
-                        let value = table[Int(input[inIndex + offset])]
-                        guard value != 0xFF else {
-                            failure = .invalidCharacter(byteOffset: inIndex + offset)
-                            initialized = outIndex
-                            return
-                        }
-                        group = group << 6 | UInt32(value)
-                    }
-                    // remainder 2 -> 12 bits, 8 used; remainder 3 -> 18 bits, 16 used.
-                    let unusedBits = remainder == 2 ? 4 : 2
-                    if requirePadding, group & ((1 << UInt32(unusedBits)) - 1) != 0 {
-                        failure = .other(.nonCanonicalBase64URLTrailingBits)
-                        initialized = outIndex
-                        return
-                    }
-                    group >>= UInt32(unusedBits)
-                    if remainder == 3 {
-                        output[outIndex] = UInt8(truncatingIfNeeded: group >> 8)
-                        output[outIndex + 1] = UInt8(truncatingIfNeeded: group)
-                        outIndex += 2
-                    } else {
-                        output[outIndex] = UInt8(truncatingIfNeeded: group)
-                        outIndex += 1
-                    }
-                }
-                initialized = outIndex
-            }
+        let bytes = [UInt8](unsafeUninitializedCapacity: layout.outputCount) { output, initialized in
+            failure = decodeBody(input, layout: layout, requirePadding: requirePadding, into: output.baseAddress)
+            initialized = failure == nil ? layout.outputCount : 0
         }
         if let failure { return .failure(failure) }
         return .success(bytes)
+    }
+
+    /// Decodes base64url from UTF-8 bytes into `output`, reusing its storage (the hot path of private
+    /// transactions: no allocation once `output` is large enough). Returns the decoded length — the
+    /// decoded bytes are `output[..<length]` — or nil wherever ``decode(_:requirePadding:)`` throws.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, requirePadding: Bool, into output: inout [UInt8]) -> Int? {
+        guard case .success(let layout) = Layout.of(input, requirePadding: requirePadding) else { return nil }
+        if output.count < layout.outputCount {
+            output = [UInt8](repeating: 0, count: Swift.max(layout.outputCount, output.count * 2))
+        }
+        let failure = output.withUnsafeMutableBufferPointer { buffer in
+            decodeBody(input, layout: layout, requirePadding: requirePadding, into: buffer.baseAddress)
+        }
+        return failure == nil ? layout.outputCount : nil
+    }
+
+    /// The shape of valid input: characters before the padding, their count modulo 4, output length.
+    private struct Layout {
+        let dataCount: Int
+        let remainder: Int
+        let outputCount: Int
+
+        /// Checks the padding and the length (characters are checked while decoding).
+        static func of(_ input: UnsafeBufferPointer<UInt8>, requirePadding: Bool) -> Result<Layout, DecodeFailure> {
+            // Split off trailing padding (at most two `=`); any other `=` is an invalid character.
+            var dataCount = input.count
+            while dataCount > 0, input.count - dataCount < 2, input[dataCount - 1] == padding { dataCount -= 1 }
+            let paddingCount = input.count - dataCount
+
+            if paddingCount > 0 {
+                guard input.count % 4 == 0 else {
+                    if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
+                    return .failure(.other(.invalidBase64URLLength(input.count)))
+                }
+            } else if requirePadding, dataCount % 4 != 0 {
+                // Report a character problem first if there is one: it is the more useful message.
+                if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
+                return .failure(.other(dataCount % 4 == 1 ? .invalidBase64URLLength(input.count) : .missingBase64URLPadding))
+            }
+            let remainder = dataCount % 4
+            guard remainder != 1 else {
+                if let bad = firstInvalidByte(input, upTo: dataCount) { return .failure(.invalidCharacter(byteOffset: bad)) }
+                return .failure(.other(.invalidBase64URLLength(input.count)))
+            }
+            let outputCount = dataCount / 4 * 3 + (remainder == 0 ? 0 : remainder - 1)
+            return .success(Layout(dataCount: dataCount, remainder: remainder, outputCount: outputCount))
+        }
+    }
+
+    /// Decodes the characters of `input` described by `layout` into `output` (room for `layout.outputCount`
+    /// bytes; nil only when that is 0). Returns the first problem, or nil.
+    private static func decodeBody(
+        _ input: UnsafeBufferPointer<UInt8>, layout: Layout, requirePadding: Bool, into output: UnsafeMutablePointer<UInt8>?
+    ) -> DecodeFailure? {
+        guard let output, let base = input.baseAddress else { return nil }
+        let dataCount = layout.dataCount
+        let remainder = layout.remainder
+        // Fast pass over the full groups: four tables give each character's bits already shifted into
+        // place (0xFF00_0000 marks an invalid character), one check at the end. If a character is
+        // invalid, the exact pass below starts again to find and report it.
+        var fastGroups = 0
+        shiftedSextetValues.withUnsafeBufferPointer { shifted in
+            var bad: UInt32 = 0
+            var inIndex = 0
+            var outIndex = 0
+            while inIndex + 4 <= dataCount {
+                let group = shifted[Int(base[inIndex])] | shifted[256 + Int(base[inIndex + 1])]
+                    | shifted[512 + Int(base[inIndex + 2])] | shifted[768 + Int(base[inIndex + 3])]
+                bad |= group
+                output[outIndex] = UInt8(truncatingIfNeeded: group >> 16)
+                output[outIndex + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                output[outIndex + 2] = UInt8(truncatingIfNeeded: group)
+                inIndex += 4
+                outIndex += 3
+            }
+            if bad & 0xFF00_0000 == 0 { fastGroups = inIndex / 4 }
+        }
+        return sextetValues.withUnsafeBufferPointer { table -> DecodeFailure? in
+            var inIndex = fastGroups * 4
+            var outIndex = fastGroups * 3
+            while inIndex + 4 <= dataCount {
+                let a = table[Int(base[inIndex])], b = table[Int(base[inIndex + 1])]
+                let c = table[Int(base[inIndex + 2])], d = table[Int(base[inIndex + 3])]
+                guard (a | b | c | d) & 0xC0 == 0 else {
+                    return .invalidCharacter(byteOffset: inIndex + (a == 0xFF ? 0 : b == 0xFF ? 1 : c == 0xFF ? 2 : 3))
+                }
+                let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                output[outIndex] = UInt8(truncatingIfNeeded: group >> 16)
+                output[outIndex + 1] = UInt8(truncatingIfNeeded: group >> 8)
+                output[outIndex + 2] = UInt8(truncatingIfNeeded: group)
+                inIndex += 4
+                outIndex += 3
+            }
+            if remainder > 0 {
+                var group: UInt32 = 0
+                for offset in 0..<remainder {
+                    let value = table[Int(base[inIndex + offset])]
+                    guard value != 0xFF else { return .invalidCharacter(byteOffset: inIndex + offset) }
+                    group = group << 6 | UInt32(value)
+                }
+                // remainder 2 -> 12 bits, 8 used; remainder 3 -> 18 bits, 16 used.
+                let unusedBits = remainder == 2 ? 4 : 2
+                if requirePadding, group & ((1 << UInt32(unusedBits)) - 1) != 0 {
+                    return .other(.nonCanonicalBase64URLTrailingBits)
+                }
+                group >>= UInt32(unusedBits)
+                if remainder == 3 {
+                    output[outIndex] = UInt8(truncatingIfNeeded: group >> 8)
+                    output[outIndex + 1] = UInt8(truncatingIfNeeded: group)
+                } else {
+                    output[outIndex] = UInt8(truncatingIfNeeded: group)
+                }
+            }
+            return nil
+        }
     }
 
     private static func firstInvalidByte(_ input: UnsafeBufferPointer<UInt8>, upTo count: Int) -> Int? {

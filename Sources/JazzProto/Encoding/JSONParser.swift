@@ -126,9 +126,7 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "]"):
                 position += 1
-                let elements = Array(valueStack[stackBase...])
-                valueStack.removeSubrange(stackBase...)
-                return .array(elements)
+                return .array(Self.take(from: &valueStack, startingAt: stackBase))
             default:
                 throw unexpectedCharacter(at: position)
             }
@@ -170,14 +168,24 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 position += 1
-                let object = JSONObject.parsed(keys: Array(keyStack[keyBase...]), values: Array(valueStack[valueBase...]))
-                keyStack.removeSubrange(keyBase...)
-                valueStack.removeSubrange(valueBase...)
-                return .object(object)
+                let keys = Self.take(from: &keyStack, startingAt: keyBase)
+                let values = Self.take(from: &valueStack, startingAt: valueBase)
+                return .object(JSONObject.parsed(keys: keys, values: values))
             default:
                 throw unexpectedCharacter(at: position)
             }
         }
+    }
+
+    /// Removes `stack[start...]` and returns it as a new array of exactly that size. (`Array(stack[start...])`
+    /// would share the stack's buffer when `start` is 0, so the next push would copy the whole stack.)
+    @inline(__always)
+    private static func take<Element>(from stack: inout [Element], startingAt start: Int) -> [Element] {
+        var taken: [Element] = []
+        taken.reserveCapacity(stack.count - start)
+        taken.append(contentsOf: stack[start...])
+        stack.removeSubrange(start...)
+        return taken
     }
 
     @inline(__always)
