@@ -252,8 +252,12 @@ if filter == nil || "sync".contains(filter!) {
 if filter == nil || "relay".contains(filter!) {
     let writersCount = 20
     let editsPerWriter = 500
-    let relay = try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
-    let url = "ws://127.0.0.1:\(relay.port)"
+    // The relay runs in its own process (`caro relay`) when the release `caro` is built, so its core is
+    // measured apart from the 40 clients; otherwise in this process.
+    let external = RelayProcess.start()
+    let inProcess = external == nil
+        ? try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil) : nil
+    let url = "ws://127.0.0.1:\(external?.port ?? inProcess!.port)"
     var writers: [SyncClient] = []
     var maps: [CoID] = []
     var subscribers: [SyncClient] = []
@@ -294,10 +298,70 @@ if filter == nil || "relay".contains(filter!) {
     let delivered = clock.now - start
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     let total = Double(writersCount * editsPerWriter)
-    print("relay: \(writersCount) writers × \(editsPerWriter) private CoMap edits, \(writersCount) subscribers: "
-        + "\(Int(total / seconds(acked))) edits/s acknowledged, all delivered to subscribers after \(delivered)")
+    let relayCPU = external?.cpuSeconds() ?? 0
+    print("relay (\(external == nil ? "in this process" : "own process")): \(writersCount) writers × \(editsPerWriter) private CoMap edits, "
+        + "\(writersCount) subscribers: \(Int(total / seconds(acked))) edits/s acknowledged, all delivered after \(delivered)"
+        + (external == nil ? "" : "; relay used \(Double(Int(relayCPU * 100)) / 100) s CPU = \(Int(total / max(relayCPU, 0.001))) edits per relay-CPU-second, peak RSS \(external!.peakRSSMegabytes()) MB"))
     for client in writers + subscribers { client.stop() }
-    relay.shutdown()
+    inProcess?.shutdown()
+    external?.stop()
+}
+
+/// `caro relay` started as a child process (release build next to this benchmark).
+final class RelayProcess {
+    let process: Process
+    let port: Int
+
+    private init(process: Process, port: Int) {
+        self.process = process
+        self.port = port
+    }
+
+    static func start() -> RelayProcess? {
+        let caro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caro")
+        guard FileManager.default.isExecutableFile(atPath: caro.path) else { return nil }
+        let process = Process()
+        process.executableURL = caro
+        process.arguments = ["relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        guard (try? process.run()) != nil else { return nil }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = out.fileHandleForReading.availableData
+            if chunk.isEmpty { break }
+            line.append(chunk)
+        }
+        let text = String(decoding: line, as: UTF8.self)
+        guard let port = text.split(separator: ":").last.flatMap({ Int($0.prefix { $0.isNumber }) }) else {
+            process.terminate()
+            return nil
+        }
+        return RelayProcess(process: process, port: port)
+    }
+
+    /// User + system CPU seconds the relay has used (from /proc/<pid>/stat).
+    func cpuSeconds() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")")
+        else { return 0 }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 13, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    func peakRSSMegabytes() -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+        else { return -1 }
+        return (line.split(separator: " ").compactMap { Int($0) }.first ?? 0) / 1024
+    }
+
+    func stop() {
+        process.terminate()
+        process.waitUntilExit()
+    }
 }
 
 // MARK: Write-to-subscriber latency at a paced rate
