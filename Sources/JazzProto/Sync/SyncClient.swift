@@ -10,6 +10,9 @@ public final class SyncClient: WebSocketClientDelegate {
         var manager: SyncManager?
         var connected = false
         var lastDisconnectReason: String?
+        /// CoValues written locally but not pushed yet, in first-touched order (dependencies first).
+        var pendingPush: [CoID] = []
+        var flushScheduled = false
     }
 
     private let state: Mutex<State>
@@ -55,16 +58,35 @@ public final class SyncClient: WebSocketClientDelegate {
     /// Why the last connection ended (TLS, refused, timeout…), if it did.
     public var lastDisconnectReason: String? { state.withLock { $0.lastDisconnectReason } }
 
-    /// Runs `body` with the node, then pushes whatever it wrote to the relay.
+    /// Runs `body` with the node, stores what it wrote at once, and pushes it to the relay right after
+    /// (writes made in quick succession are coalesced into one content piece per CoValue, like cojson's
+    /// per-tick batching: the relay then verifies one signature for all of them).
     @discardableResult
     public func write<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
-        try state.withLock { state in
+        let (result, scheduleFlush) = try state.withLock { state -> (T, Bool) in
             let before = Dictionary(uniqueKeysWithValues: state.node.coValueIDs.map { ($0, state.node.knownState(of: $0)) })
             let result = try body(state.node)
-            for id in state.node.coValueIDs where before[id] != state.node.knownState(of: id) {
-                state.manager?.localChange(id, persistSince: before[id] ?? KnownState(id: id))
+            for id in state.node.coValueIDs.sorted() where before[id] != state.node.knownState(of: id) {
+                state.manager?.persistLocalChange(id, since: before[id] ?? KnownState(id: id))
+                if !state.pendingPush.contains(id) { state.pendingPush.append(id) }
             }
-            return result
+            let schedule = !state.pendingPush.isEmpty && !state.flushScheduled
+            if schedule { state.flushScheduled = true }
+            return (result, schedule)
+        }
+        if scheduleFlush {
+            Task.detached { [self] in self.flushPendingPushes() }
+        }
+        return result
+    }
+
+    /// Sends everything written locally since the last flush.
+    public func flushPendingPushes() {
+        state.withLock { state in
+            let ids = state.pendingPush
+            state.pendingPush.removeAll()
+            state.flushScheduled = false
+            for id in state.manager.map({ $0.dependencyOrder(ids) }) ?? ids { state.manager?.pushLocalChange(id) }
         }
     }
 

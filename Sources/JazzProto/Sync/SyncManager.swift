@@ -243,7 +243,18 @@ public final class SyncManager {
 
     /// Call after local writes to `id`: pushes the new content to servers and subscribed clients.
     public func localChange(_ id: CoID, persistSince before: KnownState? = nil) {
-        if let before { persist(id, since: before, headerIsNew: !before.header) }
+        if let before { persistLocalChange(id, since: before) }
+        pushLocalChange(id)
+    }
+
+    /// Stores local writes to `id` made since `before` (without sending them yet).
+    public func persistLocalChange(_ id: CoID, since before: KnownState) {
+        persist(id, since: before, headerIsNew: !before.header)
+    }
+
+    /// Sends what servers and subscribed clients lack of `id` (one piece per session however many local
+    /// transactions accumulated: the receiver verifies one signature for all of them).
+    public func pushLocalChange(_ id: CoID) {
         for peerID in peerOrder {
             guard let peer = peers[peerID] else { continue }
             if peer.role == .server || peer.isSubscribed(id) {
