@@ -413,3 +413,27 @@ if filter == nil || "latency".contains(filter!) {
     subscriber.stop()
     relay.shutdown()
 }
+
+// MARK: Ingest: verify + decrypt a 10 000-transaction private session arriving in ~100 KB pieces
+
+if filter == nil || "ingest".contains(filter!) {
+    let (node, group) = accountWithGroup()
+    let feed = try! node.createValue(type: "costream", owner: group)
+    for i in 0..<10_000 { try! node.makeTransaction(in: feed, changes: [itemText(i)], privacy: .private) }
+    let pieces = node.core(feed)!.newContentSince(nil)
+    let dependencies = [node.accountID!, group].flatMap { node.core($0)!.newContentSince(nil) }
+    let clock = ContinuousClock()
+    var samples: [Double] = []
+    for _ in 0..<5 {
+        let reader = LocalNode(agentSecret: node.agentSecret, accountID: node.accountID)
+        for piece in dependencies { reader.ingest(piece) }
+        let start = clock.now
+        for piece in pieces { reader.ingest(piece) }
+        let decrypted = reader.decodedTransactions(of: feed).count
+        let elapsed = clock.now - start
+        precondition(decrypted == 10_000)
+        samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+    }
+    let median = samples.sorted()[2]
+    print("ingest (verify + decrypt) of a 10k-transaction private session in \(pieces.count) pieces: \(Int(10_000 / median)) tx/s")
+}

@@ -53,7 +53,7 @@ public struct SessionLog: Sendable {
     public func hash(afterAppending batch: some Sequence<Transaction>) -> (Hash, BLAKE3) {
         var staged = hasher
         for transaction in batch {
-            staged.update(Array(transaction.canonicalJSON.utf8))
+            staged.update(transaction.canonicalUTF8)
         }
         let digest = staged.finalize()
         return (Hash(uncheckedString: Hash.prefix + Base58.encode(digest), bytes: digest), staged)

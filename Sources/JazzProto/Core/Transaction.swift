@@ -102,24 +102,36 @@ public enum Transaction: Sendable, Hashable {
     }
 
     /// The canonical JSON that the session hash chain consumes (serde field order, JSON.stringify escaping).
-    public var canonicalJSON: String {
-        var out = ""
+    public var canonicalJSON: String { JSONWriter.string(from: canonicalUTF8) }
+
+    /// `canonicalJSON` as UTF-8 bytes, written directly (the hot path of verifying session logs).
+    public var canonicalUTF8: [UInt8] {
+        var writer = JSONWriter(sortsKeys: false)
         switch self {
         case .trusting(let madeAt, let changes, let meta):
-            out += "{\"changes\":"
-            out += JSONValue.string(changes).jsonStringify()
-            out += ",\"madeAt\":\(madeAt)"
-            if let meta { out += ",\"meta\":" + JSONValue.string(meta).jsonStringify() }
-            out += ",\"privacy\":\"trusting\"}"
+            writer.appendASCII(#"{"changes":"#)
+            writer.writeQuoted(changes)
+            writer.appendASCII(#","madeAt":"#)
+            writer.appendDecimal(madeAt)
+            if let meta {
+                writer.appendASCII(#","meta":"#)
+                writer.writeQuoted(meta)
+            }
+            writer.appendASCII(#","privacy":"trusting"}"#)
         case .private(let madeAt, let keyUsed, let encrypted, let meta):
-            out += "{\"encryptedChanges\":"
-            out += JSONValue.string(encrypted).jsonStringify()
-            out += ",\"keyUsed\":" + JSONValue.string(keyUsed).jsonStringify()
-            out += ",\"madeAt\":\(madeAt)"
-            if let meta { out += ",\"meta\":" + JSONValue.string(meta).jsonStringify() }
-            out += ",\"privacy\":\"private\"}"
+            writer.appendASCII(#"{"encryptedChanges":"#)
+            writer.writeQuoted(encrypted)
+            writer.appendASCII(#","keyUsed":"#)
+            writer.writeQuoted(keyUsed)
+            writer.appendASCII(#","madeAt":"#)
+            writer.appendDecimal(madeAt)
+            if let meta {
+                writer.appendASCII(#","meta":"#)
+                writer.writeQuoted(meta)
+            }
+            writer.appendASCII(#","privacy":"private"}"#)
         }
-        return out
+        return writer.bytes
     }
 }
 

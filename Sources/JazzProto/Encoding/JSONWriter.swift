@@ -173,12 +173,18 @@ struct JSONWriter {
         units.starts(with: "encrypted_U".utf16) || units.starts(with: "binary_U".utf16)
     }
 
-    private mutating func appendASCII(_ text: StaticString) {
+    mutating func appendASCII(_ text: StaticString) {
         bytes.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends an unsigned integer in plain decimal.
+    mutating func appendDecimal(_ value: UInt64) {
+        if value >= 10 { appendDecimal(value / 10) }
+        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+    }
+
     /// `JSON.stringify(string)`.
-    private mutating func writeQuoted(_ string: String) {
+    mutating func writeQuoted(_ string: String) {
         bytes.append(Self.quote)
         let done: Void? = string.utf8.withContiguousStorageIfAvailable { appendEscaped($0) }
         if done == nil {
