@@ -87,7 +87,7 @@ struct CoMapTests {
     func incrementalApply() throws {
         let a = try TestSessions.a()
         let b = try TestSessions.b()
-        var generator = CRDTTestRNG(seed: 42)
+        var generator = SeededRandom(seed: 42)
         var transactions: [DecodedTransaction] = []
         for index in 0..<200 {
             let session = index % 2 == 0 ? a : b

@@ -91,7 +91,7 @@ struct CoPlainTextTests {
 
     @Test("the in-place chunk fast path equals re-reading the list after every chunk (cojson's behaviour)")
     func fastPathEqualsSimulation() throws {
-        var generator = CRDTTestRNG(seed: 7)
+        var generator = SeededRandom(seed: 7)
         let a = try TestSessions.a()
         let b = try TestSessions.b()
         for round in 0..<12 {

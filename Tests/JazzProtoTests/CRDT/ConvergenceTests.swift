@@ -13,9 +13,9 @@ struct ConvergenceTests {
 
     /// Runs `steps` random edits on three replicas that exchange random batches; returns all transactions.
     static func simulate(
-        seed: UInt64, steps: Int, edit: (inout TestReplica, inout CRDTTestRNG) throws -> [[JSONValue]]
+        seed: UInt64, steps: Int, edit: (inout TestReplica, inout SeededRandom) throws -> [[JSONValue]]
     ) throws -> [DecodedTransaction] {
-        var generator = CRDTTestRNG(seed: seed)
+        var generator = SeededRandom(seed: seed)
         var replicas = [TestReplica(try TestSessions.a()), TestReplica(try TestSessions.b()), TestReplica(try TestSessions.c())]
         var clock: [UInt64] = [100, 100, 100]
         for _ in 0..<steps {
@@ -40,7 +40,7 @@ struct ConvergenceTests {
 
     /// Builds `view` from several permutations and from random batch orders; all must be equal.
     static func expectConvergence<View: Equatable>(_ transactions: [DecodedTransaction], seed: UInt64, _ view: ([DecodedTransaction]) -> View) {
-        var generator = CRDTTestRNG(seed: seed ^ 0xABCD)
+        var generator = SeededRandom(seed: seed ^ 0xABCD)
         let reference = view(transactions)
         for _ in 0..<permutations {
             #expect(view(transactions.shuffled(using: &generator)) == reference)
@@ -61,7 +61,7 @@ struct ConvergenceTests {
         #expect(transactions.count > 100)
         Self.expectConvergence(transactions, seed: seed) { CoMapState(transactions: $0) }
         // Incremental application in any order (batches as they would arrive) ends in the same state.
-        var generator = CRDTTestRNG(seed: seed)
+        var generator = SeededRandom(seed: seed)
         let reference = CoMapState(transactions: transactions)
         var incremental = CoMapState()
         for transaction in transactions.shuffled(using: &generator) { incremental.apply(transaction) }
@@ -88,7 +88,7 @@ struct ConvergenceTests {
         let list = CoListState(transactions: transactions)
         #expect(list.count > 10)
         // Invisible transactions (meta losers) also converge: they anchor but never show.
-        var generator = CRDTTestRNG(seed: seed)
+        var generator = SeededRandom(seed: seed)
         let marked = transactions.map { transaction -> DecodedTransaction in
             var copy = transaction
             copy.isVisible = Int.random(in: 0..<8, using: &generator) != 0
@@ -148,7 +148,7 @@ struct ConvergenceTests {
 
     @Test("sorting helper agrees with DecodedTransaction.precedes")
     func sortingAgrees() throws {
-        var generator = CRDTTestRNG(seed: 99)
+        var generator = SeededRandom(seed: 99)
         let sessions = [try TestSessions.a(), try TestSessions.b(), try TestSessions.c()]
             + (try (0..<30).map { try TestSessions.session(TestSessions.accountB, "Sx" + String(repeating: "z", count: $0 + 1)) })  // > 16 sessions: hashed path
         var transactions: [DecodedTransaction] = []

@@ -25,7 +25,7 @@ import Testing
     }
 
     @Test func randomRoundTrips() throws {
-        var generator = EncodingTestRNG(seed: 58)
+        var generator = SeededRandom(seed: 58)
         for length in 0...130 {
             for _ in 0..<4 {
                 var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
@@ -61,7 +61,7 @@ import Testing
     }
 
     @Test func matchesReferenceEncoder() {
-        var generator = EncodingTestRNG(seed: 1958)
+        var generator = SeededRandom(seed: 1958)
         for length in [1, 2, 3, 4, 5, 8, 12, 19, 32, 33, 64, 100] {
             for _ in 0..<20 {
                 var bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }

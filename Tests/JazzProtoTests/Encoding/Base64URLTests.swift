@@ -23,7 +23,7 @@ import Testing
     }
 
     @Test func randomRoundTripsPaddedAndUnpadded() throws {
-        var generator = EncodingTestRNG(seed: 64)
+        var generator = SeededRandom(seed: 64)
         for length in 0...200 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
             let encoded = Base64URL.encode(bytes)

@@ -5,7 +5,7 @@ import Testing
 @Suite struct JSONRoundTripTests {
     /// Random JSON values covering every case, awkward characters and numbers.
     struct ValueGenerator {
-        var random: EncodingTestRNG
+        var random: SeededRandom
         /// Whether strings may start with `encrypted_U`/`binary_U` (stableStringify prints those unescaped,
         /// so such strings with `"` or `\` inside do not round-trip through it).
         var allowVerbatimPrefixes: Bool
@@ -72,7 +72,7 @@ import Testing
     }
 
     @Test func jsonStringifyRoundTrips() throws {
-        var generator = ValueGenerator(random: EncodingTestRNG(seed: 2019), allowVerbatimPrefixes: true)
+        var generator = ValueGenerator(random: SeededRandom(seed: 2019), allowVerbatimPrefixes: true)
         for _ in 0..<3000 {
             let value = generator.value()
             let text = value.jsonStringify()
@@ -87,7 +87,7 @@ import Testing
     }
 
     @Test func stableStringifyRoundTrips() throws {
-        var generator = ValueGenerator(random: EncodingTestRNG(seed: 3339), allowVerbatimPrefixes: false)
+        var generator = ValueGenerator(random: SeededRandom(seed: 3339), allowVerbatimPrefixes: false)
         for _ in 0..<3000 {
             let value = generator.value()
             let text = value.stableStringify()
@@ -102,7 +102,7 @@ import Testing
 
     /// Honest base64url payloads round-trip through stableStringify even with the verbatim prefixes.
     @Test func verbatimPrefixedBase64RoundTrips() throws {
-        var random = EncodingTestRNG(seed: 11)
+        var random = SeededRandom(seed: 11)
         for length in 0..<64 {
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
             let encoded = Base64URL.encode(bytes)

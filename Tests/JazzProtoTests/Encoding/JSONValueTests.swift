@@ -138,7 +138,7 @@ import Testing
     @Test func largeObjectsStayConsistent() {
         var object = JSONObject()
         var reference: [(String, Int)] = []
-        var generator = EncodingTestRNG(seed: 99)
+        var generator = SeededRandom(seed: 99)
         for step in 0..<2000 {
             let key = "k\(Int.random(in: 0..<40, using: &generator))"
             if Int.random(in: 0..<3, using: &generator) == 0 {

@@ -34,7 +34,7 @@ import Testing
 
     /// The UTF-8-based comparator must agree with JavaScript's code-unit order on every pair.
     @Test func keyComparatorMatchesUTF16Order() {
-        var generator = EncodingTestRNG(seed: 16)
+        var generator = SeededRandom(seed: 16)
         let alphabet: [Unicode.Scalar] = ["a", "b", "\u{7F}", "\u{80}", "\u{E9}", "\u{7FF}", "\u{800}", "\u{D7FF}",
                                           "\u{E000}", "\u{FFFD}", "\u{FFFF}", "\u{10000}", "\u{1F600}", "\u{10FFFF}"]
         func randomString() -> String {
@@ -121,7 +121,7 @@ import Testing
 
     /// Printing then parsing gives back the same double for many random bit patterns.
     @Test func numbersRoundTrip() throws {
-        var generator = EncodingTestRNG(seed: 754)
+        var generator = SeededRandom(seed: 754)
         for _ in 0..<20_000 {
             let number = Double(bitPattern: generator.next())
             guard number.isFinite else { continue }

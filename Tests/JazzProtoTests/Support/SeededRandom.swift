@@ -1,5 +1,5 @@
-/// A deterministic random number generator (SplitMix64) so property tests are reproducible.
-struct EncodingTestRNG: RandomNumberGenerator {
+/// A deterministic random number generator (SplitMix64), so property tests reproduce from their seed.
+struct SeededRandom: RandomNumberGenerator {
     private var state: UInt64
 
     init(seed: UInt64) { state = seed }
