@@ -28,8 +28,10 @@ public enum SessionIngestOutcome: Sendable, Equatable {
     case duplicate
     /// `after` is beyond what we have: the sender must resend from our count.
     case gap(have: Int)
-    /// Rejected (bad signature, delete rules, deleted value); nothing stored.
+    /// Rejected (bad signature, delete rules); nothing stored.
     case rejected(String)
+    /// Not applied because the CoValue is deleted (only delete sessions are kept); not an error.
+    case ignoredBecauseDeleted
 }
 
 /// One CoValue's verified data: header, session logs, deletion state (jazz-protocol-core.md §5).
@@ -109,7 +111,7 @@ public struct CoValueCore: Sendable {
         session: SessionID, content: SessionNewContent, signer: SignerID,
         deleteAuthorIsAdmin: (UInt64) -> Bool = { _ in false }
     ) -> SessionIngestOutcome {
-        if isDeleted && !session.isDeleteSession { return .rejected("the CoValue is deleted") }
+        if isDeleted && !session.isDeleteSession { return .ignoredBecauseDeleted }
         let have = count(of: session)
         guard have >= content.after else { return .gap(have: have) }
         let fresh = Array(content.newTransactions.dropFirst(have - content.after))
@@ -158,6 +160,14 @@ public struct CoValueCore: Sendable {
         sessions[session]!.appendFromTrustedStorage(transactions, signature: lastSignature)
         sessions[session]!.restoreCheckpoints(checkpoints, bytesSinceLastSignature: bytesSinceLastSignature)
         if session.isDeleteSession { isDeleted = true }
+    }
+
+    /// Our known state as told to a peer about a deleted CoValue (cojson `stopSyncingKnownStateMessage`):
+    /// our delete sessions merged with every count the peer claims, so it stops re-sending what we dropped.
+    public func stopSyncingKnownState(peerClaims: KnownState?) -> KnownState {
+        var state = knownState
+        if let peerClaims { state.combine(with: KnownState(id: id, header: state.header, sessions: peerClaims.sessions)) }
+        return state
     }
 
     /// Appends a transaction we make, signed with our agent's signer secret.

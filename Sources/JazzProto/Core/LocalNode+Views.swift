@@ -3,9 +3,11 @@ extension LocalNode {
     /// The current view of a CoValue in the format of the golden vectors' `expectedViews`: groups,
     /// accounts and CoMaps as objects, CoLists as arrays, CoStreams as `{sessionID: [items]}`,
     /// CoPlainText as a string, binary streams as `{mimeType, fileName, totalSizeBytes, finished,
-    /// chunksBase64url, bytesHex}`. Unknown types give `{}`. Nil if the value is not loaded.
+    /// chunksBase64url, bytesHex}`. Unknown types give `{}`; a deleted value gives `null`. Nil if the value
+    /// is not loaded.
     public func view(of id: CoID) -> JSONValue? {
-        guard let header = core(id)?.header else { return nil }
+        guard let core = core(id), let header = core.header else { return nil }
+        if core.isDeleted { return .null }
         if header.isGroup {
             return groupState(for: id)?.json
         }

@@ -328,6 +328,13 @@ public final class LocalNode: GroupResolving {
             transaction = .private(madeAt: madeAt, keyUsed: key.id.description, encryptedChanges: encrypted.description,
                                    meta: encryptedMeta)
         }
+        try appendTransaction(transaction, to: id, session: session)
+        return TransactionID(sessionID: session, txIndex: txIndex)
+    }
+
+    /// Signs and appends a transaction made here to `session` of `id`.
+    func appendTransaction(_ transaction: Transaction, to id: CoID, session: SessionID) throws(NodeError) {
+        guard cores[id] != nil else { throw .unknownCoValue(id) }
         do {
             // Mutated in place (no copy of the session's transactions).
             try cores[id]!.appendLocal(transaction, session: session, signer: agentSecret.signerSecret)
@@ -335,7 +342,6 @@ public final class LocalNode: GroupResolving {
             throw .transaction(error)
         }
         invalidate(id)
-        return TransactionID(sessionID: session, txIndex: txIndex)
     }
 
     /// The key this node encrypts new private transactions of `id` with (cojson `getCurrentReadKeyId`).

@@ -215,3 +215,22 @@ extension LocalNode {
                 state.value("root")?.stringValue.flatMap { try? CoID($0) })
     }
 }
+
+extension LocalNode {
+    /// Deletes a value everywhere (cojson `deleteCoValue`): one trusting transaction `[]` with meta
+    /// `{"deleted":"<id>"}` in a fresh delete session. Only an admin of the owner group may; groups and
+    /// accounts cannot be deleted. Peers then keep only the tombstone and refuse further writes.
+    public func deleteCoValue(_ id: CoID) throws(NodeError) {
+        guard let header = core(id)?.header else { throw .unknownCoValue(id) }
+        guard !header.isGroup, let owner = header.ownerGroup else {
+            throw .notPermitted(id, "only values owned by a group can be deleted (not groups or accounts)")
+        }
+        guard groupState(for: owner)?.role(of: me.description, resolver: self) == .admin else {
+            throw .notPermitted(id, "only an admin of its group may delete it")
+        }
+        let session = SessionID.randomDeleteSession(for: me)
+        let meta: JSONValue = ["deleted": .string(id.description)]
+        let marker = Transaction.trusting(madeAt: environment.now(), changes: "[]", meta: meta.jsonStringify())
+        try appendTransaction(marker, to: id, session: session)
+    }
+}

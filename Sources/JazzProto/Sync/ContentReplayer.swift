@@ -69,7 +69,7 @@ public final class ContentReplayer {
             case .gap(let have):
                 problems.append(ReplayProblem(line: line, coID: report.id, sessionID: session,
                                               message: "content starts after transactions this node never received (it has \(have))"))
-            case .appended, .duplicate:
+            case .appended, .duplicate, .ignoredBecauseDeleted:
                 break
             }
         }

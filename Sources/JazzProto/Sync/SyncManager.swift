@@ -148,12 +148,13 @@ public final class SyncManager {
         for (session, outcome) in report.outcomes {
             guard let content = piece.new.first(where: { $0.0 == session })?.1 else { continue }
             switch outcome {
-            case .appended, .duplicate: implied.sessions[session] = content.after + content.newTransactions.count
+            case .appended, .duplicate, .ignoredBecauseDeleted:
+                implied.sessions[session] = content.after + content.newTransactions.count
             case .gap, .rejected: break
             }
         }
         peers[peerID]?.combine(implied)
-        let ours = node.knownState(of: piece.id)
+        let ours = ourKnownState(piece.id, toldTo: peerID)
         let changed = report.appendedAnything || (!hadHeader && ours.header)
         // Stored before it is acknowledged: an ack promises the data survives a crash.
         if changed { persist(piece.id, since: before, headerIsNew: !hadHeader) }
@@ -236,7 +237,7 @@ public final class SyncManager {
             for piece in pieces { send(peerID, .content(piece)) }
             peers[peerID]?.combineOptimistic(core.knownState)
         } else if forceKnownReply || peers[peerID]?.toldKnownState.contains(id) != true {
-            send(peerID, .known(core.knownStateWithStreaming, isCorrection: false))
+            send(peerID, .known(core.isDeleted ? ourKnownState(id, toldTo: peerID) : core.knownStateWithStreaming, isCorrection: false))
         }
         peers[peerID]?.toldKnownState.insert(id)
     }
@@ -261,6 +262,12 @@ public final class SyncManager {
                 sendNewContent(id, to: peerID, forceKnownReply: false)
             }
         }
+    }
+
+    /// What we tell `peerID` we have of `id`: for a deleted value the stop-syncing state (§2.11).
+    private func ourKnownState(_ id: CoID, toldTo peerID: PeerID) -> KnownState {
+        guard let core = node.core(id), core.isDeleted else { return node.knownState(of: id) }
+        return core.stopSyncingKnownState(peerClaims: peers[peerID]?.confirmed[id])
     }
 
     // MARK: Sync status (§2.13)

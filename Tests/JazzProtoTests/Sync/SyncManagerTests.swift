@@ -163,3 +163,50 @@ enum CoMapChangesForTests {
         [.object(JSONObject([("op", "set"), ("key", .string(key)), ("value", value)]))]
     }
 }
+
+@Suite("Deleting a value everywhere")
+struct DeletionTests {
+    @Test func aDeletedValueLeavesOnlyItsTombstoneOnEveryNode() throws {
+        let f = try SyncManagerTests.Fixture()
+        f.network.connect(client: "A", relay: "relay")
+        f.network.connect(client: "B", relay: "relay")
+        f.network.managers["B"]!.load(f.mapID)
+        f.network.run()
+        #expect(f.deviceB.view(of: f.mapID)?["title"] == "from A")
+
+        try f.deviceA.deleteCoValue(f.mapID)
+        f.network.managers["A"]!.localChange(f.mapID)
+        f.network.run()
+        for node in [f.deviceA, f.relay, f.deviceB] {
+            #expect(node.core(f.mapID)?.isDeleted == true)
+            #expect(node.knownState(of: f.mapID).sessions.keys.allSatisfy { $0.isDeleteSession })
+            #expect(node.view(of: f.mapID) == .null)
+        }
+        // Writes are refused afterwards, and content from before is not taken back in.
+        #expect(throws: NodeError.deleted(f.mapID)) {
+            try f.deviceB.makeTransaction(in: f.mapID, changes: CoMapChangesForTests.set("x", 1), privacy: .private)
+        }
+        // Groups cannot be deleted; a non-admin cannot delete.
+        #expect(throws: NodeError.self) { try f.deviceA.deleteCoValue(f.groupID) }
+    }
+
+    @Test func aForgedDeleteFromANonAdminIsRejected() throws {
+        let f = try SyncManagerTests.Fixture()
+        f.network.connect(client: "A", relay: "relay")
+        f.network.run()
+        // A stranger's delete marker, correctly signed by the stranger.
+        let stranger = try LocalNode.createAccount(agentSecret: .random())
+        for id in [f.deviceA.accountID!, f.groupID, f.mapID] {
+            for piece in f.deviceA.core(id)!.newContentSince(nil) { stranger.ingest(piece) }
+        }
+        let session = SessionID.randomDeleteSession(for: stranger.me)
+        var core = try #require(stranger.core(f.mapID))
+        try core.appendLocal(.trusting(madeAt: 1_900_000_000_000, changes: "[]", meta: #"{"deleted":"\#(f.mapID)"}"#),
+                             session: session, signer: stranger.agentSecret.signerSecret)
+        let piece = try #require(core.newContentSince(f.relay.knownState(of: f.mapID)).first)
+        for piece in stranger.core(stranger.accountID!)!.newContentSince(nil) { f.relay.ingest(piece) }
+        let report = f.relay.ingest(piece)
+        #expect(report.rejections.first?.1.contains("admin") == true)
+        #expect(f.relay.core(f.mapID)?.isDeleted == false)
+    }
+}
