@@ -71,9 +71,11 @@ public final class RelayServer: WebSocketServerDelegate {
             }
         }
         state.withLock { state in
-            let before = state.manager?.log.count ?? 0
-            for message in messages { state.manager?.handle(message, from: PeerID(String(id.rawValue))) }
-            if let log = state.manager?.log, log.count > before { problems += log.suffix(log.count - before) }
+            guard let manager = state.manager else { return }
+            let before = manager.noteCount
+            for message in messages { manager.handle(message, from: PeerID(String(id.rawValue))) }
+            let added = manager.noteCount - before
+            if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
         }
         problems.forEach(onProblem)
     }

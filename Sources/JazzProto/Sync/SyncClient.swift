@@ -10,6 +10,8 @@ public final class SyncClient: WebSocketClientDelegate {
         var manager: SyncManager?
         var connected = false
         var lastDisconnectReason: String?
+        /// Problems met reading or writing the local store at start-up (values skipped, not lost).
+        var storageProblems: [String] = []
         /// CoValues written locally but not pushed yet, in first-touched order (dependencies first).
         var pendingPush: [CoID] = []
         var flushScheduled = false
@@ -34,15 +36,20 @@ public final class SyncClient: WebSocketClientDelegate {
                 configuration: WebSocketClientConfiguration) throws(TransportError) {
         let relayPeer = PeerID(configuration.url)
         self.relayPeer = relayPeer
+        var problems: [String] = []
         if let storage {
-            try? node.restoreAll(from: storage)
-            node.persistAll(to: storage)
+            do {
+                problems += try node.restoreAll(from: storage).map { "cannot load \($0.0) from storage: \($0.1)" }
+            } catch {
+                problems.append("cannot read the store: \(error)")
+            }
+            problems += node.persistAll(to: storage).map { "cannot store \($0.0): \($0.1)" }
         }
         let slot = transport
         let manager = SyncManager(node: node, storage: storage) { _, message in
             slot.value?.send(message.text)
         }
-        self.state = Mutex(State(node: node, manager: manager))
+        self.state = Mutex(State(node: node, manager: manager, storageProblems: problems))
         transport.value = try WebSocketClient(configuration: configuration, delegate: self)
     }
 
@@ -51,6 +58,9 @@ public final class SyncClient: WebSocketClientDelegate {
 
     /// Disconnects for good.
     public func stop() { transport.value?.stop() }
+
+    /// Problems met with the local store at start-up (e.g. a corrupt row): those values were skipped.
+    public var storageProblems: [String] { state.withLock { $0.storageProblems } }
 
     /// True while the socket is open.
     public var isConnected: Bool { state.withLock { $0.connected } }

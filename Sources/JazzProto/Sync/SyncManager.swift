@@ -28,7 +28,11 @@ public final class SyncManager {
         self.send = send
     }
 
+    /// How many problems were ever noted (the log itself keeps only the last 1000).
+    public private(set) var noteCount = 0
+
     private func note(_ message: String) {
+        noteCount += 1
         log.append(message)
         if log.count > 1000 { log.removeFirst(log.count - 1000) }
     }
