@@ -191,8 +191,11 @@ private struct CoListBuilder {
     private mutating func insert(_ op: JSONObject, isAfter: Bool, position: Int, session: Int32, changeIdx: Int) {
         let key = NodeKey(session: session, txIndex: transactions[position].txID.txIndex, changeIdx: changeIdx)
         let node = Int32(nodeValue.count)
-        guard nodeIndex[key] == nil else { return }  // the same op merged twice
-        nodeIndex[key] = node
+        // One hash lookup: insert, and put the earlier node back in the rare case of an op merged twice.
+        if let existing = nodeIndex.updateValue(node, forKey: key) {
+            nodeIndex[key] = existing
+            return
+        }
         nodeTransaction.append(Int32(position))
         nodeChange.append(Int32(changeIdx))
         nodeValue.append(op["value"] ?? .null)

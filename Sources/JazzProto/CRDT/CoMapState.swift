@@ -32,9 +32,38 @@ public struct CoMapState: Sendable, Equatable {
     /// Builds the view from transactions in any order (invisible ones are ignored).
     public init(transactions: some Sequence<DecodedTransaction>) {
         let sorted = TransactionSorting.sorted(Array(transactions))
-        for position in sorted.indices where sorted[position].isVisible {
-            apply(changes: sorted[position].changes, txID: sorted[position].txID, madeAt: sorted[position].madeAt)
+        guard !TransactionSorting.hasRepeatedIDs(sorted) else {
+            // Two transactions with one ID (merged twice): their ops interleave, so insert them one by one.
+            for position in sorted.indices where sorted[position].isVisible {
+                apply(changes: sorted[position].changes, txID: sorted[position].txID, madeAt: sorted[position].madeAt)
+            }
+            return
         }
+        // In sorted order with distinct IDs every op comes after the ops before it: it is appended to its
+        // key's edits, and a new key's slot goes last (no order checks, no moving).
+        var keys: [String] = []
+        var editsBySlot: [[CoMapEdit]] = []
+        for position in sorted.indices where sorted[position].isVisible {
+            let changes = sorted[position].changes
+            for changeIdx in changes.indices {
+                switch Self.parseOp(changes[changeIdx], txID: sorted[position].txID, changeIdx: changeIdx) {
+                case .skipped(let error):
+                    skippedChanges.append(error)
+                case .edit(let key, let value):
+                    let edit = CoMapEdit(txID: sorted[position].txID, madeAt: sorted[position].madeAt, changeIdx: changeIdx, value: value)
+                    let exact = ExactStringKey(key)
+                    if let slot = slotIndex[exact] {
+                        editsBySlot[slot].append(edit)
+                    } else {
+                        slotIndex[exact] = keys.count
+                        keys.append(key)
+                        editsBySlot.append([edit])
+                    }
+                }
+            }
+        }
+        slots.reserveCapacity(keys.count)
+        for (key, edits) in zip(keys, editsBySlot) { slots.append(Slot(key: key, edits: edits)) }
     }
 
     /// Adds one transaction's ops. Cheapest when transactions arrive in §6.2 order (each op is appended);
@@ -46,31 +75,40 @@ public struct CoMapState: Sendable, Equatable {
     }
 
     private mutating func apply(changes: [JSONValue], txID: TransactionID, madeAt: UInt64) {
-        for (changeIdx, change) in changes.enumerated() {
-            guard case .object(let op) = change else {
-                skippedChanges.append(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap change must be an object"))
-                continue
+        for changeIdx in changes.indices {
+            switch Self.parseOp(changes[changeIdx], txID: txID, changeIdx: changeIdx) {
+            case .skipped(let error):
+                skippedChanges.append(error)
+            case .edit(let key, let value):
+                insert(CoMapEdit(txID: txID, madeAt: madeAt, changeIdx: changeIdx, value: value), forKey: key)
             }
-            guard case .string(let key)? = op["key"] else {
-                skippedChanges.append(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap op needs a string \"key\""))
-                continue
+        }
+    }
+
+    /// What one change does: set (`value`) or delete (`nil`) `key`, or nothing (skipped, with the reason).
+    private enum ParsedOp: Sendable {
+        case edit(key: String, value: JSONValue?)
+        case skipped(CRDTError)
+    }
+
+    private static func parseOp(_ change: JSONValue, txID: TransactionID, changeIdx: Int) -> ParsedOp {
+        guard case .object(let op) = change else {
+            return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap change must be an object"))
+        }
+        guard case .string(let key)? = op["key"] else {
+            return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap op needs a string \"key\""))
+        }
+        switch op["op"] {
+        case .string("set"):
+            guard let setValue = op["value"] else {
+                return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "\"set\" without \"value\""))
             }
-            let value: JSONValue?
-            switch op["op"] {
-            case .string("set"):
-                guard let setValue = op["value"] else {
-                    skippedChanges.append(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "\"set\" without \"value\""))
-                    continue
-                }
-                value = setValue
-            case .string("del"):
-                value = nil
-            default:
-                let name = op["op"].map { $0.jsonStringify() } ?? "(missing)"
-                skippedChanges.append(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "unknown CoMap op \(name)"))
-                continue
-            }
-            insert(CoMapEdit(txID: txID, madeAt: madeAt, changeIdx: changeIdx, value: value), forKey: key)
+            return .edit(key: key, value: setValue)
+        case .string("del"):
+            return .edit(key: key, value: nil)
+        default:
+            let name = op["op"].map { $0.jsonStringify() } ?? "(missing)"
+            return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "unknown CoMap op \(name)"))
         }
     }
 

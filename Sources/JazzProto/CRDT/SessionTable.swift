@@ -7,6 +7,15 @@ struct SessionTable {
     private var last: Int32 = -1
     private static let linearLimit = 16
 
+    /// The number of `transaction`'s session; cheapest when it is the session of the previous call.
+    mutating func intern(sessionOf transaction: DecodedTransaction) -> Int32 {
+        // Only the ID text is looked at when it is the previous session's (no copy of the session ID).
+        if last >= 0, ExactStringKey.sameBytes(sessions[Int(last)].description, transaction.txID.sessionID.description) {
+            return last
+        }
+        return intern(transaction.txID.sessionID)
+    }
+
     mutating func intern(_ session: SessionID) -> Int32 {
         if last >= 0, sessions[Int(last)] == session { return last }
         let found: Int32?

@@ -15,7 +15,14 @@ struct TransactionSorting {
         var sessionOf: [Int32] = []
         sessionOf.reserveCapacity(transactions.count)
         for position in transactions.indices {
-            sessionOf.append(table.intern(transactions[position].txID.sessionID))
+            sessionOf.append(table.intern(sessionOf: transactions[position]))
+        }
+        if Self.isSorted(transactions) {
+            // Sessions are already numbered by first appearance in sorted order.
+            self.sorted = transactions
+            self.sessions = table.sessions
+            self.sessionOfTransaction = sessionOf
+            return
         }
         // Rank of each session in UTF-16 order.
         let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
@@ -61,7 +68,7 @@ struct TransactionSorting {
 
     /// `transactions` in ``DecodedTransaction/precedes(_:_:)`` order.
     static func sorted(_ transactions: [DecodedTransaction]) -> [DecodedTransaction] {
-        TransactionSorting(transactions).sorted
+        isSorted(transactions) ? transactions : TransactionSorting(transactions).sorted
     }
 }
 
@@ -71,12 +78,12 @@ extension TransactionSorting {
     /// sessions written one after another) is only checked, and otherwise the sort runs on small integer
     /// keys and each transaction is moved once.
     static func sortInPlace(_ transactions: inout [DecodedTransaction]) {
-        guard transactions.count > 1 else { return }
+        guard transactions.count > 1, !isSorted(transactions) else { return }
         var table = SessionTable()
         var sessionOf: [Int32] = []
         sessionOf.reserveCapacity(transactions.count)
         for position in transactions.indices {
-            sessionOf.append(table.intern(transactions[position].txID.sessionID))
+            sessionOf.append(table.intern(sessionOf: transactions[position]))
         }
         let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
         var rank = [Int32](repeating: 0, count: byName.count)
@@ -96,5 +103,40 @@ extension TransactionSorting {
         keys.sort { ($0.madeAt, $0.rank, $0.txIndex, $0.position) < ($1.madeAt, $1.rank, $1.txIndex, $1.position) }
         let unsorted = transactions
         for (target, key) in keys.enumerated() { transactions[target] = unsorted[key.position] }
+    }
+}
+
+extension TransactionSorting {
+    /// Whether `transactions` are already in ``DecodedTransaction/precedes(_:_:)`` order (equal positions
+    /// count as ordered), checked pair by pair without copying session IDs: most neighbours share their
+    /// session, which is recognised by the identity of the ID text.
+    static func isSorted(_ transactions: [DecodedTransaction]) -> Bool {
+        guard transactions.count > 1 else { return true }
+        for position in transactions.indices.dropFirst()
+        where !isInOrder(transactions[position - 1], transactions[position]) {
+            return false
+        }
+        return true
+    }
+
+    /// Whether sorted `transactions` contain two with the same `madeAt` and transaction ID (neighbours
+    /// once sorted).
+    static func hasRepeatedIDs(_ transactions: [DecodedTransaction]) -> Bool {
+        transactions.indices.dropFirst().contains { position in
+            let a = transactions[position - 1].txID, b = transactions[position].txID
+            return transactions[position - 1].madeAt == transactions[position].madeAt && a.txIndex == b.txIndex
+                && (ExactStringKey.sameBytes(a.sessionID.description, b.sessionID.description) || a.sessionID == b.sessionID)
+        }
+    }
+
+    /// Whether `b` does not precede `a`.
+    private static func isInOrder(_ a: DecodedTransaction, _ b: DecodedTransaction) -> Bool {
+        if a.madeAt != b.madeAt { return a.madeAt < b.madeAt }
+        let sessionA = a.txID.sessionID.description
+        let sessionB = b.txID.sessionID.description
+        if ExactStringKey.sameBytes(sessionA, sessionB) || a.txID.sessionID == b.txID.sessionID {
+            return a.txID.txIndex <= b.txID.txIndex
+        }
+        return a.txID.sessionID < b.txID.sessionID
     }
 }

@@ -1,29 +1,190 @@
+import Dispatch
+import Synchronization
+
+/// The secrets of the `keyUsed` texts of a CoValue's private transactions, looked up before decoding
+/// starts, so decoders need no access to the node and can run on several threads at once.
+struct KeyRing: Sendable {
+    /// `keyUsed` text (exact bytes) -> its secret, nil when the ID is malformed or the key unavailable.
+    private var secrets: [ExactStringKey: KeySecret?] = [:]
+    /// The text looked up last (a long run of private transactions usually names one key).
+    private var lastKeyUsed: String?
+
+    /// Looks up `keyUsed` with `keys` unless it is already known (`keys` is asked at most once per text).
+    mutating func resolve(_ keyUsed: String, using keys: (KeyID) -> KeySecret?) {
+        if let lastKeyUsed, ExactStringKey.sameBytes(lastKeyUsed, keyUsed) { return }
+        lastKeyUsed = keyUsed
+        let key = ExactStringKey(keyUsed)
+        if secrets[key] != nil { return }
+        secrets[key] = .some((try? KeyID(keyUsed)).flatMap(keys))
+    }
+
+    /// The secret of `keyUsed`; nil if it was not resolved, is malformed or unavailable.
+    func secret(forKeyUsed keyUsed: String) -> KeySecret? {
+        secrets[ExactStringKey(keyUsed)] ?? nil
+    }
+}
+
 /// Turns valid transactions of one CoValue into their changes and meta: parse (trusting) or decrypt and
 /// parse (private). A transaction that cannot be read (unknown key, garbage after decryption, not JSON)
 /// yields nil and is simply skipped — unlike cojson 0.20.19, one bad transaction never hides the ones after it.
 ///
-/// One decoder serves many transactions: it remembers the key of each `keyUsed` text and the nonce
-/// material of the current session, so a long run of private transactions costs one key lookup and
-/// a short hash per transaction.
+/// One decoder serves many transactions: it remembers the secret of the last `keyUsed` text, and the nonce
+/// material of a session is absorbed once per run, so a long run of private transactions costs one short
+/// hash per transaction besides decrypting and parsing.
+///
+/// Decoders of one CoValue may run on several threads at once. Each keeps its own copies (own storage) of
+/// the IDs and keys it uses in every transaction, so the threads do not contend for the reference counts
+/// of shared objects.
 struct TransactionDecoder {
+    /// This decoder's own copy of the CoValue ID.
     let coID: CoID
-    /// The secret of a key ID (asked at most once per distinct `keyUsed`).
-    private let keys: (KeyID) -> KeySecret?
-    /// `keyUsed` text (exact bytes) -> its secret, nil when the ID is malformed or the key unavailable.
-    private var secrets: [ExactStringKey: KeySecret?] = [:]
-    private var lastSecret: (keyUsed: String, secret: KeySecret?)?
+    /// The secrets of every `keyUsed` this decoder will meet.
+    private let keys: KeyRing
+    /// The last `keyUsed` text (own copy) and its secret (own copy).
+    private var lastKeyUsed: String?
+    private var lastSecret: KeySecret?
     /// Reused for decoding, decrypting and parsing private changes and meta.
     private var scratch: [UInt8] = []
-    /// The nonces of the session of the previous private transaction.
-    private var nonces: (session: SessionID, nonces: TransactionNonces)?
 
-    init(coID: CoID, keys: @escaping (KeyID) -> KeySecret?) {
-        self.coID = coID
+    init(coID: CoID, keys: KeyRing) {
+        self.coID = CoID(uncheckedString: Self.ownCopy(coID.description), bytes: Self.ownCopy(coID.bytes))
         self.keys = keys
     }
 
-    /// One transaction.
-    mutating func decode(_ transaction: Transaction, txID: TransactionID) -> DecodedTransaction? {
+    /// `string` in storage of its own (long strings are otherwise shared by their copies).
+    private static func ownCopy(_ string: String) -> String {
+        String(decoding: Array(string.utf8), as: UTF8.self)
+    }
+
+    private static func ownCopy(_ bytes: [UInt8]) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: bytes.count) { buffer, count in
+            count = buffer.initialize(fromContentsOf: bytes)
+        }
+    }
+
+    /// `session` with storage of its own (the same value).
+    private static func ownCopy(_ session: SessionID) -> SessionID {
+        (try? SessionID(ownCopy(session.description))) ?? session
+    }
+
+    /// The work of decoding one transaction, in bytes of text: a fixed cost (nonce, allocations) plus
+    /// the changes' text. Only an estimate for splitting the work into chunks.
+    private static func work(_ transaction: Transaction) -> Int {
+        switch transaction {
+        case .trusting(_, let changes, _): return 256 + changes.utf8.count
+        case .private(_, _, let encryptedChanges, _): return 256 + encryptedChanges.utf8.count
+        }
+    }
+
+    /// Less work than this (about 512 small transactions) is decoded on the calling thread.
+    static let parallelThreshold = 512 * 320
+    /// At most this many chunks: enough to balance the work over the cores when some are busy.
+    static let maximumChunkCount = 8
+
+    /// The readable transactions of `runs` whose decision (parallel to the transactions of `runs`, run
+    /// after run) lets them through, in the order of `runs`. Transactions of delete sessions are left
+    /// out; branch pointers get empty changes. Much work is split into chunks of consecutive transactions
+    /// that are decoded on several threads (each chunk with its own decoder) and joined in order.
+    static func decode(runs: [SessionRun], decisions: [OwnedValueDecision], coID: CoID, keys: KeyRing) -> [DecodedTransaction] {
+        let chunks = chunks(of: runs, decisions: decisions)
+        // Every position yields at most one transaction, so each chunk fills its own region of the result
+        // (one slot per position, from the chunk's first position on); the regions are then closed up by
+        // moving the transactions down (no copies).
+        return [DecodedTransaction](unsafeUninitializedCapacity: decisions.count) { buffer, initializedCount in
+            initializedCount = 0
+            guard let base = buffer.baseAddress else { return }
+            let slots = ResultSlots(base: base)
+            let written = Mutex([Int](repeating: 0, count: chunks.count))
+            let decodeChunk: @Sendable (Int) -> Void = { chunk in
+                var decoder = TransactionDecoder(coID: coID, keys: keys)
+                let count = decoder.decode(runs: runs, decisions: decisions, positions: chunks[chunk], into: slots.base)
+                written.withLock { $0[chunk] = count }
+            }
+            if chunks.count == 1 {
+                decodeChunk(0)
+            } else {
+                DispatchQueue.concurrentPerform(iterations: chunks.count, execute: decodeChunk)
+            }
+            let counts = written.withLock { $0 }
+            var end = 0
+            for (chunk, count) in zip(chunks, counts) {
+                if chunk.lowerBound != end { (base + end).moveInitialize(from: base + chunk.lowerBound, count: count) }
+                end += count
+            }
+            initializedCount = end
+        }
+    }
+
+    /// Consecutive ranges of positions (counted over all runs) with about equal work each, covering
+    /// every position; a single range when there is too little work to share.
+    private static func chunks(of runs: [SessionRun], decisions: [OwnedValueDecision]) -> [Range<Int>] {
+        var total = 0
+        var position = 0
+        for run in runs {
+            defer { position += run.count }
+            for offset in 0..<run.count where decisions[position + offset] == .valid {
+                total += work(run.transactions[run.transactions.startIndex + offset])
+            }
+        }
+        guard total >= parallelThreshold else { return [0..<decisions.count] }
+        let target = total / maximumChunkCount + 1
+        var chunks: [Range<Int>] = []
+        var chunkStart = 0
+        var chunkWork = 0
+        position = 0
+        for run in runs {
+            defer { position += run.count }
+            for offset in 0..<run.count where decisions[position + offset] == .valid {
+                chunkWork += work(run.transactions[run.transactions.startIndex + offset])
+                if chunkWork >= target {
+                    chunks.append(chunkStart..<(position + offset + 1))
+                    chunkStart = position + offset + 1
+                    chunkWork = 0
+                }
+            }
+        }
+        if chunkStart < decisions.count { chunks.append(chunkStart..<decisions.count) }
+        return chunks
+    }
+
+    /// ``decode(runs:decisions:coID:keys:)`` for the transactions at `positions` (counted over all runs):
+    /// initializes `result[positions.lowerBound...]` with the decoded transactions (at most one per
+    /// position) and returns how many.
+    private mutating func decode(
+        runs: [SessionRun], decisions: [OwnedValueDecision], positions: Range<Int>, into result: UnsafeMutablePointer<DecodedTransaction>
+    ) -> Int {
+        var next = result + positions.lowerBound
+        var runStart = 0
+        for run in runs {
+            defer { runStart += run.count }
+            let first = max(positions.lowerBound - runStart, 0)
+            let end = min(positions.upperBound - runStart, run.count)
+            if first >= end || run.sessionID.isDeleteSession { continue }
+            let session = Self.ownCopy(run.sessionID)
+            var nonces: TransactionNonces?
+            for offset in first..<end {
+                let item: DecodedTransaction?
+                switch decisions[runStart + offset] {
+                case .valid:
+                    item = decode(run.transactions[run.transactions.startIndex + offset],
+                                  txID: TransactionID(sessionID: session, txIndex: run.firstIndex + offset), nonces: &nonces)
+                case .branchPointerOnly:
+                    item = DecodedTransaction(txID: TransactionID(sessionID: session, txIndex: run.firstIndex + offset),
+                                              madeAt: run.transactions[run.transactions.startIndex + offset].madeAt, changes: [])
+                case .ownerNotLoaded, .noWritePermission:
+                    item = nil
+                }
+                if let item {
+                    next.initialize(to: item)
+                    next += 1
+                }
+            }
+        }
+        return next - (result + positions.lowerBound)
+    }
+
+    /// One transaction of the session of `txID`; `nonces` are that session's (made on first need).
+    mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?) -> DecodedTransaction? {
         switch transaction {
         case .trusting(let madeAt, let changes, let meta):
             guard let parsed = try? JSONValue(parsing: changes), let array = parsed.arrayValue else { return nil }
@@ -34,9 +195,11 @@ struct TransactionDecoder {
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
-            guard let secret = secret(forKeyUsed: keyUsed) else { return nil }
-            let nonce = nonce(of: txID)
-            guard let array = decryptAndParse(encryptedChanges, key: secret, nonce: nonce)?.arrayValue else { return nil }
+            guard selectSecret(forKeyUsed: keyUsed), let secret = lastSecret else { return nil }
+            if nonces == nil { nonces = TransactionNonces(coID: coID, sessionID: txID.sessionID) }
+            guard let nonce = nonces?.nonce(txIndex: txID.txIndex),
+                let array = decryptAndParse(encryptedChanges, key: secret, nonce: nonce)?.arrayValue
+            else { return nil }
             var metaObject: JSONObject? = nil
             if let meta {
                 guard let object = decryptAndParse(meta, key: secret, nonce: nonce)?.objectValue else { return nil }
@@ -46,12 +209,10 @@ struct TransactionDecoder {
         }
     }
 
-    private static let encryptedPrefix = Array(Encrypted.prefix.utf8)
-
     /// `encrypted_U<base64url>` (padding required) decrypted and parsed as JSON; nil if any step fails.
     /// The usual text is decoded, decrypted and parsed inside one reused buffer.
     private mutating func decryptAndParse(_ text: String, key: KeySecret, nonce: [UInt8]) -> JSONValue? {
-        let prefix = Self.encryptedPrefix
+        let prefix = Encrypted.prefix.utf8  // a short literal: no shared storage
         let fast: JSONValue?? = text.utf8.withContiguousStorageIfAvailable { utf8 -> JSONValue?? in
             // Other text takes the general path below (it reports the same failures).
             guard utf8.count >= prefix.count, utf8[..<prefix.count].elementsEqual(prefix) else { return .none }
@@ -69,27 +230,22 @@ struct TransactionDecoder {
         return try? JSONValue(parsing: key.xor(encrypted.bytes, nonce: nonce))
     }
 
-    private mutating func secret(forKeyUsed keyUsed: String) -> KeySecret? {
-        if let last = lastSecret, ExactStringKey.sameBytes(last.keyUsed, keyUsed) { return last.secret }
-        let secret: KeySecret?
-        if let known = secrets[ExactStringKey(keyUsed)] {
-            secret = known
-        } else {
-            secret = (try? KeyID(keyUsed)).flatMap(keys)
-            secrets[ExactStringKey(keyUsed)] = secret
+    /// Makes ``lastSecret`` the secret of `keyUsed` (nil if unavailable); false if it is unavailable.
+    private mutating func selectSecret(forKeyUsed keyUsed: String) -> Bool {
+        if let lastKeyUsed, ExactStringKey.sameBytes(lastKeyUsed, keyUsed) { return lastSecret != nil }
+        lastKeyUsed = Self.ownCopy(keyUsed)
+        lastSecret = keys.secret(forKeyUsed: keyUsed).map { secret in
+            KeySecret(uncheckedString: Self.ownCopy(secret.description), bytes: Self.ownCopy(secret.bytes))
         }
-        lastSecret = (keyUsed, secret)
-        return secret
+        return lastSecret != nil
     }
+}
 
-    private mutating func nonce(of txID: TransactionID) -> [UInt8] {
-        if let current = nonces, ExactStringKey.sameBytes(current.session.description, txID.sessionID.description) {
-            return current.nonces.nonce(txIndex: txID.txIndex)
-        }
-        let fresh = TransactionNonces(coID: coID, sessionID: txID.sessionID)
-        nonces = (txID.sessionID, fresh)
-        return fresh.nonce(txIndex: txID.txIndex)
-    }
+/// The result buffer of a parallel decode, shared by the decoding threads. It is `@unchecked Sendable`
+/// because the threads never touch the same memory: each initializes only the slots of its own chunk
+/// of positions, and the buffer is read only after all of them have finished.
+private struct ResultSlots: @unchecked Sendable {
+    let base: UnsafeMutablePointer<DecodedTransaction>
 }
 
 /// Meta-driven rules applied after decoding (jazz-protocol-sync.md §6.3).
@@ -170,24 +326,18 @@ extension LocalNode {
         }
         let authority = header.ownerGroup.flatMap { groupState(for: $0) } ?? groupState(for: id)
         let reader = keyReader
-        var decoder = TransactionDecoder(coID: id) { keyID in authority?.readKey(keyID, reader: reader, resolver: self) }
-        var decoded: [DecodedTransaction] = []
-        decoded.reserveCapacity(decisions.count)
+        // Keys are looked up here, on this thread; decoding may then run on several.
+        var keys = KeyRing()
         var position = 0
         for run in runs {
             defer { position += run.count }
             if run.sessionID.isDeleteSession { continue }
-            for offset in 0..<run.count {
-                switch decisions[position + offset] {
-                case .valid:
-                    if let item = decoder.decode(run.transaction(at: offset), txID: run.txID(at: offset)) { decoded.append(item) }
-                case .branchPointerOnly:
-                    decoded.append(DecodedTransaction(txID: run.txID(at: offset), madeAt: run.transaction(at: offset).madeAt, changes: []))
-                case .ownerNotLoaded, .noWritePermission:
-                    continue
+            for offset in 0..<run.count where decisions[position + offset] == .valid {
+                if case .private(_, let keyUsed, _, _) = run.transactions[run.transactions.startIndex + offset] {
+                    keys.resolve(keyUsed) { keyID in authority?.readKey(keyID, reader: reader, resolver: self) }
                 }
             }
         }
-        return decoded
+        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys)
     }
 }

@@ -66,9 +66,10 @@ public enum OwnedValueRules {
         decisions.reserveCapacity(count)
         for run in runs {
             roles.enter(run.sessionID)
-            for transaction in run.transactions {
-                let role = roles.role(atTime: transaction.madeAt)
-                if role == .reader, case .trusting(_, _, let meta?) = transaction,
+            // By index: only `madeAt` is read (the transactions are not copied).
+            for index in run.transactions.indices {
+                let role = roles.role(atTime: run.transactions[index].madeAt)
+                if role == .reader, case .trusting(_, _, let meta?) = run.transactions[index],
                     let parsed = try? JSONValue(parsing: meta), parsed["branch"] != nil, parsed["ownerId"] != nil
                 {
                     decisions.append(.branchPointerOnly)
