@@ -11,12 +11,7 @@ struct TransactionSorting {
     let sessionOfTransaction: [Int32]
 
     init(_ transactions: [DecodedTransaction]) {
-        var table = SessionTable()
-        var sessionOf: [Int32] = []
-        sessionOf.reserveCapacity(transactions.count)
-        for position in transactions.indices {
-            sessionOf.append(table.intern(sessionOf: transactions[position]))
-        }
+        let (table, sessionOf) = Self.internSessions(transactions)
         if Self.isSorted(transactions) {
             // Sessions are already numbered by first appearance in sorted order.
             self.sorted = transactions
@@ -24,31 +19,9 @@ struct TransactionSorting {
             self.sessionOfTransaction = sessionOf
             return
         }
-        // Rank of each session in UTF-16 order.
-        let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
-        var rank = [Int32](repeating: 0, count: byName.count)
-        for (order, session) in byName.enumerated() { rank[session] = Int32(order) }
-
-        var keys: [(madeAt: UInt64, rank: Int32, txIndex: Int, position: Int)] = []
-        keys.reserveCapacity(transactions.count)
-        var alreadySorted = true
-        for position in transactions.indices {
-            let key = (transactions[position].madeAt, rank[Int(sessionOf[position])], transactions[position].txID.txIndex, position)
-            if alreadySorted, let last = keys.last, (key.0, key.1, key.2) < (last.0, last.1, last.2) {
-                alreadySorted = false
-            }
-            keys.append(key)
-        }
-        let ordered: [DecodedTransaction]
-        let orderedSessionOf: [Int32]
-        if alreadySorted {
-            ordered = transactions
-            orderedSessionOf = sessionOf
-        } else {
-            keys.sort { ($0.madeAt, $0.rank, $0.txIndex, $0.position) < ($1.madeAt, $1.rank, $1.txIndex, $1.position) }
-            ordered = keys.map { transactions[$0.position] }
-            orderedSessionOf = keys.map { sessionOf[$0.position] }
-        }
+        let positions = Self.sortedPositions(transactions, sessionOf: sessionOf, sessions: table.sessions)
+        let ordered = positions.map { $0.map { transactions[$0] } } ?? transactions
+        let orderedSessionOf = positions.map { $0.map { sessionOf[$0] } } ?? sessionOf
         // Renumber sessions by first appearance in sorted order (a pure function of the set).
         var renumber = [Int32](repeating: -1, count: table.sessions.count)
         var sessions: [SessionID] = []
@@ -79,13 +52,27 @@ extension TransactionSorting {
     /// keys and each transaction is moved once.
     static func sortInPlace(_ transactions: inout [DecodedTransaction]) {
         guard transactions.count > 1, !isSorted(transactions) else { return }
+        let (table, sessionOf) = internSessions(transactions)
+        guard let positions = sortedPositions(transactions, sessionOf: sessionOf, sessions: table.sessions) else { return }
+        let unsorted = transactions
+        for (target, position) in positions.enumerated() { transactions[target] = unsorted[position] }
+    }
+
+    /// Every distinct session of `transactions`, and for each transaction the index of its session.
+    private static func internSessions(_ transactions: [DecodedTransaction]) -> (SessionTable, [Int32]) {
         var table = SessionTable()
         var sessionOf: [Int32] = []
         sessionOf.reserveCapacity(transactions.count)
         for position in transactions.indices {
             sessionOf.append(table.intern(sessionOf: transactions[position]))
         }
-        let byName = table.sessions.indices.sorted { table.sessions[$0] < table.sessions[$1] }
+        return (table, sessionOf)
+    }
+
+    /// The positions of `transactions` in sorted order (ties keep their input order), or nil if they are
+    /// already in order. Sorts small integer keys: each session's rank in UTF-16 order is computed once.
+    private static func sortedPositions(_ transactions: [DecodedTransaction], sessionOf: [Int32], sessions: [SessionID]) -> [Int]? {
+        let byName = sessions.indices.sorted { sessions[$0] < sessions[$1] }
         var rank = [Int32](repeating: 0, count: byName.count)
         for (order, session) in byName.enumerated() { rank[session] = Int32(order) }
 
@@ -99,10 +86,9 @@ extension TransactionSorting {
             }
             keys.append(key)
         }
-        if alreadySorted { return }
+        if alreadySorted { return nil }
         keys.sort { ($0.madeAt, $0.rank, $0.txIndex, $0.position) < ($1.madeAt, $1.rank, $1.txIndex, $1.position) }
-        let unsorted = transactions
-        for (target, key) in keys.enumerated() { transactions[target] = unsorted[key.position] }
+        return keys.map(\.position)
     }
 }
 
