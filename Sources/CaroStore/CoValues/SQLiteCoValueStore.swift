@@ -73,16 +73,7 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         try database.withLock { database throws -> [CoID] in
             let statement = try database.cached(SQL.selectIDs)
             defer { statement.reset() }
-            var ids: [CoID] = []
-            while try statement.step() {
-                let raw = statement.text(at: 0) ?? ""
-                do {
-                    ids.append(try CoID(raw))
-                } catch {
-                    throw CoValueStoreError.corruptRow(coValue: raw, session: nil, reason: "the stored ID is invalid: \(error)")
-                }
-            }
-            return ids
+            return try Self.readIDs(statement) { "the stored ID is invalid: \($0)" }
         }
     }
 
@@ -162,17 +153,22 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
             let statement = try database.cached(SQL.selectUnsynced)
             defer { statement.reset() }
             try statement.bind(peer, at: 1)
-            var ids: [CoID] = []
-            while try statement.step() {
-                let raw = statement.text(at: 0) ?? ""
-                do {
-                    ids.append(try CoID(raw))
-                } catch {
-                    throw CoValueStoreError.corruptRow(coValue: raw, session: nil, reason: "the unsynced entry for peer \(peer) has an invalid ID")
-                }
-            }
-            return ids
+            return try Self.readIDs(statement) { _ in "the unsynced entry for peer \(peer) has an invalid ID" }
         }
+    }
+
+    /// The CoValue IDs in the first column of every row of `statement`; an invalid one is a corrupt row.
+    private static func readIDs(_ statement: Statement, reason: (IdentifierError) -> String) throws -> [CoID] {
+        var ids: [CoID] = []
+        while try statement.step() {
+            let raw = statement.text(at: 0) ?? ""
+            do {
+                ids.append(try CoID(raw))
+            } catch {
+                throw CoValueStoreError.corruptRow(coValue: raw, session: nil, reason: reason(error))
+            }
+        }
+        return ids
     }
 
     private func run(_ sql: String, ids: [CoID], peer: String) throws {
