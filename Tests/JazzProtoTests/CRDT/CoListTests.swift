@@ -302,8 +302,8 @@ struct CoListTests {
         #expect(list.count == 10_000)
         #expect(list.items.first == 0 && list.items.last == 9_999)
         #expect(list.items == (0..<10_000).map { JSONValue.number(Double($0)) })
+        // Timing is reported, not asserted (speed goals live in the benchmarks).
         print("[perf] CoList 10 000 chained appends (debug build): \(elapsed)")
-        #expect(elapsed < .seconds(1))
 
         // 10 000 items in one transaction after "start", and 10 000 prepends at the front.
         let bulk = CoListState(transactions: [tx(a, 0, 1, try CoListChanges.append((0..<10_000).map { .number(Double($0)) }, in: CoListState()))])
