@@ -67,6 +67,17 @@ struct CLITests {
         #expect(output["agentID"]?.stringValue == (account["agentID"] as? String))
     }
 
+    @Test func identityReadsTheWordsFromTheTerminalPrompt() throws {
+        let keys = try Self.fixture("keys.json")
+        let account = (keys["accounts"] as! [[String: Any]])[1]
+        let result = try CaroBinary.run(["jazz", "identity"], stdin: (account["passphrase"] as! String) + "\n")
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("Recovery phrase"))
+        #expect(!result.stdout.contains(account["passphrase"] as! String))  // the words are never echoed
+        let output = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(output["accountID"]?.stringValue == (account["accountID"] as? String))
+    }
+
     @Test func identityRejectsAMistypedWordClearly() throws {
         let keys = try Self.fixture("keys.json")
         var words = ((keys["accounts"] as! [[String: Any]])[0]["passphrase"] as! String).split(separator: " ").map(String.init)
