@@ -106,7 +106,7 @@ public enum Transaction: Sendable, Hashable {
 
     /// `canonicalJSON` as UTF-8 bytes, written directly (the hot path of verifying session logs).
     public var canonicalUTF8: [UInt8] {
-        var writer = JSONWriter(sortsKeys: false)
+        var writer = JSONWriter(sortsKeys: false, capacity: size + (meta?.utf8.count ?? 0) + 96)
         switch self {
         case .trusting(let madeAt, let changes, let meta):
             writer.appendASCII(#"{"changes":"#)

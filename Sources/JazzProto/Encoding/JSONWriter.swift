@@ -43,9 +43,9 @@ struct JSONWriter {
     let sortsKeys: Bool
     private(set) var bytes: [UInt8] = []
 
-    init(sortsKeys: Bool) {
+    init(sortsKeys: Bool, capacity: Int = 256) {
         self.sortsKeys = sortsKeys
-        bytes.reserveCapacity(256)
+        bytes.reserveCapacity(capacity)
     }
 
     /// The writer's UTF-8 output as a String (one validating copy; measured faster than `String(decoding:)`).
@@ -179,8 +179,17 @@ struct JSONWriter {
 
     /// Appends an unsigned integer in plain decimal.
     mutating func appendDecimal(_ value: UInt64) {
-        if value >= 10 { appendDecimal(value / 10) }
-        bytes.append(UInt8(ascii: "0") + UInt8(value % 10))
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for UInt64's 20 digits
+        var count = 0
+        var rest = value
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                count += 1
+                buffer[24 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            } while rest > 0
+            bytes.append(contentsOf: buffer[(24 - count)...])
+        }
     }
 
     /// `JSON.stringify(string)`.
