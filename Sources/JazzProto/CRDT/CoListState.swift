@@ -116,6 +116,13 @@ private struct CoListBuilder {
         let session: Int32
         let txIndex: Int
         let changeIdx: Int
+
+        /// One mixed word instead of three (equality still compares every field).
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(UInt64(truncatingIfNeeded: txIndex) &* 0x9E37_79B9_7F4A_7C15
+                ^ UInt64(truncatingIfNeeded: changeIdx) &* 0xC2B2_AE3D_27D4_EB4F
+                ^ UInt64(UInt32(bitPattern: session)))
+        }
     }
 
     let transactions: [DecodedTransaction]
@@ -137,6 +144,10 @@ private struct CoListBuilder {
     var beforeEnd: [Int32] = []
     var deletedKeys: Set<NodeKey> = []
     var lastNamedSession: (ExactStringKey, Int32)?
+    /// Members of ops: 0 "op", 1 "value", 2 "after", 3 "before", 4 "insertion".
+    var opMembers = MemberLookup(["op", "value", "after", "before", "insertion"])
+    /// Members of op IDs: 0 "sessionID", 1 "txIndex", 2 "changeIdx", 3 "branch".
+    var idMembers = MemberLookup(["sessionID", "txIndex", "changeIdx", "branch"])
 
     var deletions: [CoListDeletion] = []
     var skipped: [CRDTError] = []
@@ -167,7 +178,9 @@ private struct CoListBuilder {
                     skip(position, changeIdx, "a CoList change must be an object")
                     continue
                 }
-                switch op["op"] {
+                opMembers.prepare(op)
+                let opName = opMembers.value(0, in: op)
+                switch opName {
                 case .string("app"):
                     insert(op, isAfter: true, position: position, session: session, changeIdx: changeIdx)
                 case .string("pre"):
@@ -175,7 +188,7 @@ private struct CoListBuilder {
                 case .string("del"):
                     delete(op, position: position, changeIdx: changeIdx)
                 default:
-                    skip(position, changeIdx, "unknown CoList op \(op["op"].map { $0.jsonStringify() } ?? "(missing)")")
+                    skip(position, changeIdx, "unknown CoList op \(opName.map { $0.jsonStringify() } ?? "(missing)")")
                 }
             }
         }
@@ -188,6 +201,7 @@ private struct CoListBuilder {
         skipped.append(.malformedChange(txID: transactions[position].txID, changeIndex: changeIdx, reason: reason))
     }
 
+    /// `op` is the object last given to `opMembers.prepare`.
     private mutating func insert(_ op: JSONObject, isAfter: Bool, position: Int, session: Int32, changeIdx: Int) {
         let key = NodeKey(session: session, txIndex: transactions[position].txID.txIndex, changeIdx: changeIdx)
         let node = Int32(nodeValue.count)
@@ -198,13 +212,13 @@ private struct CoListBuilder {
         }
         nodeTransaction.append(Int32(position))
         nodeChange.append(Int32(changeIdx))
-        nodeValue.append(op["value"] ?? .null)
+        nodeValue.append(opMembers.value(1, in: op) ?? .null)
         nodeShown.append(transactions[position].isVisible)
         firstPredecessor.append(-1)
         firstSuccessor.append(-1)
         nextSibling.append(-1)
 
-        switch op[isAfter ? "after" : "before"] {
+        switch opMembers.value(isAfter ? 2 : 3, in: op) {
         case .some(.string(let marker)) where marker == (isAfter ? "start" : "end"):
             if isAfter { afterStart.append(node) } else { beforeEnd.append(node) }
         case .some(let anchor):
@@ -224,8 +238,9 @@ private struct CoListBuilder {
         }
     }
 
+    /// `op` is the object last given to `opMembers.prepare`.
     private mutating func delete(_ op: JSONObject, position: Int, changeIdx: Int) {
-        guard let targetJSON = op["insertion"], let target = opID(targetJSON) else {
+        guard let targetJSON = opMembers.value(4, in: op), let target = opID(targetJSON) else {
             skip(position, changeIdx, "deletion without a valid \"insertion\" op ID")
             return
         }
@@ -236,11 +251,13 @@ private struct CoListBuilder {
 
     /// The key an op ID refers to, if it can name a node of this list (nodes never carry a branch yet).
     private mutating func nodeKey(_ json: JSONValue) -> NodeKey? {
-        guard case .object(let object) = json, case .string(let sessionString)? = object["sessionID"],
+        guard case .object(let object) = json else { return nil }
+        idMembers.prepare(object)
+        guard case .string(let sessionString)? = idMembers.value(0, in: object),
             let session = session(named: sessionString),
-            let txIndex = JSONInteger.nonNegative(object["txIndex"]),
-            let changeIdx = JSONInteger.nonNegative(object["changeIdx"]),
-            CoListOpID.branch(object["branch"]) == ""
+            let txIndex = JSONInteger.nonNegative(idMembers.value(1, in: object)),
+            let changeIdx = JSONInteger.nonNegative(idMembers.value(2, in: object)),
+            CoListOpID.branch(idMembers.value(3, in: object)) == ""
         else { return nil }
         return NodeKey(session: session, txIndex: txIndex, changeIdx: changeIdx)
     }
@@ -255,11 +272,13 @@ private struct CoListBuilder {
     }
 
     /// A full op ID, reusing the session IDs already parsed for this list's transactions.
-    private func opID(_ json: JSONValue) -> CoListOpID? {
-        guard case .object(let object) = json, case .string(let sessionString)? = object["sessionID"],
-            let txIndex = JSONInteger.nonNegative(object["txIndex"]),
-            let changeIdx = JSONInteger.nonNegative(object["changeIdx"]),
-            let branch = CoListOpID.branch(object["branch"])
+    private mutating func opID(_ json: JSONValue) -> CoListOpID? {
+        guard case .object(let object) = json else { return nil }
+        idMembers.prepare(object)
+        guard case .string(let sessionString)? = idMembers.value(0, in: object),
+            let txIndex = JSONInteger.nonNegative(idMembers.value(1, in: object)),
+            let changeIdx = JSONInteger.nonNegative(idMembers.value(2, in: object)),
+            let branch = CoListOpID.branch(idMembers.value(3, in: object))
         else { return nil }
         let sessionID: SessionID
         if let known = sessionIndex[ExactStringKey(sessionString)] {

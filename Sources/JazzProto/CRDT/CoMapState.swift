@@ -43,10 +43,11 @@ public struct CoMapState: Sendable, Equatable {
         // key's edits, and a new key's slot goes last (no order checks, no moving).
         var keys: [String] = []
         var editsBySlot: [[CoMapEdit]] = []
+        var lookup: MemberLookup? = MemberLookup(Self.opMembers)
         for position in sorted.indices where sorted[position].isVisible {
             let changes = sorted[position].changes
             for changeIdx in changes.indices {
-                switch Self.parseOp(changes[changeIdx], txID: sorted[position].txID, changeIdx: changeIdx) {
+                switch Self.parseOp(changes[changeIdx], txID: sorted[position].txID, changeIdx: changeIdx, lookup: &lookup) {
                 case .skipped(let error):
                     skippedChanges.append(error)
                 case .edit(let key, let value):
@@ -75,8 +76,9 @@ public struct CoMapState: Sendable, Equatable {
     }
 
     private mutating func apply(changes: [JSONValue], txID: TransactionID, madeAt: UInt64) {
+        var lookup: MemberLookup? = nil
         for changeIdx in changes.indices {
-            switch Self.parseOp(changes[changeIdx], txID: txID, changeIdx: changeIdx) {
+            switch Self.parseOp(changes[changeIdx], txID: txID, changeIdx: changeIdx, lookup: &lookup) {
             case .skipped(let error):
                 skippedChanges.append(error)
             case .edit(let key, let value):
@@ -91,23 +93,38 @@ public struct CoMapState: Sendable, Equatable {
         case skipped(CRDTError)
     }
 
-    private static func parseOp(_ change: JSONValue, txID: TransactionID, changeIdx: Int) -> ParsedOp {
+    /// The members ``parseOp(_:txID:changeIdx:lookup:)`` reads, in the order of its lookup indices.
+    private static let opMembers = ["op", "key", "value"]
+
+    /// `lookup` (for ``opMembers``), when given, finds the members of ops sharing a key list faster.
+    private static func parseOp(_ change: JSONValue, txID: TransactionID, changeIdx: Int, lookup: inout MemberLookup?) -> ParsedOp {
         guard case .object(let op) = change else {
             return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap change must be an object"))
         }
-        guard case .string(let key)? = op["key"] else {
+        let opName: JSONValue?, keyValue: JSONValue?, setValue: JSONValue?
+        if lookup != nil {
+            lookup?.prepare(op)
+            opName = lookup?.value(0, in: op)
+            keyValue = lookup?.value(1, in: op)
+            setValue = lookup?.value(2, in: op)
+        } else {
+            opName = op["op"]
+            keyValue = op["key"]
+            setValue = op["value"]
+        }
+        guard case .string(let key)? = keyValue else {
             return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "a CoMap op needs a string \"key\""))
         }
-        switch op["op"] {
+        switch opName {
         case .string("set"):
-            guard let setValue = op["value"] else {
+            guard let setValue else {
                 return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "\"set\" without \"value\""))
             }
             return .edit(key: key, value: setValue)
         case .string("del"):
             return .edit(key: key, value: nil)
         default:
-            let name = op["op"].map { $0.jsonStringify() } ?? "(missing)"
+            let name = opName.map { $0.jsonStringify() } ?? "(missing)"
             return .skipped(.malformedChange(txID: txID, changeIndex: changeIdx, reason: "unknown CoMap op \(name)"))
         }
     }

@@ -45,6 +45,9 @@ struct TransactionDecoder {
     private var lastSecret: KeySecret?
     /// Reused for decoding, decrypting and parsing private changes and meta.
     private var scratch: [UInt8] = []
+    /// Reused by every parse of this decoder: its changes share repeated strings (session IDs of op IDs)
+    /// and key lists (`{"op","key","value"}`) instead of allocating them for each transaction.
+    private var parseCache = JSONParseCache()
 
     init(coID: CoID, keys: KeyRing) {
         self.coID = CoID(uncheckedString: Self.ownCopy(coID.description), bytes: Self.ownCopy(coID.bytes))
@@ -187,10 +190,10 @@ struct TransactionDecoder {
     mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?) -> DecodedTransaction? {
         switch transaction {
         case .trusting(let madeAt, let changes, let meta):
-            guard let parsed = try? JSONValue(parsing: changes), let array = parsed.arrayValue else { return nil }
+            guard let array = parse(changes)?.arrayValue else { return nil }
             var metaObject: JSONObject? = nil
             if let meta {
-                guard let parsedMeta = try? JSONValue(parsing: meta), let object = parsedMeta.objectValue else { return nil }
+                guard let object = parse(meta)?.objectValue else { return nil }
                 metaObject = object
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
@@ -209,19 +212,39 @@ struct TransactionDecoder {
         }
     }
 
+    /// `text` parsed as JSON (with the shared ``parseCache`` when its UTF-8 is contiguous); nil if it is not JSON.
+    private mutating func parse(_ text: String) -> JSONValue? {
+        var cache = JSONParseCache()
+        swap(&cache, &parseCache)
+        defer { swap(&cache, &parseCache) }
+        let fast: JSONValue?? = text.utf8.withContiguousStorageIfAvailable { utf8 in
+            try? JSONParser.parse(utf8, reusing: &cache).get()
+        }
+        if let fast { return fast }
+        return try? JSONValue(parsing: text)
+    }
+
     /// `encrypted_U<base64url>` (padding required) decrypted and parsed as JSON; nil if any step fails.
     /// The usual text is decoded, decrypted and parsed inside one reused buffer.
     private mutating func decryptAndParse(_ text: String, key: KeySecret, nonce: [UInt8]) -> JSONValue? {
         let prefix = Encrypted.prefix.utf8  // a short literal: no shared storage
+        var cache = JSONParseCache()
+        swap(&cache, &parseCache)
+        defer { swap(&cache, &parseCache) }
         let fast: JSONValue?? = text.utf8.withContiguousStorageIfAvailable { utf8 -> JSONValue?? in
             // Other text takes the general path below (it reports the same failures).
-            guard utf8.count >= prefix.count, utf8[..<prefix.count].elementsEqual(prefix) else { return .none }
+            guard utf8.count >= prefix.count, let start = utf8.baseAddress else { return .none }
+            var offset = 0
+            for byte in prefix {
+                guard start[offset] == byte else { return .none }
+                offset += 1
+            }
             let payload = UnsafeBufferPointer(rebasing: utf8[prefix.count...])
             guard let length = Base64URL.decode(payload, requirePadding: true, into: &scratch) else { return .some(nil) }
             let parsed = scratch.withUnsafeMutableBufferPointer { buffer -> JSONValue? in
                 let plaintext = UnsafeMutableBufferPointer(rebasing: buffer[..<length])
                 guard (try? XSalsa20.xorInPlace(plaintext, key: key.bytes, nonce: nonce)) != nil else { return nil }
-                return try? JSONParser.parse(UnsafeBufferPointer(plaintext)).get()
+                return try? JSONParser.parse(UnsafeBufferPointer(plaintext), reusing: &cache).get()
             }
             return .some(parsed)
         } ?? .none

@@ -54,6 +54,12 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
         return JSONObject(keys: keys, values: values, positions: table)
     }
 
+    /// An object from parallel key and value arrays whose keys are known to be distinct.
+    static func parsed(uniqueKeys keys: [String], values: [JSONValue]) -> JSONObject {
+        if keys.count <= linearSearchLimit { return JSONObject(keys: keys, values: values, positions: nil) }
+        return parsed(keys: keys, values: values)
+    }
+
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
         self.init(elements)
     }
@@ -114,6 +120,22 @@ public struct JSONObject: Sendable, Hashable, Sequence, ExpressibleByDictionaryL
     /// The member at `position` in insertion order (for the serializers).
     func member(at position: Int) -> (key: String, value: JSONValue) {
         (storedKeys[position], storedValues[position])
+    }
+
+    /// The position of `key` in insertion order, if present.
+    func index(forKey key: String) -> Int? { position(of: key) }
+
+    /// The value at `position` in insertion order.
+    func value(at position: Int) -> JSONValue { storedValues[position] }
+
+    /// Whether both objects use one stored key list (then every key is at the same position in both).
+    /// The parser shares equal key lists between the objects it makes.
+    func sharesKeyStorage(with other: JSONObject) -> Bool {
+        storedKeys.withUnsafeBufferPointer { mine in
+            other.storedKeys.withUnsafeBufferPointer { theirs in
+                mine.baseAddress == theirs.baseAddress && mine.count == theirs.count
+            }
+        }
     }
 
     private func position(of key: String) -> Int? {

@@ -34,10 +34,8 @@ struct JSONParser {
     private var position = 0
     /// Output buffer for strings with escapes, allocated on first need, big enough for every later string.
     private var scratch: UnsafeMutablePointer<UInt8>?
-    /// Elements / member values of the arrays and objects being parsed, innermost last.
-    private var valueStack: [JSONValue] = []
-    /// Member keys of the objects being parsed, innermost last.
-    private var keyStack: [String] = []
+    /// Stacks and sharing tables; may come from (and go back to) a ``JSONParseCache`` of the caller.
+    private var cache = JSONParseCache()
 
     private static let quote = UInt8(ascii: "\"")
     private static let backslash = UInt8(ascii: "\\")
@@ -45,15 +43,26 @@ struct JSONParser {
     private init(base: UnsafePointer<UInt8>, end: Int) {
         self.base = base
         self.end = end
-        // Small documents need no growth; large ones grow geometrically.
-        valueStack.reserveCapacity(16)
-        keyStack.reserveCapacity(16)
     }
 
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Result<JSONValue, JSONError> {
+        var cache = JSONParseCache()
+        return parse(bytes, reusing: &cache)
+    }
+
+    /// Parses `bytes`, reusing (and updating) `cache`: its stacks, and strings and key lists met in
+    /// earlier documents, which the new values then share instead of allocating their own.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, reusing cache: inout JSONParseCache) -> Result<JSONValue, JSONError> {
         guard let base = bytes.baseAddress, !bytes.isEmpty else { return .failure(.unexpectedEndOfInput(offset: 0)) }
         var parser = JSONParser(base: base, end: bytes.count)
-        defer { parser.scratch?.deallocate() }
+        swap(&parser.cache, &cache)
+        defer {
+            parser.scratch?.deallocate()
+            swap(&parser.cache, &cache)
+            // After an error the stacks may still hold partial values.
+            if !cache.valueStack.isEmpty { cache.valueStack.removeAll(keepingCapacity: true) }
+            if !cache.keyStack.isEmpty { cache.keyStack.removeAll(keepingCapacity: true) }
+        }
         return Result { () throws(JSONError) -> JSONValue in try parser.parseDocument() }
     }
 
@@ -114,10 +123,10 @@ struct JSONParser {
             return .array([])
         }
         // Elements collect on a stack shared by all levels, so each array is allocated once, at its final size.
-        let stackBase = valueStack.count
+        let stackBase = cache.valueStack.count
         while true {
             let element = try parseValue(depth: depth)
-            valueStack.append(element)
+            cache.valueStack.append(element)
             skipWhitespace()
             guard position < end else { throw .unexpectedEndOfInput(offset: end) }
             switch base[position] {
@@ -126,7 +135,7 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "]"):
                 position += 1
-                return .array(Self.take(from: &valueStack, startingAt: stackBase))
+                return .array(Self.take(from: &cache.valueStack, startingAt: stackBase))
             default:
                 throw unexpectedCharacter(at: position)
             }
@@ -145,8 +154,8 @@ struct JSONParser {
             return .object(JSONObject())
         }
         // Members collect on stacks shared by all levels; the object is built once at the end.
-        let keyBase = keyStack.count
-        let valueBase = valueStack.count
+        let keyBase = cache.keyStack.count
+        let valueBase = cache.valueStack.count
         while true {
             guard position < end else { throw .unexpectedEndOfInput(offset: end) }
             guard base[position] == Self.quote else { throw unexpectedCharacter(at: position) }
@@ -158,8 +167,8 @@ struct JSONParser {
             position += 1
             skipWhitespace()
             let value = try parseValue(depth: depth)
-            keyStack.append(key)
-            valueStack.append(value)
+            cache.keyStack.append(key)
+            cache.valueStack.append(value)
             skipWhitespace()
             guard position < end else { throw .unexpectedEndOfInput(offset: end) }
             switch base[position] {
@@ -168,9 +177,14 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 position += 1
-                let keys = Self.take(from: &keyStack, startingAt: keyBase)
-                let values = Self.take(from: &valueStack, startingAt: valueBase)
-                return .object(JSONObject.parsed(keys: keys, values: values))
+                let values = Self.take(from: &cache.valueStack, startingAt: valueBase)
+                if let keys = cache.sharedKeys(startingAt: keyBase) {
+                    return .object(JSONObject.parsed(uniqueKeys: keys, values: values))
+                }
+                let keys = Self.take(from: &cache.keyStack, startingAt: keyBase)
+                let object = JSONObject.parsed(keys: keys, values: values)
+                if object.count == keys.count { cache.remember(keys) }
+                return .object(object)
             default:
                 throw unexpectedCharacter(at: position)
             }
@@ -242,7 +256,7 @@ struct JSONParser {
             let byte = base[index]
             if byte == Self.quote {
                 position = index + 1
-                return .string(String(decoding: UnsafeBufferPointer(start: base + start, count: index - start), as: UTF8.self))
+                return .string(cache.string(UnsafeBufferPointer(start: base + start, count: index - start)))
             }
             if byte == Self.backslash { return try parseEscapedString(start: start, firstEscape: index) }
             if byte < 0x20 { throw .controlCharacterInString(offset: index) }
@@ -555,5 +569,88 @@ struct JSONParser {
             return .unexpectedCharacter("U+00" + (hex.count < 2 ? "0" + hex : hex), offset: index)
         }
         return .unexpectedCharacter("'\(Character(Unicode.Scalar(byte)))'", offset: index)
+    }
+}
+
+/// What a ``JSONParser`` keeps between documents parsed on one thread: its stacks (no allocation per
+/// document) and small tables of recently made long strings and object key lists, so that a string or
+/// key list seen again (session IDs in op IDs, the keys of every op) shares the earlier storage instead
+/// of allocating its own. Values are equal either way; only their storage is shared.
+struct JSONParseCache {
+    /// Elements / member values of the arrays and objects being parsed, innermost last.
+    fileprivate var valueStack: [JSONValue] = []
+    /// Member keys of the objects being parsed, innermost last.
+    fileprivate var keyStack: [String] = []
+    /// Long strings by length modulo `stringSlots`; `hot` protects an entry that was reused since the
+    /// last miss in its slot from being replaced by strings that occur once.
+    private var strings: [(string: String, hot: Bool)] = []
+    /// Recently made key lists without duplicates (most recent replaced last).
+    private var keyLists: [[String]] = []
+    private var nextKeyList = 0
+
+    private static let stringSlots = 8
+    private static let keyListSlots = 4
+    /// Strings up to this many UTF-8 bytes are stored inline by `String` (nothing to share).
+    private static let smallStringLimit = 15
+    /// Longer strings are not looked up (comparing them costs about as much as copying).
+    private static let largeStringLimit = 256
+
+    init() {}
+
+    /// The string of `utf8` (valid UTF-8), sharing the storage of an equal recent long string.
+    mutating func string(_ utf8: UnsafeBufferPointer<UInt8>) -> String {
+        let count = utf8.count
+        guard count > Self.smallStringLimit, count <= Self.largeStringLimit, let bytes = utf8.baseAddress else {
+            return String(decoding: utf8, as: UTF8.self)
+        }
+        if strings.isEmpty { strings = Array(repeating: ("", false), count: Self.stringSlots) }
+        let slot = count & (Self.stringSlots - 1)
+        let candidate = strings[slot].string
+        if candidate.utf8.count == count {
+            let same = candidate.utf8.withContiguousStorageIfAvailable { stored -> Bool in
+                guard let storedBytes = stored.baseAddress else { return false }
+                for index in 0..<count where storedBytes[index] != bytes[index] { return false }
+                return true
+            }
+            if same == true {
+                strings[slot].hot = true
+                return candidate
+            }
+        }
+        let made = String(decoding: utf8, as: UTF8.self)
+        if strings[slot].hot {
+            strings[slot].hot = false
+        } else {
+            strings[slot].string = made
+        }
+        return made
+    }
+
+    /// A remembered key list equal (exact code points) to `keyStack[start...]`, which is then removed.
+    fileprivate mutating func sharedKeys(startingAt start: Int) -> [String]? {
+        let count = keyStack.count - start
+        for list in keyLists where list.count == count {
+            var equal = true
+            for offset in 0..<count where !JSONStrings.utf8Equal(list[offset], keyStack[start + offset]) {
+                equal = false
+                break
+            }
+            if equal {
+                keyStack.removeSubrange(start...)
+                return list
+            }
+        }
+        return nil
+    }
+
+    /// Remembers a key list without duplicate keys for ``sharedKeys(startingAt:)``.
+    fileprivate mutating func remember(_ keys: [String]) {
+        guard !keys.isEmpty, keys.count <= 8 else { return }
+        if keyLists.count < Self.keyListSlots {
+            keyLists.append(keys)
+        } else {
+            keyLists[nextKeyList] = keys
+            nextKeyList = (nextKeyList + 1) % Self.keyListSlots
+        }
     }
 }
