@@ -10,7 +10,9 @@ public final class SyncManager {
     private var peers: [PeerID: PeerState] = [:]
     private var peerOrder: [PeerID] = []
     private let send: (PeerID, SyncMessage) -> Void
-    /// Content waiting for dependencies, per dependency.
+    /// At most this many content pieces wait for dependencies at once.
+    static let maximumWaitingPieces = 10_000
+    /// Content waiting for dependencies, in arrival order.
     private var waiting: [(piece: ContentPiece, from: PeerID)] = []
     /// Pending storage-reconciliation batches from clients: batch → CoValues still to complete.
     private var reconcileBatches: [(peer: PeerID, batchID: String, pending: Set<CoID>)] = []
@@ -124,6 +126,11 @@ public final class SyncManager {
         for dependency in missing where !node.hasContent(dependency) { loadFromStorage(dependency) }
         let stillMissing = node.missingDependencies(of: piece)
         if !stillMissing.isEmpty {
+            // Bounded: a peer that never provides the dependencies cannot make us hold its content forever.
+            if waiting.count >= Self.maximumWaitingPieces {
+                let dropped = waiting.removeFirst()
+                note("\(dropped.from): \(dropped.piece.id) dropped: its dependencies never arrived")
+            }
             waiting.append((piece, peerID))
             for dependency in stillMissing { requestLoad(dependency, preferring: peerID) }
             return
