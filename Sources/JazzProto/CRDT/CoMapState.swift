@@ -67,6 +67,39 @@ public struct CoMapState: Sendable, Equatable {
         for (key, edits) in zip(keys, editsBySlot) { slots.append(Slot(key: key, edits: edits)) }
     }
 
+    /// `CoMapState(transactions:).json` without keeping every key's edit history (the cold-view path):
+    /// the same latest-wins values and key order.
+    public static func json(of transactions: some Sequence<DecodedTransaction>) -> JSONValue {
+        let sorted = TransactionSorting.sorted(Array(transactions))
+        guard !TransactionSorting.hasRepeatedIDs(sorted) else { return CoMapState(transactions: sorted).json }
+        var keys: [String] = []
+        var latest: [JSONValue?] = []
+        var slotIndex: [ExactStringKey: Int] = [:]
+        var lookup: MemberLookup? = MemberLookup(opMembers)
+        for position in sorted.indices where sorted[position].isVisible {
+            let changes = sorted[position].changes
+            for changeIdx in changes.indices {
+                guard case .edit(let key, let value) = parseOp(changes[changeIdx], txID: sorted[position].txID,
+                                                               changeIdx: changeIdx, lookup: &lookup)
+                else { continue }
+                let exact = ExactStringKey(key)
+                if let slot = slotIndex[exact] {
+                    latest[slot] = value
+                } else {
+                    slotIndex[exact] = keys.count
+                    keys.append(key)
+                    latest.append(value)
+                }
+            }
+        }
+        var members: [(String, JSONValue)] = []
+        members.reserveCapacity(keys.count)
+        for (slot, key) in keys.enumerated() {
+            if let value = latest[slot] { members.append((key, value)) }
+        }
+        return .object(JSONObject(javaScriptKeyOrder(members) { $0.0 }))
+    }
+
     /// Adds one transaction's ops. Cheapest when transactions arrive in §6.2 order (each op is appended);
     /// an earlier transaction is inserted at its sorted place, so the result never depends on the order of
     /// `apply` calls. Invisible transactions are ignored.
@@ -274,11 +307,16 @@ public struct CoMapState: Sendable, Equatable {
     /// JS own-property order: array-index keys ("0" … "4294967294", canonical form) first in numeric
     /// order, then the others in their given order.
     static func javaScriptKeyOrder(_ keys: [String]) -> [String] {
-        var indexed: [(UInt32, String)] = []
-        var others: [String] = []
-        others.reserveCapacity(keys.count)
-        for key in keys {
-            if let index = arrayIndex(key) { indexed.append((index, key)) } else { others.append(key) }
+        javaScriptKeyOrder(keys) { $0 }
+    }
+
+    /// ``javaScriptKeyOrder(_:)`` for items that carry their key.
+    static func javaScriptKeyOrder<Item>(_ items: [Item], key: (Item) -> String) -> [Item] {
+        var indexed: [(UInt32, Item)] = []
+        var others: [Item] = []
+        others.reserveCapacity(items.count)
+        for item in items {
+            if let index = arrayIndex(key(item)) { indexed.append((index, item)) } else { others.append(item) }
         }
         if indexed.isEmpty { return others }
         indexed.sort { $0.0 < $1.0 }

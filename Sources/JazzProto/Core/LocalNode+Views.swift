@@ -16,7 +16,7 @@ extension LocalNode {
         let view: JSONValue
         switch header.type {
         case "comap":
-            view = CoMapState(transactions: transactions).json
+            view = CoMapState.json(of: transactions)
         case "colist":
             view = listState(of: id, header: header, transactions: transactions).json
         case "coplaintext":

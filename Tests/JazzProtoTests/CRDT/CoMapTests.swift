@@ -196,3 +196,34 @@ struct CoMapTests {
         Fixtures.report("sync-transcript.json", "expectedViews group/account (CoMap)", count: checked)
     }
 }
+
+@Suite("CoMap JSON fast path")
+struct CoMapJSONFastPathTests {
+    @Test(arguments: [1, 2, 3, 4, 5, 6, 7, 8] as [UInt64])
+    func fastJSONEqualsTheFullStateJSON(seed: UInt64) throws {
+        var random = SeededRandom(seed: seed)
+        let sessions = try (0..<3).map { _ in SessionID.random(for: .agent(AgentSecret.random().agentID)) }
+        var transactions: [DecodedTransaction] = []
+        for session in sessions {
+            for index in 0..<40 {
+                var changes: [JSONValue] = []
+                for _ in 0..<Int.random(in: 1...3, using: &random) {
+                    let key = ["a", "b", "0", "17", "01", "z"][Int.random(in: 0..<6, using: &random)]
+                    switch Int.random(in: 0..<6, using: &random) {
+                    case 0: changes.append(.object(JSONObject([("op", "del"), ("key", .string(key))])))
+                    case 1: changes.append("not an op")
+                    default: changes.append(.object(JSONObject([("op", "set"), ("key", .string(key)), ("value", .number(Double(index)))])))
+                    }
+                }
+                transactions.append(DecodedTransaction(txID: TransactionID(sessionID: session, txIndex: index),
+                                                       madeAt: UInt64.random(in: 0..<30, using: &random), changes: changes,
+                                                       isVisible: Int.random(in: 0..<10, using: &random) > 0))
+            }
+        }
+        transactions.shuffle(using: &random)
+        let fast = CoMapState.json(of: transactions)
+        let full = CoMapState(transactions: transactions).json
+        #expect(fast == full)
+        #expect(fast.jsonStringify() == full.jsonStringify())  // same key order too
+    }
+}
