@@ -291,8 +291,31 @@ public final class LocalNode: GroupResolving {
     @discardableResult
     public func createCoValue(_ header: CoValueHeader) -> CoID {
         let core = CoValueCore(header: header)
-        if cores[core.id]?.header == nil { cores[core.id] = core }
+        if cores[core.id]?.header == nil {
+            noteLocalChange(core.id)
+            cores[core.id] = core
+        }
         return core.id
+    }
+
+    /// CoValues written here since the last `takeLocalChanges()`, each with its known state before the
+    /// first of those writes, in first-touched order.
+    private var localChanges: [(id: CoID, before: KnownState)] = []
+    private var locallyChanged: Set<CoID> = []
+
+    private func noteLocalChange(_ id: CoID) {
+        guard locallyChanged.insert(id).inserted else { return }
+        localChanges.append((id, knownState(of: id)))
+    }
+
+    /// Returns and forgets the CoValues written here since the last call (with their earlier known state),
+    /// in the order they were first touched — what a sync layer must store and send.
+    public func takeLocalChanges() -> [(id: CoID, before: KnownState)] {
+        defer {
+            localChanges.removeAll()
+            locallyChanged.removeAll()
+        }
+        return localChanges
     }
 
     /// The session this node writes `id` in: the agent session for its own account, else `sessionID`.
@@ -335,6 +358,7 @@ public final class LocalNode: GroupResolving {
     /// Signs and appends a transaction made here to `session` of `id`.
     func appendTransaction(_ transaction: Transaction, to id: CoID, session: SessionID) throws(NodeError) {
         guard cores[id] != nil else { throw .unknownCoValue(id) }
+        noteLocalChange(id)
         do {
             // Mutated in place (no copy of the session's transactions).
             try cores[id]!.appendLocal(transaction, session: session, signer: agentSecret.signerSecret)

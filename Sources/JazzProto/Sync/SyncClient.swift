@@ -45,6 +45,9 @@ public final class SyncClient: WebSocketClientDelegate {
             }
             problems += node.persistAll(to: storage).map { "cannot store \($0.0): \($0.1)" }
         }
+        // Writes made before the client existed are stored (above) and reach the relay through the
+        // reconnection loads; they need no push of their own.
+        _ = node.takeLocalChanges()
         let slot = transport
         let manager = SyncManager(node: node, storage: storage) { _, message in
             slot.value?.send(message.text)
@@ -74,12 +77,15 @@ public final class SyncClient: WebSocketClientDelegate {
     @discardableResult
     public func write<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
         let (result, scheduleFlush) = try state.withLock { state -> (T, Bool) in
-            let before = Dictionary(uniqueKeysWithValues: state.node.coValueIDs.map { ($0, state.node.knownState(of: $0)) })
-            let result = try body(state.node)
-            for id in state.node.coValueIDs.sorted() where before[id] != state.node.knownState(of: id) {
-                state.manager?.persistLocalChange(id, since: before[id] ?? KnownState(id: id))
-                if !state.pendingPush.contains(id) { state.pendingPush.append(id) }
+            let result: T
+            do {
+                result = try body(state.node)
+            } catch {
+                // What the body wrote before failing is still stored and sent.
+                recordLocalChanges(&state)
+                throw error
             }
+            recordLocalChanges(&state)
             let schedule = !state.pendingPush.isEmpty && !state.flushScheduled
             if schedule { state.flushScheduled = true }
             return (result, schedule)
@@ -88,6 +94,14 @@ public final class SyncClient: WebSocketClientDelegate {
             Task.detached { [self] in self.flushPendingPushes() }
         }
         return result
+    }
+
+    /// Stores what the node wrote since the last call and queues it for the next push.
+    private func recordLocalChanges(_ state: inout State) {
+        for (id, before) in state.node.takeLocalChanges() {
+            state.manager?.persistLocalChange(id, since: before)
+            if !state.pendingPush.contains(id) { state.pendingPush.append(id) }
+        }
     }
 
     /// Sends everything written locally since the last flush.
