@@ -113,9 +113,10 @@ func itemText(_ i: Int) -> JSONValue {
     .string("command \(i): " + String(repeating: "x", count: 180))
 }
 
-/// Milliseconds to build the first (cold) view of `value` on fresh nodes holding only verified data:
-/// each node ingests the content pieces (verifying signatures) first; only the view is timed. Median of 5.
-@MainActor func coldViewMilliseconds(_ source: LocalNode, _ value: CoID, _ dependencies: [CoID]) -> Double {
+/// Milliseconds `timed` takes on fresh nodes holding only verified data: each node ingests the content
+/// pieces of `value` and its dependencies (verifying signatures) first; only `timed` is measured. Median of 5.
+@MainActor func coldMilliseconds(_ source: LocalNode, _ value: CoID, _ dependencies: [CoID],
+                                 _ timed: (LocalNode) -> Int) -> Double {
     let clock = ContinuousClock()
     var samples: [Double] = []
     for _ in 0..<5 {
@@ -124,11 +125,16 @@ func itemText(_ i: Int) -> JSONValue {
             for piece in source.core(id)!.newContentSince(nil) { reader.ingest(piece) }
         }
         let start = clock.now
-        sink &+= reader.view(of: value).map { _ in 1 } ?? 0
+        sink &+= timed(reader)
         let elapsed = clock.now - start
         samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
     }
     return samples.sorted()[2]
+}
+
+/// The first (cold) view of `value`: validity, decryption, parsing, ordering and the CRDT build.
+@MainActor func coldViewMilliseconds(_ source: LocalNode, _ value: CoID, _ dependencies: [CoID]) -> Double {
+    coldMilliseconds(source, value, dependencies) { reader in reader.view(of: value).map { _ in 1 } ?? 0 }
 }
 
 @MainActor func report(_ name: String, milliseconds: Double) {
@@ -140,22 +146,9 @@ func itemText(_ i: Int) -> JSONValue {
 /// True if the benchmark named `name` should run (setup included): no filter, or the name contains it.
 func wants(_ name: String) -> Bool { filter.map { name.contains($0) } ?? true }
 
-/// Milliseconds to decode (validity + decrypt + parse + order) the transactions of `value` on fresh nodes
-/// holding only verified data — the part of a cold view before the CRDT is built. Median of 5.
+/// Only the decoding part of a cold view (validity + decrypt + parse + order), before the CRDT is built.
 @MainActor func coldDecodeMilliseconds(_ source: LocalNode, _ value: CoID, _ dependencies: [CoID]) -> Double {
-    let clock = ContinuousClock()
-    var samples: [Double] = []
-    for _ in 0..<5 {
-        let reader = LocalNode(agentSecret: source.agentSecret, accountID: source.accountID)
-        for id in dependencies + [value] {
-            for piece in source.core(id)!.newContentSince(nil) { reader.ingest(piece) }
-        }
-        let start = clock.now
-        sink &+= reader.decodedTransactions(of: value).count
-        let elapsed = clock.now - start
-        samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
-    }
-    return samples.sorted()[2]
+    coldMilliseconds(source, value, dependencies) { reader in reader.decodedTransactions(of: value).count }
 }
 
 do {
