@@ -217,13 +217,19 @@ do {
 
 // MARK: Sync over loopback: a fresh node loads a 10 000-entry private CoFeed from the relay
 
-if filter == nil || "sync".contains(filter!) {
+/// An in-process relay on a free loopback port and a started client of a new account writing to it.
+func startRelayAndWriter() -> (RelayServer, String, JazzIdentity, SyncClient) {
     let relay = try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
     let url = "ws://127.0.0.1:\(relay.port)"
     let identity = try! JazzIdentity(secretSeed: SecureRandom.bytes(32))
     let writer = try! SyncClient(node: try! LocalNode.createAccount(agentSecret: identity.agentSecret),
                                  configuration: WebSocketClientConfiguration(url: url))
     writer.start()
+    return (relay, url, identity, writer)
+}
+
+if filter == nil || "sync".contains(filter!) {
+    let (relay, url, identity, writer) = startRelayAndWriter()
     let feedID = try! writer.write { node -> CoID in
         let group = try node.createGroup()
         let feed = try node.createValue(type: "costream", owner: group)
@@ -390,12 +396,7 @@ final class RelayProcess {
 // MARK: Write-to-subscriber latency at a paced rate
 
 if filter == nil || "latency".contains(filter!) {
-    let relay = try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
-    let url = "ws://127.0.0.1:\(relay.port)"
-    let identity = try! JazzIdentity(secretSeed: SecureRandom.bytes(32))
-    let writer = try! SyncClient(node: try! LocalNode.createAccount(agentSecret: identity.agentSecret),
-                                 configuration: WebSocketClientConfiguration(url: url))
-    writer.start()
+    let (relay, url, identity, writer) = startRelayAndWriter()
     let map = try! writer.write { node -> CoID in try node.createValue(type: "comap", owner: try node.createGroup()) }
     _ = await writer.waitForSync(timeout: .seconds(30))
     let subscriber = try! SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
