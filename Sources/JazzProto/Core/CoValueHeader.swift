@@ -205,7 +205,8 @@ public struct CoValueHeader: Sendable, Hashable {
 
     /// A fresh group header (random uniqueness, current time).
     public static func group(admin: AccountOrAgentID, name: String? = nil, createdAt: String, uniqueness: String) -> CoValueHeader {
-        let meta: JSONValue = (name?.isEmpty == false) ? ["name": .string(name!)] : .null
+        var meta: JSONValue = .null
+        if let name, !name.isEmpty { meta = ["name": .string(name)] }
         return CoValueHeader(type: "comap", ruleset: .group(initialAdmin: admin), meta: meta,
                              uniqueness: .string(uniqueness), createdAt: .string(createdAt))
     }
