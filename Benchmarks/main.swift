@@ -279,8 +279,8 @@ if filter == nil || "sync".contains(filter!) {
 // MARK: Relay throughput: writers × edits with subscribers, loopback
 
 if filter == nil || "relay".contains(filter!) {
-    let writersCount = 20
-    let editsPerWriter = 500
+    let writersCount = Int(ProcessInfo.processInfo.environment["WRITERS"] ?? "") ?? 50
+    let editsPerWriter = Int(ProcessInfo.processInfo.environment["EDITS"] ?? "") ?? 1000
     // The relay runs in its own process (`caro relay`) when the release `caro` is built, so its core is
     // measured apart from the 40 clients; otherwise in this process.
     let external = RelayProcess.start()
@@ -350,8 +350,13 @@ final class RelayProcess {
         let caro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caro")
         guard FileManager.default.isExecutableFile(atPath: caro.path) else { return nil }
         let process = Process()
+        if let perfOutput = ProcessInfo.processInfo.environment["PERF_RELAY"] {
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
+            process.arguments = ["record", "-g", "-o", perfOutput, caro.path, "relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+        } else {
         process.executableURL = caro
         process.arguments = ["relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+        }
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
@@ -448,13 +453,15 @@ if filter == nil || "ingest".contains(filter!) {
     let dependencies = [node.accountID!, group].flatMap { node.core($0)!.newContentSince(nil) }
     let clock = ContinuousClock()
     var samples: [Double] = []
-    for _ in 0..<5 {
+    for _ in 0..<(Int(ProcessInfo.processInfo.environment["REPEAT"] ?? "5") ?? 5) {
         let reader = LocalNode(agentSecret: node.agentSecret, accountID: node.accountID)
         for piece in dependencies { reader.ingest(piece) }
         let start = clock.now
         for piece in pieces { reader.ingest(piece) }
+        let mid = clock.now
         let decrypted = reader.decodedTransactions(of: feed).count
         let elapsed = clock.now - start
+        if ProcessInfo.processInfo.environment["SPLIT"] != nil { print("ingest \(mid - start) decode \(clock.now - mid)") }
         precondition(decrypted == 10_000)
         samples.append(Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
     }

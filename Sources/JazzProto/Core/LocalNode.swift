@@ -66,6 +66,8 @@ public final class LocalNode: GroupResolving {
     /// Bumped whenever a group or account changes (every owned value's validity and keys may change).
     private var groupEpoch = 0
     private var decodedCache: [CoID: DecodedCache] = [:]
+    /// ``dependencies(ofCoValue:)`` by CoValue, with the version of the logs it was computed from.
+    private var dependencyCache: [CoID: (version: Int, ids: [CoID])] = [:]
 
     /// Creates a node acting as `accountID` (or as the bare agent if nil).
     public init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment = .system) {
@@ -163,7 +165,19 @@ public final class LocalNode: GroupResolving {
 
     /// Everything a CoValue we hold depends on (owner, author accounts, members and parents of groups).
     public func dependencies(ofCoValue id: CoID) -> [CoID] {
-        guard let core = cores[id], core.header != nil else { return [] }
+        guard let core = cores[id], let header = core.header else { return [] }
+        // Logs only grow and every session holds at least one transaction: the answer changes only when
+        // a session appears or, for a group (members and parents come from its transactions), when a
+        // transaction does.
+        let version = header.isGroup
+            ? core.sessionOrder.reduce(0) { $0 + core.count(of: $1) } : core.sessionOrder.count
+        if let cached = dependencyCache[id], cached.version == version { return cached.ids }
+        let ids = computeDependencies(ofCoValue: id, core: core)
+        dependencyCache[id] = (version, ids)
+        return ids
+    }
+
+    private func computeDependencies(ofCoValue id: CoID, core: CoValueCore) -> [CoID] {
         var piece = ContentPiece(id: id, header: core.header, priority: 0)
         for session in core.sessionOrder {
             guard let log = core.sessions[session], let signature = log.lastSignature else { continue }

@@ -29,6 +29,17 @@ struct PeerState {
         self.role = role
     }
 
+    /// CoValues whose local changes wait for the peer to acknowledge an earlier push (see
+    /// ``SyncManager/coalescesUnacknowledgedPushes``).
+    var deferredPushes: Set<CoID> = []
+
+    /// True if content of `id` was sent to the peer that it has not acknowledged yet.
+    func hasUnacknowledgedContent(_ id: CoID) -> Bool {
+        guard let sent = optimistic[id] else { return false }
+        guard let acknowledged = confirmed[id] else { return true }
+        return (sent.header && !acknowledged.header) || !sent.isSubset(of: acknowledged)
+    }
+
     /// True if the peer has (or is assumed to get) a record for the CoValue: it is subscribed.
     func isSubscribed(_ id: CoID) -> Bool { confirmed[id] != nil || optimistic[id] != nil }
 

@@ -15,7 +15,12 @@ public final class SyncClient: WebSocketClientDelegate {
         /// CoValues written locally but not pushed yet, in first-touched order (dependencies first).
         var pendingPush: [CoID] = []
         var flushScheduled = false
+        /// A check that sends held-back pushes whose acknowledgement is overdue is pending.
+        var overdueCheckScheduled = false
     }
+
+    /// How long pushes held back for an acknowledgement wait at most before they are sent anyway.
+    static let acknowledgementWait = Duration.milliseconds(500)
 
     private let state: Mutex<State>
     private let transport = LockedSlot<WebSocketClient>()
@@ -52,6 +57,7 @@ public final class SyncClient: WebSocketClientDelegate {
         let manager = SyncManager(node: node, storage: storage) { _, message in
             slot.value?.send(message.text)
         }
+        manager.coalescesUnacknowledgedPushes = true
         self.state = Mutex(State(node: node, manager: manager, storageProblems: problems))
         transport.value = try WebSocketClient(configuration: configuration, delegate: self)
     }
@@ -104,13 +110,27 @@ public final class SyncClient: WebSocketClientDelegate {
         }
     }
 
-    /// Sends everything written locally since the last flush.
+    /// Sends everything written locally since the last flush. Changes to a CoValue whose previous push
+    /// the relay has not acknowledged yet go out with that acknowledgement (so a burst of writes becomes a
+    /// few large pieces rather than many small ones), or after ``acknowledgementWait`` at the latest.
     public func flushPendingPushes() {
-        state.withLock { state in
+        let scheduleCheck = state.withLock { state -> Bool in
             let ids = state.pendingPush
             state.pendingPush.removeAll()
             state.flushScheduled = false
             for id in state.manager.map({ $0.dependencyOrder(ids) }) ?? ids { state.manager?.pushLocalChange(id) }
+            guard state.manager?.hasDeferredPushes == true, !state.overdueCheckScheduled else { return false }
+            state.overdueCheckScheduled = true
+            return true
+        }
+        if scheduleCheck {
+            Task.detached { [self] in
+                try? await Task.sleep(for: Self.acknowledgementWait)
+                self.state.withLock { state in
+                    state.overdueCheckScheduled = false
+                    state.manager?.pushDeferredChanges()
+                }
+            }
         }
     }
 

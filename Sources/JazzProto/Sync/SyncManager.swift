@@ -9,6 +9,11 @@ public final class SyncManager {
     public let storage: (any CoValueStorage)?
     private var peers: [PeerID: PeerState] = [:]
     private var peerOrder: [PeerID] = []
+    /// Peers with a record of each CoValue (subscribed to it), in the order they subscribed: new content
+    /// is fanned out to these without visiting every peer.
+    private var subscribers: [CoID: [PeerID]] = [:]
+    /// The server peers among `peerOrder`.
+    private var serverOrder: [PeerID] = []
     private let send: (PeerID, SyncMessage) -> Void
     /// At most this many content pieces wait for dependencies at once.
     static let maximumWaitingPieces = 10_000
@@ -45,6 +50,9 @@ public final class SyncManager {
     /// so the server tells us what it lacks or what we lack (reconnection reconciliation, §2.12).
     public func addPeer(_ id: PeerID, role: PeerRole) {
         if peers[id] == nil { peerOrder.append(id) }
+        dropSubscriptions(of: id)
+        serverOrder.removeAll { $0 == id }
+        if role == .server { serverOrder.append(id) }
         peers[id] = PeerState(id: id, role: role)
         guard role == .server else { return }
         for coID in dependencyOrder(node.coValueIDs) {
@@ -64,13 +72,24 @@ public final class SyncManager {
     /// are dropped: what did not arrive will be asked for again with our real counts.
     public func removePeer(_ id: PeerID) {
         if peers[id]?.role == .server { node.clearStreamingTargets() }
+        dropSubscriptions(of: id)
         peers[id] = nil
         peerOrder.removeAll { $0 == id }
+        serverOrder.removeAll { $0 == id }
         waiting.removeAll { $0.from == id }
         reconcileBatches.removeAll { $0.peer == id }
     }
 
     public var peerIDs: [PeerID] { peerOrder }
+
+    /// Removes `id` from the subscriber lists of every CoValue it has a record of.
+    private func dropSubscriptions(of id: PeerID) {
+        guard let peer = peers[id] else { return }
+        for coID in Set(peer.confirmed.keys).union(peer.optimistic.keys) {
+            subscribers[coID]?.removeAll { $0 == id }
+            if subscribers[coID]?.isEmpty == true { subscribers[coID] = nil }
+        }
+    }
 
     // MARK: Incoming
 
@@ -88,7 +107,7 @@ public final class SyncManager {
     }
 
     private func handleLoad(_ state: KnownState, from peerID: PeerID) {
-        peers[peerID]?.replace(state)
+        updatePeer(peerID, subscribing: state.id) { $0.replace(state) }
         if !node.hasContent(state.id) { loadFromStorage(state.id) }
         if node.hasContent(state.id) {
             sendNewContent(state.id, to: peerID, forceKnownReply: true)
@@ -104,13 +123,12 @@ public final class SyncManager {
         // The answer to our own `load` is authoritative (a relay that lost data must get it again);
         // cojson merges it, which never lowers the record, so it would not re-upload.
         let answersOurLoad = peers[peerID]?.role == .server && peers[peerID]?.loadRequested.contains(state.id) == true
-        if isCorrection || answersOurLoad {
-            peers[peerID]?.replace(state)
-        } else {
-            peers[peerID]?.combine(state)
+        updatePeer(peerID, subscribing: state.id) { peer in
+            if isCorrection || answersOurLoad { peer.replace(state) } else { peer.combine(state) }
         }
         if answersOurLoad && !state.header && !node.hasContent(state.id) { unavailable.insert(state.id) }
         peers[peerID]?.loadRequested.remove(state.id)
+        peers[peerID]?.deferredPushes.remove(state.id)
         if node.hasContent(state.id) || loadFromStorage(state.id) {
             sendNewContent(state.id, to: peerID, forceKnownReply: false)
         }
@@ -146,7 +164,7 @@ public final class SyncManager {
         if let error = report.headerError {
             if case .missingHeader = error {
                 peers[peerID]?.toldKnownState.insert(piece.id)
-                peers[peerID]?.replace(KnownState(id: piece.id))
+                updatePeer(peerID, subscribing: piece.id) { $0.replace(KnownState(id: piece.id)) }
                 send(peerID, .known(KnownState(id: piece.id), isCorrection: true))
             } else {
                 note("\(peerID): \(error)")  // A forged header: dropped, no reply (as cojson).
@@ -164,7 +182,7 @@ public final class SyncManager {
             case .gap, .rejected: break
             }
         }
-        peers[peerID]?.combine(implied)
+        updatePeer(peerID, subscribing: piece.id) { $0.combine(implied) }
         let ours = ourKnownState(piece.id, toldTo: peerID)
         let changed = report.appendedAnything || (!hadHeader && ours.header)
         // Stored before it is acknowledged: an ack promises the data survives a crash.
@@ -173,7 +191,7 @@ public final class SyncManager {
         send(peerID, .known(ours, isCorrection: report.needsCorrection))
         if report.needsCorrection {
             // The peer's record of us was wrong: replace it with what we really have.
-            peers[peerID]?.optimistic[piece.id] = ours
+            updatePeer(peerID, subscribing: piece.id) { $0.optimistic[piece.id] = ours }
         }
         if changed {
             completeReconciliation(piece.id, from: peerID)
@@ -187,17 +205,23 @@ public final class SyncManager {
         }
     }
 
+    /// Changes the state of `peerID` (if connected) in a way that gives it a record of `id`.
+    private func updatePeer(_ peerID: PeerID, subscribing id: CoID, _ change: (inout PeerState) -> Void) {
+        guard peers[peerID] != nil else { return }
+        let wasSubscribed = peers[peerID]!.isSubscribed(id)
+        change(&peers[peerID]!)
+        if !wasSubscribed && peers[peerID]!.isSubscribed(id) { subscribers[id, default: []].append(peerID) }
+    }
+
     /// Sends new content of `id` to every subscribed peer (and every server) other than `except`.
     private func fanOut(_ id: CoID, except excluded: PeerID?) {
-        for peerID in peerOrder where peerID != excluded {
-            guard let peer = peers[peerID] else { continue }
-            if peer.isSubscribed(id) {
-                sendNewContent(id, to: peerID, forceKnownReply: false)
-            } else if peer.role == .server {
-                peers[peerID]?.loadRequested.insert(id)
-                peers[peerID]?.toldKnownState.insert(id)
-                send(peerID, .load(node.core(id)?.knownStateWithStreaming ?? KnownState(id: id)))
-            }
+        for peerID in subscribers[id] ?? [] where peerID != excluded {
+            sendNewContent(id, to: peerID, forceKnownReply: false)
+        }
+        for peerID in serverOrder where peerID != excluded && peers[peerID]?.isSubscribed(id) == false {
+            peers[peerID]?.loadRequested.insert(id)
+            peers[peerID]?.toldKnownState.insert(id)
+            send(peerID, .load(node.core(id)?.knownStateWithStreaming ?? KnownState(id: id)))
         }
     }
 
@@ -246,7 +270,7 @@ public final class SyncManager {
         let pieces = core.newContentSince(peers[peerID]?.optimistic[id])
         if !pieces.isEmpty {
             for piece in pieces { send(peerID, .content(piece)) }
-            peers[peerID]?.combineOptimistic(core.knownState)
+            updatePeer(peerID, subscribing: id) { $0.combineOptimistic(core.knownState) }
         } else if forceKnownReply || peers[peerID]?.toldKnownState.contains(id) != true {
             send(peerID, .known(core.isDeleted ? ourKnownState(id, toldTo: peerID) : core.knownStateWithStreaming, isCorrection: false))
         }
@@ -269,9 +293,34 @@ public final class SyncManager {
     public func pushLocalChange(_ id: CoID) {
         for peerID in peerOrder {
             guard let peer = peers[peerID] else { continue }
+            if peer.role == .server && coalescesUnacknowledgedPushes && peer.hasUnacknowledgedContent(id) {
+                // Sent with the next acknowledgement (``handleKnown`` sends what the peer lacks).
+                peers[peerID]?.deferredPushes.insert(id)
+                continue
+            }
             if peer.role == .server || peer.isSubscribed(id) {
                 sendNewContent(id, to: peerID, forceKnownReply: false)
             }
+        }
+    }
+
+    /// When true, local changes to a CoValue whose previous push a server has not acknowledged yet are
+    /// held back until that acknowledgement arrives, and then sent together as one piece (one signature
+    /// to verify for all of them). Under a quick succession of writes this keeps at most one unacknowledged
+    /// push per CoValue in flight, so the relay's work per edit falls as the load rises; a lone write
+    /// still goes out at once. Call ``pushDeferredChanges()`` to send held-back changes regardless (e.g.
+    /// when an acknowledgement is overdue).
+    public var coalescesUnacknowledgedPushes = false
+
+    /// True if local changes are held back waiting for an acknowledgement.
+    public var hasDeferredPushes: Bool { peers.values.contains { !$0.deferredPushes.isEmpty } }
+
+    /// Sends every held-back local change now.
+    public func pushDeferredChanges() {
+        for peerID in serverOrder {
+            guard let deferred = peers[peerID]?.deferredPushes, !deferred.isEmpty else { continue }
+            peers[peerID]?.deferredPushes.removeAll()
+            for id in dependencyOrder(Array(deferred)) { sendNewContent(id, to: peerID, forceKnownReply: false) }
         }
     }
 

@@ -40,6 +40,12 @@ final class InMemoryNetwork {
         queue.removeAll { Set([$0.from, $0.to]) == Set([a, b]) }
     }
 
+    /// Messages sent but not delivered yet.
+    var pendingCount: Int { queue.count }
+
+    /// Messages sent but not delivered yet, in order.
+    var pending: [Envelope] { queue }
+
     /// Delivers queued messages until none are left (bounded, so a ping-pong bug fails instead of hanging).
     @discardableResult
     func run(limit: Int = 100_000) -> Int {
