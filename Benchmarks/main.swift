@@ -119,7 +119,7 @@ func itemText(_ i: Int) -> JSONValue {
                                  _ timed: (LocalNode) -> Int) -> Double {
     let clock = ContinuousClock()
     var samples: [Double] = []
-    for _ in 0..<5 {
+    for _ in 0..<max(5, Int(ProcessInfo.processInfo.environment["REPEAT"] ?? "") ?? 5) {
         let reader = LocalNode(agentSecret: source.agentSecret, accountID: source.accountID)
         for id in dependencies + [value] {
             for piece in source.core(id)!.newContentSince(nil) { reader.ingest(piece) }
@@ -129,7 +129,7 @@ func itemText(_ i: Int) -> JSONValue {
         let elapsed = clock.now - start
         samples.append(Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15)
     }
-    return samples.sorted()[2]
+    return samples.sorted()[samples.count / 2]
 }
 
 /// The first (cold) view of `value`: validity, decryption, parsing, ordering and the CRDT build.
@@ -278,11 +278,12 @@ if filter == nil || "sync".contains(filter!) {
 
 // MARK: Relay throughput: writers × edits with subscribers, loopback
 
-if filter == nil || "relay".contains(filter!) {
-    let writersCount = Int(ProcessInfo.processInfo.environment["WRITERS"] ?? "") ?? 50
-    let editsPerWriter = Int(ProcessInfo.processInfo.environment["EDITS"] ?? "") ?? 1000
-    // The relay runs in its own process (`caro relay`) when the release `caro` is built, so its core is
-    // measured apart from the 40 clients; otherwise in this process.
+/// Relay throughput: `writersCount` writer clients each make `editsPerWriter` private CoMap edits to a map
+/// of their own, each map read live by one subscriber; the relay runs in its own process when the release
+/// `caro` is built (so its CPU time is measured apart from the clients'). `coalescing` is the clients'
+/// push mode: on (the default) a burst of writes to one map travels as one piece per acknowledgement;
+/// off, every edit travels as its own piece with its own signature to verify.
+func relayThroughput(writersCount: Int, editsPerWriter: Int, coalescing: Bool) async {
     let external = RelayProcess.start()
     let inProcess = external == nil
         ? try! RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil) : nil
@@ -294,6 +295,7 @@ if filter == nil || "relay".contains(filter!) {
         let identity = try! JazzIdentity(secretSeed: SecureRandom.bytes(32))
         let writer = try! SyncClient(node: try! LocalNode.createAccount(agentSecret: identity.agentSecret),
                                      configuration: WebSocketClientConfiguration(url: url))
+        writer.coalescesPushes = coalescing
         writer.start()
         let map = try! writer.write { node -> CoID in
             let group = try node.createGroup()
@@ -309,31 +311,48 @@ if filter == nil || "relay".contains(filter!) {
         maps.append(map)
         subscribers.append(subscriber)
     }
+    let cpuBefore = external?.cpuSeconds() ?? 0
     let clock = ContinuousClock()
     let start = clock.now
     for round in 0..<editsPerWriter {
         for (index, writer) in writers.enumerated() {
-            writer.write { node in
-                _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
+            if coalescing {
+                writer.write { node in
+                    _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
+                }
+            } else {
+                // One piece per edit: push before the next write can join it.
+                writer.write { node in
+                    _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
+                }
+                writer.flushPendingPushes()
             }
         }
     }
-    for writer in writers { _ = await writer.waitForSync(timeout: .seconds(120)) }
+    for writer in writers { _ = await writer.waitForSync(timeout: .seconds(300)) }
     let acked = clock.now - start
     for (index, subscriber) in subscribers.enumerated() {
         let map = maps[index]
-        _ = await subscriber.wait(timeout: .seconds(120)) { $0.read { $0.knownState(of: map).transactionCount >= editsPerWriter } }
+        _ = await subscriber.wait(timeout: .seconds(300)) { $0.read { $0.knownState(of: map).transactionCount >= editsPerWriter } }
     }
     let delivered = clock.now - start
     func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
     let total = Double(writersCount * editsPerWriter)
-    let relayCPU = external?.cpuSeconds() ?? 0
-    print("relay (\(external == nil ? "in this process" : "own process")): \(writersCount) writers × \(editsPerWriter) private CoMap edits, "
+    let relayCPU = (external?.cpuSeconds() ?? 0) - cpuBefore
+    print("relay (\(external == nil ? "in this process" : "own process"), \(coalescing ? "coalescing clients" : "one piece per edit")): "
+        + "\(writersCount) writers × \(editsPerWriter) private CoMap edits, "
         + "\(writersCount) subscribers: \(Int(total / seconds(acked))) edits/s acknowledged, all delivered after \(delivered)"
         + (external == nil ? "" : "; relay used \(Double(Int(relayCPU * 100)) / 100) s CPU = \(Int(total / max(relayCPU, 0.001))) edits per relay-CPU-second, peak RSS \(external!.peakRSSMegabytes()) MB"))
     for client in writers + subscribers { client.stop() }
     inProcess?.shutdown()
     external?.stop()
+}
+
+if filter == nil || "relay".contains(filter!) {
+    let writersCount = Int(ProcessInfo.processInfo.environment["WRITERS"] ?? "") ?? 50
+    let editsPerWriter = Int(ProcessInfo.processInfo.environment["EDITS"] ?? "") ?? 1000
+    await relayThroughput(writersCount: writersCount, editsPerWriter: editsPerWriter, coalescing: true)
+    await relayThroughput(writersCount: writersCount, editsPerWriter: editsPerWriter, coalescing: false)
 }
 
 /// `caro relay` started as a child process (release build next to this benchmark).
@@ -393,6 +412,11 @@ final class RelayProcess {
     }
 
     func stop() {
+        // Under PERF_RELAY the relay is perf's child: end it first so perf writes its data and exits.
+        let pid = process.processIdentifier
+        if let children = try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8) {
+            for child in children.split(separator: " ").compactMap({ Int32($0) }) { kill(child, SIGTERM) }
+        }
         process.terminate()
         process.waitUntilExit()
     }

@@ -104,9 +104,16 @@ public enum Transaction: Sendable, Hashable {
     /// The canonical JSON that the session hash chain consumes (serde field order, JSON.stringify escaping).
     public var canonicalJSON: String { JSONWriter.string(from: canonicalUTF8) }
 
-    /// `canonicalJSON` as UTF-8 bytes, written directly (the hot path of verifying session logs).
+    /// `canonicalJSON` as UTF-8 bytes, written directly.
     public var canonicalUTF8: [UInt8] {
         var writer = JSONWriter(sortsKeys: false, capacity: size + (meta?.utf8.count ?? 0) + 96)
+        appendCanonicalJSON(to: &writer)
+        return writer.bytes
+    }
+
+    /// Appends ``canonicalJSON`` to `writer` (the hot path of verifying session logs: a whole batch is
+    /// written into one buffer and hashed at once).
+    func appendCanonicalJSON(to writer: inout JSONWriter) {
         switch self {
         case .trusting(let madeAt, let changes, let meta):
             writer.appendASCII(#"{"changes":"#)
@@ -131,7 +138,6 @@ public enum Transaction: Sendable, Hashable {
             }
             writer.appendASCII(#","privacy":"private"}"#)
         }
-        return writer.bytes
     }
 }
 

@@ -243,7 +243,10 @@ struct TransactionDecoder {
             guard let length = Base64URL.decode(payload, requirePadding: true, into: &scratch) else { return .some(nil) }
             let parsed = scratch.withUnsafeMutableBufferPointer { buffer -> JSONValue? in
                 let plaintext = UnsafeMutableBufferPointer(rebasing: buffer[..<length])
-                guard (try? XSalsa20.xorInPlace(plaintext, key: key.bytes, nonce: nonce)) != nil else { return nil }
+                let decrypted = key.bytes.withUnsafeBytes { keyBytes in
+                    nonce.withUnsafeBytes { nonceBytes in FastXSalsa20.xorInPlace(plaintext, key: keyBytes, nonce: nonceBytes) }
+                }
+                guard decrypted else { return nil }
                 return try? JSONParser.parse(UnsafeBufferPointer(plaintext), reusing: &cache).get()
             }
             return .some(parsed)

@@ -48,6 +48,9 @@ struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Empties the output, keeping its capacity.
+    mutating func removeAll() { bytes.removeAll(keepingCapacity: true) }
+
     /// The writer's UTF-8 output as a String (one validating copy; measured faster than `String(decoding:)`).
     static func string(from bytes: [UInt8]) -> String {
         String(unsafeUninitializedCapacity: bytes.count) { buffer in

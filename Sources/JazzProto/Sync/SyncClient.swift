@@ -68,6 +68,14 @@ public final class SyncClient: WebSocketClientDelegate {
     /// Disconnects for good.
     public func stop() { transport.value?.stop() }
 
+    /// Whether writes to a CoValue whose previous push the relay has not acknowledged yet are held back
+    /// and sent together with that acknowledgement (on by default; see
+    /// ``SyncManager/coalescesUnacknowledgedPushes``). Off: every flush sends at once.
+    public var coalescesPushes: Bool {
+        get { state.withLock { $0.manager?.coalescesUnacknowledgedPushes ?? false } }
+        set { state.withLock { $0.manager?.coalescesUnacknowledgedPushes = newValue } }
+    }
+
     /// Problems met with the local store at start-up (e.g. a corrupt row): those values were skipped.
     public var storageProblems: [String] { state.withLock { $0.storageProblems } }
 
