@@ -91,3 +91,120 @@ struct RelayRobustnessTests {
         #expect(problems.withLock { $0 }.contains { $0.contains("does not verify") })
     }
 }
+
+/// A WebSocket client on a raw socket with a tiny receive buffer: it sends its messages, then never
+/// reads again (a stuck or very slow reader).
+final class StuckReader {
+    private let descriptor: Int32
+
+    init(port: Int, messages: [String]) throws {
+        descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard descriptor >= 0 else { throw StuckReaderError.failed("socket") }
+        var size: Int32 = 4096
+        setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let connected = withUnsafePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(descriptor, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard connected == 0 else { throw StuckReaderError.failed("connect") }
+        try write(Array(("GET / HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n").utf8))
+        // Read the handshake answer byte by byte, so nothing after it is consumed.
+        var answer: [UInt8] = []
+        var byte: UInt8 = 0
+        while !answer.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) {
+            guard recv(descriptor, &byte, 1, 0) == 1 else { throw StuckReaderError.failed("handshake") }
+            answer.append(byte)
+        }
+        guard String(decoding: answer, as: UTF8.self).hasPrefix("HTTP/1.1 101") else { throw StuckReaderError.failed("upgrade") }
+        for message in messages { try write(Self.maskedTextFrame(message)) }
+    }
+
+    /// A client text frame (clients must mask; an all-zero mask leaves the payload as it is).
+    static func maskedTextFrame(_ text: String) -> [UInt8] {
+        let payload = Array(text.utf8)
+        var frame: [UInt8] = [0x81]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else if payload.count < 65_536 {
+            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            frame.append(0x80 | 127)
+            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
+        }
+        return frame + [0, 0, 0, 0] + payload
+    }
+
+    private func write(_ bytes: [UInt8]) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let sent = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard sent > 0 else { throw StuckReaderError.failed("send") }
+            offset += sent
+        }
+    }
+
+    func close() { _ = Glibc.close(descriptor) }
+}
+
+enum StuckReaderError: Error, CustomStringConvertible {
+    case failed(String)
+    var description: String {
+        switch self {
+        case .failed(let step): return "the raw WebSocket client failed at \(step)"
+        }
+    }
+}
+
+@Suite("Relay backpressure", .serialized)
+struct RelayBackpressureTests {
+    @Test func aStuckReaderIsDisconnectedWhileEveryoneElseGetsEverything() async throws {
+        var configuration = WebSocketServerConfiguration(host: "127.0.0.1", port: 0)
+        // A small queue limit with a short stall timeout; the hard limit above any burst of this test.
+        configuration.maxQueuedBytesPerConnection = 256 << 10
+        configuration.stalledConnectionTimeout = .seconds(3)
+        configuration.hardMaxQueuedBytesPerConnection = 64 << 20
+        let relay = try RelayServer(configuration: configuration, storage: nil)
+        defer { relay.shutdown() }
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
+        let writer = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        writer.start()
+        defer { writer.stop() }
+        let feed = try writer.write { node -> CoID in
+            try node.createValue(type: "costream", owner: try node.createGroup())
+        }
+        #expect(await writer.waitForSync(timeout: .seconds(10)))
+
+        let reader = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        reader.start()
+        defer { reader.stop() }
+        reader.load(feed)
+        #expect(await reader.wait(timeout: .seconds(10)) { $0.read { $0.isCompletelyLoaded(feed) } })
+        let stuck = try StuckReader(port: relay.port, messages: [SyncMessage.load(KnownState(id: feed)).text])
+        defer { stuck.close() }
+        #expect(await RelayRobustnessTests.wait { relay.connectionCount == 3 })
+
+        // About 6 MiB of new content: more than the stuck reader's socket buffers (up to 4 MiB here)
+        // and its queue limit hold.
+        let entry = JSONValue.string(String(repeating: "history entry ", count: 4_000))
+        for _ in 0..<110 {
+            try writer.write { node in try node.makeTransaction(in: feed, changes: [entry], privacy: .private) }
+        }
+        #expect(await writer.waitForSync(timeout: .seconds(60)))
+        #expect(await reader.wait(timeout: .seconds(60)) { client in
+            client.read { $0.knownState(of: feed) } == writer.read { $0.knownState(of: feed) }
+        })
+        #expect(reader.read { $0.view(of: feed)?.objectValue?.values.first?.arrayValue?.count } == 110)
+        // The stuck reader was cut off instead of its queue growing without limit; the others stay
+        // (a reader above the limit that keeps reading is not cut off).
+        #expect(await RelayRobustnessTests.wait(.seconds(20)) { relay.connectionCount == 2 })
+        #expect(reader.isConnected && reader.lastDisconnectReason == nil,
+                "reader: \(reader.lastDisconnectReason ?? "-"), writer: \(writer.lastDisconnectReason ?? "-"), relay connections: \(relay.connectionCount)")
+    }
+}

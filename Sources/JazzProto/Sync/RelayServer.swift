@@ -36,6 +36,9 @@ public final class RelayServer: WebSocketServerDelegate {
         server.value = try WebSocketServer(configuration: configuration, delegate: self)
     }
 
+    /// How many client connections are open now.
+    public var connectionCount: Int { state.withLock { $0.connections.count } }
+
     /// Stops listening and closes every connection.
     public func shutdown() {
         server.take()?.shutdown()

@@ -1,57 +1,83 @@
 import Synchronization
 
 /// Per-connection count of queued outgoing bytes, shared between sending threads and the
-/// service thread, so `send` can enforce the queue limit before anything is copied onto the
+/// service thread, so `send` can enforce the queue limits before anything is copied onto the
 /// service thread's queue.
+///
+/// Two limits: above `limit` a connection must keep draining (a client loading a large value, or
+/// one that falls behind during a burst, catches up); one that writes nothing for a while above it
+/// is reported by ``stalled(after:)`` and closed by its owner. Above `hardLimit` it is cut at once,
+/// so memory stays bounded whatever a peer does.
 final class ConnectionLedger: Sendable {
     enum Reservation {
         case accepted
         /// The connection is closed or unknown; drop the message.
         case unknown
-        /// Accepting would exceed the limit; the connection has been removed from the ledger
+        /// Accepting would exceed the hard limit; the connection has been removed from the ledger
         /// and must be aborted.
         case overLimit(queued: Int)
     }
 
-    let limit: Int
-    private let queued = Mutex<[ConnectionID: Int]>([:])
+    private struct Entry {
+        var queued = 0
+        /// When bytes were last handed to the socket, or the queue last went above `limit`.
+        var lastProgress = ContinuousClock.now
+    }
 
-    init(limit: Int) {
+    let limit: Int
+    let hardLimit: Int
+    private let entries = Mutex<[ConnectionID: Entry]>([:])
+
+    init(limit: Int, hardLimit: Int? = nil) {
         self.limit = limit
+        self.hardLimit = max(limit, hardLimit ?? limit.multipliedReportingOverflow(by: 8).partialValue)
     }
 
     func open(_ id: ConnectionID) {
-        queued.withLock { $0[id] = 0 }
+        entries.withLock { $0[id] = Entry() }
     }
 
     func close(_ id: ConnectionID) {
-        _ = queued.withLock { $0.removeValue(forKey: id) }
+        _ = entries.withLock { $0.removeValue(forKey: id) }
     }
 
     func reserve(_ bytes: Int, for id: ConnectionID) -> Reservation {
-        queued.withLock { queued in
-            guard let current = queued[id] else { return .unknown }
-            let total = current + bytes
-            if total > limit {
-                queued.removeValue(forKey: id)
-                return .overLimit(queued: current)
+        entries.withLock { entries in
+            guard let entry = entries[id] else { return .unknown }
+            let total = entry.queued + bytes
+            if total > hardLimit {
+                entries.removeValue(forKey: id)
+                return .overLimit(queued: entry.queued)
             }
-            queued[id] = total
+            // Crossing the soft limit starts the clock for "no progress".
+            if entry.queued <= limit && total > limit { entries[id]?.lastProgress = .now }
+            entries[id]?.queued = total
             return .accepted
         }
     }
 
     func release(_ bytes: Int, for id: ConnectionID) {
-        queued.withLock { queued in
-            if let current = queued[id] { queued[id] = max(0, current - bytes) }
+        entries.withLock { entries in
+            guard let entry = entries[id] else { return }
+            entries[id] = Entry(queued: max(0, entry.queued - bytes), lastProgress: .now)
         }
     }
 
     func queuedBytes(for id: ConnectionID) -> Int? {
-        queued.withLock { $0[id] }
+        entries.withLock { $0[id]?.queued }
+    }
+
+    /// Connections above `limit` that have not written anything for `timeout`, with their queued bytes.
+    func stalled(after timeout: Duration) -> [(ConnectionID, Int)] {
+        let now = ContinuousClock.now
+        return entries.withLock { entries in
+            entries.compactMap { id, entry in
+                entry.queued > limit && now - entry.lastProgress > timeout ? (id, entry.queued) : nil
+            }
+        }
     }
 
     var openConnections: Int {
-        queued.withLock { $0.count }
+        entries.withLock { $0.count }
     }
 }

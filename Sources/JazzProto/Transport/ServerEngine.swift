@@ -67,6 +67,7 @@ final class ServerEngine: ServiceLoopOwner {
     func attach(to context: OpaquePointer) {
         timers.attach(to: context)
         schedulePing()
+        scheduleStallCheck()
     }
 
     // MARK: ServiceLoopOwner
@@ -129,13 +130,29 @@ final class ServerEngine: ServiceLoopOwner {
             case .unknown:
                 continue
             case let .overLimit(queued):
-                abort(connection, reason: Self.backPressureReason(queued: queued, limit: ledger.limit))
+                abort(connection, reason: Self.backPressureReason(queued: queued, limit: ledger.hardLimit))
             }
         }
     }
 
     static func backPressureReason(queued: Int, limit: Int) -> String {
         "more than \(limit) bytes queued (\(queued) waiting): the client reads too slowly"
+    }
+
+    // MARK: Stalled connections
+
+    /// Checks a few times per ``WebSocketServerConfiguration/stalledConnectionTimeout`` (at least every
+    /// second) for connections above the queue limit that stopped draining, and closes them.
+    private func scheduleStallCheck() {
+        let timeout = configuration.stalledConnectionTimeout
+        let interval = min(timeout / 4, .seconds(1))
+        timers.schedule(afterNanoseconds: interval.clampedNanoseconds) { [unowned self] in
+            for (id, queued) in ledger.stalled(after: timeout) {
+                guard let connection = connections[id] else { continue }
+                abort(connection, reason: "\(queued) bytes queued (over \(ledger.limit)) and nothing written for \(timeout): the client stopped reading")
+            }
+            self.scheduleStallCheck()
+        }
     }
 
     private func abort(_ connection: ServerConnection, reason: String) {

@@ -34,7 +34,8 @@ public final class WebSocketServer: Sendable {
     ) throws(TransportError) {
         try configuration.validate()
         let loop = ServiceLoop<ServerCommand>()
-        let ledger = ConnectionLedger(limit: configuration.maxQueuedBytesPerConnection)
+        let ledger = ConnectionLedger(limit: configuration.maxQueuedBytesPerConnection,
+                                      hardLimit: configuration.hardMaxQueuedBytesPerConnection)
         let engine = ServerEngine(configuration: configuration, delegate: delegate, loop: loop, ledger: ledger)
         let (context, port) = try Self.createContext(for: engine)
         engine.attach(to: context)
@@ -57,8 +58,10 @@ public final class WebSocketServer: Sendable {
     /// Queues a text frame for a connection. Unknown or closed connections are ignored.
     ///
     /// If the connection's queue would exceed
-    /// ``WebSocketServerConfiguration/maxQueuedBytesPerConnection`` the message is dropped
-    /// and the connection is closed (the delegate then gets `connectionClosed`).
+    /// ``WebSocketServerConfiguration/hardMaxQueuedBytesPerConnection`` the message is dropped
+    /// and the connection is closed (the delegate then gets `connectionClosed`); a connection above
+    /// ``WebSocketServerConfiguration/maxQueuedBytesPerConnection`` that stops draining is closed
+    /// after ``WebSocketServerConfiguration/stalledConnectionTimeout``.
     public func send(_ text: String, to connection: ConnectionID) {
         let frame = OutgoingFrame(text: text)
         switch ledger.reserve(frame.accountedBytes, for: connection) {
@@ -67,7 +70,7 @@ public final class WebSocketServer: Sendable {
         case .unknown:
             TransportLog.log(.debug, "dropping a message for \(connection), which is not open")
         case let .overLimit(queued):
-            loop.post(.abort(connection, reason: ServerEngine.backPressureReason(queued: queued, limit: ledger.limit)))
+            loop.post(.abort(connection, reason: ServerEngine.backPressureReason(queued: queued, limit: ledger.hardLimit)))
         }
     }
 

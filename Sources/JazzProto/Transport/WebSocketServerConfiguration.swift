@@ -19,10 +19,18 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     public var pingDataCenter: String
     /// Largest accepted incoming message; a bigger one closes the connection with status 1009.
     public var maxMessageBytes: Int
-    /// Largest amount of not-yet-written outgoing data per connection. A client that reads too
-    /// slowly to stay under it is disconnected (and logged) instead of growing memory without
-    /// limit.
+    /// Outgoing data per connection above which the connection must keep draining: if nothing of
+    /// its queue reaches the socket for ``stalledConnectionTimeout`` while it is above this, it is
+    /// disconnected (and logged). A client that is merely behind (loading a large value, or during a
+    /// burst) keeps its connection as long as it reads.
     public var maxQueuedBytesPerConnection: Int
+    /// How long a connection above ``maxQueuedBytesPerConnection`` may go without any of its queue
+    /// reaching the socket before it is disconnected.
+    public var stalledConnectionTimeout: Duration
+    /// Outgoing data per connection that is never exceeded: a message that would go beyond it
+    /// disconnects the connection at once, so memory stays bounded whatever a client does. Default
+    /// (nil): 8 × ``maxQueuedBytesPerConnection``.
+    public var hardMaxQueuedBytesPerConnection: Int?
     /// Joining of waiting messages into batch frames (default: like `jazz-run`, only once the
     /// client has sent a batch itself).
     public var batching: OutgoingBatching
@@ -37,6 +45,8 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         pingDataCenter: String = "unknown",
         maxMessageBytes: Int = 64 << 20,
         maxQueuedBytesPerConnection: Int = 16 << 20,
+        stalledConnectionTimeout: Duration = .seconds(10),
+        hardMaxQueuedBytesPerConnection: Int? = nil,
         batching: OutgoingBatching = .afterPeerBatches(limit: JazzFraming.recommendedBatchLimit)
     ) {
         self.host = host
@@ -47,6 +57,8 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         self.pingDataCenter = pingDataCenter
         self.maxMessageBytes = maxMessageBytes
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
+        self.stalledConnectionTimeout = stalledConnectionTimeout
+        self.hardMaxQueuedBytesPerConnection = hardMaxQueuedBytesPerConnection
         self.batching = batching
     }
 
@@ -64,6 +76,13 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         guard maxQueuedBytesPerConnection > 0 else {
             throw .invalidConfiguration(
                 "maxQueuedBytesPerConnection must be positive, got \(maxQueuedBytesPerConnection)")
+        }
+        guard stalledConnectionTimeout > .zero else {
+            throw .invalidConfiguration("stalledConnectionTimeout must be positive, got \(stalledConnectionTimeout)")
+        }
+        if let hard = hardMaxQueuedBytesPerConnection, hard < maxQueuedBytesPerConnection {
+            throw .invalidConfiguration(
+                "hardMaxQueuedBytesPerConnection (\(hard)) must be at least maxQueuedBytesPerConnection (\(maxQueuedBytesPerConnection))")
         }
         if let interval = pingInterval, interval <= .zero {
             throw .invalidConfiguration("pingInterval must be positive or nil, got \(interval)")

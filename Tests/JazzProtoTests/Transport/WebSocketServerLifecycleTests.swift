@@ -117,12 +117,8 @@ struct WebSocketServerLifecycleTests {
         #expect(await waitUntil { serverDelegate.closed.count == 1 })
     }
 
-    @Test func slowReaderIsDisconnectedWhenItsQueueOverflows() async throws {
-        let serverDelegate = RecordingServerDelegate()
-        let server = try makeServer(serverDelegate) { $0.maxQueuedBytesPerConnection = 1 << 20 }
-        defer { server.shutdown() }
-
-        // A raw WebSocket client that completes the handshake and then never reads.
+    /// A raw WebSocket client that completes the handshake and then never reads; returns its socket and ID.
+    private func stuckClient(_ server: WebSocketServer, _ serverDelegate: RecordingServerDelegate) async throws -> (RawSocket, ConnectionID) {
         let socket = try RawSocket(port: server.port, receiveBuffer: 4096)
         try socket.send(
             "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
@@ -130,7 +126,40 @@ struct WebSocketServerLifecycleTests {
         let handshake = socket.receive { $0.contains("\r\n\r\n") }
         #expect(handshake.hasPrefix("HTTP/1.1 101"))
         #expect(await waitUntil { serverDelegate.opened.count == 1 })
-        let id = try #require(serverDelegate.opened.first?.id)
+        return (socket, try #require(serverDelegate.opened.first?.id))
+    }
+
+    @Test func aReaderThatStopsDrainingAboveTheLimitIsDisconnectedAfterTheTimeout() async throws {
+        let serverDelegate = RecordingServerDelegate()
+        let server = try makeServer(serverDelegate) {
+            $0.maxQueuedBytesPerConnection = 1 << 20
+            $0.stalledConnectionTimeout = .milliseconds(300)
+        }
+        defer { server.shutdown() }
+        let (socket, id) = try await stuckClient(server, serverDelegate)
+        defer { _ = socket }
+
+        // Fill past the limit (but far from the hard limit), then stop sending.
+        let chunk = String(repeating: "z", count: 64 * 1024)
+        for _ in 0..<200 where (server.queuedBytes(for: id) ?? 0) <= 2 << 20 {
+            server.send(chunk, to: id)
+            try await Task.sleep(for: .milliseconds(1))
+        }
+        #expect((server.queuedBytes(for: id) ?? 0) > 1 << 20)
+        #expect(serverDelegate.closed.isEmpty)
+        #expect(await waitUntil { serverDelegate.closed == [id] })
+        #expect(server.queuedBytes(for: id) == nil)
+    }
+
+    @Test func theHardLimitIsNeverExceeded() async throws {
+        let serverDelegate = RecordingServerDelegate()
+        let server = try makeServer(serverDelegate) {
+            $0.maxQueuedBytesPerConnection = 1 << 20
+            $0.hardMaxQueuedBytesPerConnection = 2 << 20
+        }
+        defer { server.shutdown() }
+        let (socket, id) = try await stuckClient(server, serverDelegate)
+        defer { _ = socket }
 
         let chunk = String(repeating: "z", count: 64 * 1024)
         var peak = 0
@@ -138,10 +167,16 @@ struct WebSocketServerLifecycleTests {
             guard server.queuedBytes(for: id) != nil else { break }
             server.send(chunk, to: id)
             peak = max(peak, server.queuedBytes(for: id) ?? 0)
-            try await Task.sleep(for: .milliseconds(1))
         }
         #expect(await waitUntil { serverDelegate.closed == [id] })
         #expect(server.queuedBytes(for: id) == nil)
-        #expect(peak > 0 && peak <= 1 << 20)
+        #expect(peak > 1 << 20 && peak <= 2 << 20)
+    }
+
+    @Test func aBadHardLimitIsRefused() throws {
+        var configuration = WebSocketServerConfiguration(host: "127.0.0.1", port: 0)
+        configuration.maxQueuedBytesPerConnection = 2 << 20
+        configuration.hardMaxQueuedBytesPerConnection = 1 << 20
+        #expect(throws: TransportError.self) { try WebSocketServer(configuration: configuration, delegate: RecordingServerDelegate()) }
     }
 }
