@@ -1,4 +1,12 @@
 extension JSONValue {
+    /// True for arrays and objects.
+    var isContainer: Bool {
+        switch self {
+        case .array, .object: return true
+        default: return false
+        }
+    }
+
     /// How deeply arrays and objects may nest before parsing fails with ``JSONError/nestingTooDeep(limit:offset:)``
     /// (instead of overflowing the stack). Honest cojson messages nest a handful of levels.
     public static let maximumNestingDepth = 512
@@ -146,6 +154,11 @@ struct JSONParser {
         guard depth <= JSONValue.maximumNestingDepth else {
             throw .nestingTooDeep(limit: JSONValue.maximumNestingDepth, offset: position)
         }
+        let objectStart = position
+        if let (value, length) = cache.recentFlatObject(at: base + position, available: end - position) {
+            position += length
+            return value
+        }
         position += 1
         skipWhitespace()
         guard position < end else { throw .unexpectedEndOfInput(offset: end) }
@@ -178,13 +191,18 @@ struct JSONParser {
             case UInt8(ascii: "}"):
                 position += 1
                 let values = Self.take(from: &cache.valueStack, startingAt: valueBase)
+                let result: JSONValue
                 if let keys = cache.sharedKeys(startingAt: keyBase) {
-                    return .object(JSONObject.parsed(uniqueKeys: keys, values: values))
+                    result = .object(JSONObject.parsed(uniqueKeys: keys, values: values))
+                } else {
+                    let keys = Self.take(from: &cache.keyStack, startingAt: keyBase)
+                    let object = JSONObject.parsed(keys: keys, values: values)
+                    if object.count == keys.count { cache.remember(keys) }
+                    result = .object(object)
                 }
-                let keys = Self.take(from: &cache.keyStack, startingAt: keyBase)
-                let object = JSONObject.parsed(keys: keys, values: values)
-                if object.count == keys.count { cache.remember(keys) }
-                return .object(object)
+                cache.rememberFlatObject(result, bytes: UnsafeBufferPointer(start: base + objectStart, count: position - objectStart),
+                                         isFlat: !values.contains { $0.isContainer })
+                return result
             default:
                 throw unexpectedCharacter(at: position)
             }
@@ -584,6 +602,12 @@ struct JSONParseCache {
     /// Long strings by length modulo `stringSlots`; `hot` protects an entry that was reused since the
     /// last miss in its slot from being replaced by strings that occur once.
     private var strings: [(string: String, hot: Bool)] = []
+    /// The text and value of the last small object without nested objects or arrays (see
+    /// ``recentFlatObject(at:available:)``).
+    private var flatObjectBytes: [UInt8] = []
+    private var flatObject: JSONValue?
+    /// Objects up to this many bytes of text are remembered.
+    private static let flatObjectLimit = 192
     /// Recently made key lists without duplicates (most recent replaced last).
     private var keyLists: [[String]] = []
     private var nextKeyList = 0
@@ -624,6 +648,38 @@ struct JSONParseCache {
             strings[slot].string = made
         }
         return made
+    }
+
+    /// The last remembered object and its text length, if the text at `start` begins with exactly that
+    /// text. A JSON object's text ends at its closing brace, so equal text is the same object: a CoList
+    /// transaction's insertions all name the same anchor op ID, parsed once this way.
+    mutating func recentFlatObject(at start: UnsafePointer<UInt8>, available: Int) -> (JSONValue, Int)? {
+        guard let flatObject, flatObjectBytes.count <= available else { return nil }
+        let count = flatObjectBytes.count
+        let same = flatObjectBytes.withUnsafeBufferPointer { memo -> Bool in
+            guard let memoBase = memo.baseAddress else { return false }
+            var index = 0
+            while index &+ 8 <= count {
+                let a = UnsafeRawPointer(memoBase + index).loadUnaligned(as: UInt64.self)
+                let b = UnsafeRawPointer(start + index).loadUnaligned(as: UInt64.self)
+                if a != b { return false }
+                index &+= 8
+            }
+            while index < count {
+                if memoBase[index] != start[index] { return false }
+                index &+= 1
+            }
+            return true
+        }
+        return same ? (flatObject, count) : nil
+    }
+
+    /// Remembers `value` parsed from `bytes` if it is small and `isFlat` (holds no object or array).
+    mutating func rememberFlatObject(_ value: JSONValue, bytes: UnsafeBufferPointer<UInt8>, isFlat: Bool) {
+        guard isFlat, bytes.count <= Self.flatObjectLimit else { return }
+        flatObjectBytes.removeAll(keepingCapacity: true)
+        flatObjectBytes.append(contentsOf: bytes)
+        flatObject = value
     }
 
     /// A remembered key list equal (exact code points) to `keyStack[start...]`, which is then removed.

@@ -66,6 +66,25 @@ import Testing
         #expect(try JSONValue(parsing: #"["\ud800","ok\n"]"#) == [.utf16String([0xD800]), "ok\n"])
     }
 
+    @Test func repeatedSmallObjectsParseToTheSameValuesAsFreshOnes() throws {
+        // The parser remembers the last small flat object's text; every case must parse as if it did not.
+        let cases: [(String, JSONValue)] = [
+            (#"[{"a":1},{"a":1},{"a":2},{"a":1}]"#, [["a": 1], ["a": 1], ["a": 2], ["a": 1]]),
+            (#"[{"a":1},{"a":1,"b":2},{"a":1}]"#, [["a": 1], ["a": 1, "b": 2], ["a": 1]]),
+            (#"[{"x":{"a":1}},{"a":1},{"x":{"a":1}}]"#, [["x": ["a": 1]], ["a": 1], ["x": ["a": 1]]]),
+            (#"[{"a":[1]},{"a":[1]}]"#, [["a": [1]], ["a": [1]]]),
+            (#"[{"op":"app","after":{"sessionID":"s","txIndex":0,"changeIdx":0}},{"op":"app","after":{"sessionID":"s","txIndex":0,"changeIdx":0}}]"#,
+             [["op": "app", "after": ["sessionID": "s", "txIndex": 0, "changeIdx": 0]],
+              ["op": "app", "after": ["sessionID": "s", "txIndex": 0, "changeIdx": 0]]]),
+        ]
+        for (text, expected) in cases {
+            #expect(try JSONValue(parsing: text) == expected, "\(text)")
+        }
+        // A remembered object longer than what is left, and one cut short: still errors, not matches.
+        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"a":1},{"a":1"#) }
+        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"a":1},{"a":"#) }
+    }
+
     @Test func duplicateKeysKeepFirstPositionLastValue() throws {
         let value = try JSONValue(parsing: #"{"a":1,"b":2,"a":3}"#)
         let object = try #require(value.objectValue)
