@@ -200,9 +200,9 @@ struct TransactionDecoder {
         case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
             guard selectSecret(forKeyUsed: keyUsed), let secret = lastSecret else { return nil }
             if nonces == nil { nonces = TransactionNonces(coID: coID, sessionID: txID.sessionID) }
-            guard let nonce = nonces?.nonce(txIndex: txID.txIndex),
-                let array = decryptAndParse(encryptedChanges, key: secret, nonce: nonce)?.arrayValue
-            else { return nil }
+            var nonce = InlineNonce()
+            withUnsafeMutableBytes(of: &nonce.bytes) { nonces?.write(txIndex: txID.txIndex, into: $0.baseAddress!) }
+            guard let array = decryptAndParse(encryptedChanges, key: secret, nonce: nonce)?.arrayValue else { return nil }
             var metaObject: JSONObject? = nil
             if let meta {
                 guard let object = decryptAndParse(meta, key: secret, nonce: nonce)?.objectValue else { return nil }
@@ -226,7 +226,7 @@ struct TransactionDecoder {
 
     /// `encrypted_U<base64url>` (padding required) decrypted and parsed as JSON; nil if any step fails.
     /// The usual text is decoded, decrypted and parsed inside one reused buffer.
-    private mutating func decryptAndParse(_ text: String, key: KeySecret, nonce: [UInt8]) -> JSONValue? {
+    private mutating func decryptAndParse(_ text: String, key: KeySecret, nonce: InlineNonce) -> JSONValue? {
         let prefix = Encrypted.prefix.utf8  // a short literal: no shared storage
         var cache = JSONParseCache()
         swap(&cache, &parseCache)
@@ -244,7 +244,7 @@ struct TransactionDecoder {
             let parsed = scratch.withUnsafeMutableBufferPointer { buffer -> JSONValue? in
                 let plaintext = UnsafeMutableBufferPointer(rebasing: buffer[..<length])
                 let decrypted = key.bytes.withUnsafeBytes { keyBytes in
-                    nonce.withUnsafeBytes { nonceBytes in FastXSalsa20.xorInPlace(plaintext, key: keyBytes, nonce: nonceBytes) }
+                    withUnsafeBytes(of: nonce.bytes) { nonceBytes in FastXSalsa20.xorInPlace(plaintext, key: keyBytes, nonce: nonceBytes) }
                 }
                 guard decrypted else { return nil }
                 return try? JSONParser.parse(UnsafeBufferPointer(plaintext), reusing: &cache).get()
@@ -253,7 +253,7 @@ struct TransactionDecoder {
         } ?? .none
         if let fast { return fast }
         guard let encrypted = try? Encrypted(text, requirePadding: true) else { return nil }
-        return try? JSONValue(parsing: key.xor(encrypted.bytes, nonce: nonce))
+        return try? JSONValue(parsing: key.xor(encrypted.bytes, nonce: withUnsafeBytes(of: nonce.bytes) { Array($0) }))
     }
 
     /// Makes ``lastSecret`` the secret of `keyUsed` (nil if unavailable); false if it is unavailable.
@@ -265,6 +265,11 @@ struct TransactionDecoder {
         }
         return lastSecret != nil
     }
+}
+
+/// A transaction's 24-byte nonce held inline (no allocation per transaction).
+struct InlineNonce {
+    var bytes: (UInt64, UInt64, UInt64) = (0, 0, 0)
 }
 
 /// The result buffer of a parallel decode, shared by the decoding threads. It is `@unchecked Sendable`

@@ -166,6 +166,40 @@ public struct BLAKE3: Sendable {
         return hasher.finalize()
     }
 
+    /// Writes the first 24 bytes of the digest of everything absorbed followed by `suffix` into `output`
+    /// without changing (or copying) the hasher — the hot path of transaction nonces, whose material
+    /// differs only in its last few bytes. Returns false (writing nothing) unless the input so far and
+    /// `suffix` end within the first chunk, at most 128 bytes after the last compressed block.
+    func nonceDigest(appending suffix: UnsafeRawBufferPointer, into output: UnsafeMutableRawPointer) -> Bool {
+        let pending = bufferLength + suffix.count
+        guard stack.isEmpty, chunkCounter == 0, pending <= 2 * BLAKE3Sizes.blockLength,
+            blocksCompressed * BLAKE3Sizes.blockLength + pending <= BLAKE3Sizes.chunkLength
+        else { return false }
+        return withUnsafeTemporaryAllocation(byteCount: 2 * BLAKE3Sizes.blockLength, alignment: 8) { scratch in
+            guard let base = scratch.baseAddress else { return false }
+            base.initializeMemory(as: UInt8.self, repeating: 0, count: scratch.count)
+            withUnsafeBytes(of: buffer) { base.copyMemory(from: $0.baseAddress!, byteCount: bufferLength) }
+            if let source = suffix.baseAddress { (base + bufferLength).copyMemory(from: source, byteCount: suffix.count) }
+            var cv = chunkCV
+            var blockStart = base
+            var remaining = pending
+            var blockFlags = flags | startFlag
+            if remaining > BLAKE3Sizes.blockLength {
+                cv = blake3Compress(cv, BLAKE3Block(loading: blockStart), counter: 0,
+                                    blockLength: UInt32(BLAKE3Sizes.blockLength), flags: blockFlags)
+                blockStart += BLAKE3Sizes.blockLength
+                remaining -= BLAKE3Sizes.blockLength
+                blockFlags = flags
+            }
+            let root = blake3Compress(cv, BLAKE3Block(loading: blockStart), counter: 0, blockLength: UInt32(remaining),
+                                      flags: blockFlags | BLAKE3Flags.chunkEnd | BLAKE3Flags.root)
+            let words = (root.w0.littleEndian, root.w1.littleEndian, root.w2.littleEndian, root.w3.littleEndian,
+                         root.w4.littleEndian, root.w5.littleEndian)
+            withUnsafeBytes(of: words) { output.copyMemory(from: $0.baseAddress!, byteCount: 24) }
+            return true
+        }
+    }
+
     // MARK: - Internals
 
     /// CHUNK_START for the first block of a chunk.

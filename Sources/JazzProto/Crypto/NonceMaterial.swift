@@ -94,10 +94,12 @@ struct TransactionNonces {
         }
     }
 
-    /// The 24-byte nonce of transaction `txIndex`.
-    func nonce(txIndex: Int) -> [UInt8] {
-        guard var hasher = prefixHasher, txIndex >= 0 else {
-            return NonceMaterial.transaction(coID: coID, sessionID: sessionID, txIndex: txIndex).nonce
+    /// Writes the 24-byte nonce of transaction `txIndex` to `output` (no allocation on the usual path).
+    func write(txIndex: Int, into output: UnsafeMutableRawPointer) {
+        guard let hasher = prefixHasher, txIndex >= 0 else {
+            let nonce = NonceMaterial.transaction(coID: coID, sessionID: sessionID, txIndex: txIndex).nonce
+            nonce.withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: XSalsa20.nonceByteCount) }
+            return
         }
         // `<txIndex>}}`, written backwards into a small stack buffer (an Int has at most 19 digits).
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 24) { buffer in
@@ -110,9 +112,13 @@ struct TransactionNonces {
                 buffer[start] = UInt8(ascii: "0") + UInt8(rest % 10)
                 rest /= 10
             } while rest > 0
-            hasher.update(UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[start...]))
+            let suffix = UnsafeRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[start...])
+            if hasher.nonceDigest(appending: suffix, into: output) { return }
+            var forked = hasher
+            forked.update(suffix)
+            let digest = forked.finalize(byteCount: XSalsa20.nonceByteCount)
+            digest.withUnsafeBytes { output.copyMemory(from: $0.baseAddress!, byteCount: XSalsa20.nonceByteCount) }
         }
-        return hasher.finalize(byteCount: XSalsa20.nonceByteCount)
     }
 }
 
