@@ -131,23 +131,31 @@ struct WebSocketServerLifecycleTests {
 
     @Test func aReaderThatStopsDrainingAboveTheLimitIsDisconnectedAfterTheTimeout() async throws {
         let serverDelegate = RecordingServerDelegate()
+        let timeout = Duration.milliseconds(500)
         let server = try makeServer(serverDelegate) {
             $0.maxQueuedBytesPerConnection = 1 << 20
-            $0.stalledConnectionTimeout = .milliseconds(300)
+            $0.stalledConnectionTimeout = timeout
         }
         defer { server.shutdown() }
         let (socket, id) = try await stuckClient(server, serverDelegate)
         defer { _ = socket }
 
-        // Fill past the limit (but far from the hard limit), then stop sending.
+        // Fill past the limit (far from the hard limit of 8 MiB), then stop sending.
         let chunk = String(repeating: "z", count: 64 * 1024)
-        for _ in 0..<200 where (server.queuedBytes(for: id) ?? 0) <= 2 << 20 {
+        var peak = 0
+        var overLimitSince: ContinuousClock.Instant?
+        for _ in 0..<200 {
+            guard let queued = server.queuedBytes(for: id), queued <= 2 << 20 else { break }
             server.send(chunk, to: id)
-            try await Task.sleep(for: .milliseconds(1))
+            peak = max(peak, server.queuedBytes(for: id) ?? 0)
+            if peak > 1 << 20, overLimitSince == nil { overLimitSince = .now }
         }
-        #expect((server.queuedBytes(for: id) ?? 0) > 1 << 20)
-        #expect(serverDelegate.closed.isEmpty)
+        #expect(peak > 1 << 20 && peak <= 3 << 20)
+        // Closed by the stall check, never before the timeout has passed since the queue went over the limit
+        // (a busy machine can only make it later).
         #expect(await waitUntil { serverDelegate.closed == [id] })
+        let since = try #require(overLimitSince)
+        #expect(ContinuousClock.now - since >= timeout - .milliseconds(20))
         #expect(server.queuedBytes(for: id) == nil)
     }
 
