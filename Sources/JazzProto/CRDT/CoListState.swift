@@ -71,6 +71,18 @@ public struct CoListState: Sendable, Equatable {
         skippedChanges = builder.skipped
     }
 
+    /// The view (`toJSON()`) of `transactions` (any order) without building ``entries``: the values only.
+    /// `isDeletionAllowed` as in ``init(transactions:isDeletionAllowed:)`` (nil: no restriction).
+    public static func json(of transactions: [DecodedTransaction],
+                            isDeletionAllowed: ((DecodedTransaction) -> Bool)? = nil) -> JSONValue {
+        let kept = isDeletionAllowed.map { allowed in
+            transactions.filter { !($0.isVisible && containsDeletion($0) && !allowed($0)) }
+        } ?? transactions
+        var builder = CoListBuilder(sorting: TransactionSorting(kept))
+        builder.build()
+        return .array(builder.walkValues())
+    }
+
     /// The visible values in list order (cojson `asArray()`).
     public var items: [JSONValue] { entries.map(\.value) }
 
@@ -292,9 +304,33 @@ private struct CoListBuilder {
     }
 
     /// The visible entries: every root in order, each visited predecessors-first (iteratively).
+    /// The visible elements in list order.
     func walk() -> [CoListEntry] {
         var result: [CoListEntry] = []
         result.reserveCapacity(nodeValue.count)
+        forEachShownNode { node in
+            let position = Int(nodeTransaction[node])
+            result.append(
+                CoListEntry(
+                    value: nodeValue[node],
+                    opID: CoListOpID(
+                        sessionID: sessions[Int(transactionSession[position])],
+                        txIndex: transactions[position].txID.txIndex, changeIdx: Int(nodeChange[node])),
+                    madeAt: transactions[position].madeAt))
+        }
+        return result
+    }
+
+    /// Only the visible values in list order (what a view shows; no op IDs are made).
+    func walkValues() -> [JSONValue] {
+        var result: [JSONValue] = []
+        result.reserveCapacity(nodeValue.count)
+        forEachShownNode { result.append(nodeValue[$0]) }
+        return result
+    }
+
+    /// Calls `body` with every shown node in list order.
+    private func forEachShownNode(_ body: (Int) -> Void) {
         // A frame is (node, cursor over its current child list, phase 0 = predecessors, 1 = successors).
         var stack: [(node: Int32, cursor: Int32, phase: UInt8)] = []
         for root in afterStart + beforeEnd {
@@ -307,22 +343,12 @@ private struct CoListBuilder {
                     stack.append((child, firstPredecessor[Int(child)], 0))
                 } else if top.phase == 0 {
                     let node = Int(top.node)
-                    if nodeShown[node] {
-                        let position = Int(nodeTransaction[node])
-                        result.append(
-                            CoListEntry(
-                                value: nodeValue[node],
-                                opID: CoListOpID(
-                                    sessionID: sessions[Int(transactionSession[position])],
-                                    txIndex: transactions[position].txID.txIndex, changeIdx: Int(nodeChange[node])),
-                                madeAt: transactions[position].madeAt))
-                    }
+                    if nodeShown[node] { body(node) }
                     stack[last] = (top.node, firstSuccessor[node], 1)
                 } else {
                     stack.removeLast()
                 }
             }
         }
-        return result
     }
 }

@@ -18,7 +18,7 @@ extension LocalNode {
         case "comap":
             view = CoMapState.json(of: transactions)
         case "colist":
-            view = listState(of: id, header: header, transactions: transactions).json
+            view = CoListState.json(of: transactions, isDeletionAllowed: deletionRule(of: header))
         case "coplaintext":
             view = .string(CoPlainTextState(transactions: transactions).text)
         case "costream":
@@ -30,13 +30,12 @@ extension LocalNode {
         return view
     }
 
-    /// A CoList's state, honouring `restrictDeletion` (deletions count only from admins and managers).
-    func listState(of id: CoID, header: CoValueHeader, transactions: [DecodedTransaction]) -> CoListState {
-        guard case .ownedByGroup(let ownerID, let restrict) = header.ruleset, restrict == true else {
-            return CoListState(transactions: transactions)
-        }
+    /// For a CoList with `restrictDeletion`, which transactions may delete (their author is an admin or
+    /// manager of the owner group when they were made); nil without the restriction.
+    private func deletionRule(of header: CoValueHeader) -> ((DecodedTransaction) -> Bool)? {
+        guard case .ownedByGroup(let ownerID, let restrict) = header.ruleset, restrict == true else { return nil }
         let owner = groupState(for: ownerID)
-        return CoListState(transactions: transactions) { transaction in
+        return { transaction in
             let role = owner?.role(of: transaction.author.description, atTime: transaction.madeAt, resolver: self)
             return role == .admin || role == .manager
         }

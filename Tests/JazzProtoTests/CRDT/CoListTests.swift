@@ -258,6 +258,8 @@ struct CoListTests {
         let restricted = CoListState(transactions: [initial, writerReplace, writerAppend], isDeletionAllowed: isAdmin)
         #expect(restricted.items == ["x", "y", "z"])
         #expect(restricted.transactions.count == 2)
+        #expect(CoListState.json(of: [writerAppend, writerReplace, initial], isDeletionAllowed: isAdmin) == ["x", "y", "z"])
+        #expect(CoListState.json(of: [writerAppend, writerReplace, initial]) == ["X", "y", "z"])
         let open = CoListState(transactions: [initial, writerReplace, writerAppend])
         #expect(open.items == ["X", "y", "z"])
         // Invisible transactions are not subject to the restriction (their deletions still count).

@@ -87,6 +87,8 @@ struct ConvergenceTests {
         Self.expectConvergence(transactions, seed: seed) { CoListState(transactions: $0) }
         let list = CoListState(transactions: transactions)
         #expect(list.count > 10)
+        // The values-only view (what `LocalNode.view` uses) is the full state's view, in any input order.
+        #expect(CoListState.json(of: transactions.reversed()) == list.json)
         // Invisible transactions (meta losers) also converge: they anchor but never show.
         var generator = SeededRandom(seed: seed)
         let marked = transactions.map { transaction -> DecodedTransaction in
@@ -96,6 +98,7 @@ struct ConvergenceTests {
         }
         Self.expectConvergence(marked, seed: seed) { CoListState(transactions: $0) }
         #expect(CoListState(transactions: marked).atTime(110) == CoListState(transactions: marked.filter { $0.madeAt <= 110 }))
+        #expect(CoListState.json(of: marked) == CoListState(transactions: marked).json)
     }
 
     @Test("CoPlainText", arguments: 0..<rounds)
