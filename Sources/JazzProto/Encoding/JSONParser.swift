@@ -155,7 +155,10 @@ struct JSONParser {
             throw .nestingTooDeep(limit: JSONValue.maximumNestingDepth, offset: position)
         }
         let objectStart = position
-        if let (value, length) = cache.recentFlatObject(at: base + position, available: end - position) {
+        // Only objects nested in objects (such as op IDs inside ops) are looked up and remembered: the
+        // outer objects of a change list rarely repeat.
+        let memoizes = depth >= 3
+        if memoizes, let (value, length) = cache.recentFlatObject(at: base + position, available: end - position) {
             position += length
             return value
         }
@@ -200,8 +203,10 @@ struct JSONParser {
                     if object.count == keys.count { cache.remember(keys) }
                     result = .object(object)
                 }
-                cache.rememberFlatObject(result, bytes: UnsafeBufferPointer(start: base + objectStart, count: position - objectStart),
-                                         isFlat: !values.contains { $0.isContainer })
+                if memoizes {
+                    cache.rememberFlatObject(result, bytes: UnsafeBufferPointer(start: base + objectStart, count: position - objectStart),
+                                             isFlat: !values.contains { $0.isContainer })
+                }
                 return result
             default:
                 throw unexpectedCharacter(at: position)

@@ -67,12 +67,15 @@ import Testing
     }
 
     @Test func repeatedSmallObjectsParseToTheSameValuesAsFreshOnes() throws {
-        // The parser remembers the last small flat object's text; every case must parse as if it did not.
+        // The parser remembers the last small flat object nested in an object (an op ID inside an op);
+        // every case must parse as if it did not.
         let cases: [(String, JSONValue)] = [
-            (#"[{"a":1},{"a":1},{"a":2},{"a":1}]"#, [["a": 1], ["a": 1], ["a": 2], ["a": 1]]),
-            (#"[{"a":1},{"a":1,"b":2},{"a":1}]"#, [["a": 1], ["a": 1, "b": 2], ["a": 1]]),
-            (#"[{"x":{"a":1}},{"a":1},{"x":{"a":1}}]"#, [["x": ["a": 1]], ["a": 1], ["x": ["a": 1]]]),
-            (#"[{"a":[1]},{"a":[1]}]"#, [["a": [1]], ["a": [1]]]),
+            (#"[{"o":{"a":1}},{"o":{"a":1}},{"o":{"a":2}},{"p":{"a":1}}]"#,
+             [["o": ["a": 1]], ["o": ["a": 1]], ["o": ["a": 2]], ["p": ["a": 1]]]),
+            (#"[{"o":{"a":1}},{"o":{"a":1,"b":2}},{"o":{"a":1}}]"#, [["o": ["a": 1]], ["o": ["a": 1, "b": 2]], ["o": ["a": 1]]]),
+            (#"[{"o":{"a":{"a":1}}},{"o":{"a":1}},{"o":{"x":{"a":1}}}]"#,
+             [["o": ["a": ["a": 1]]], ["o": ["a": 1]], ["o": ["x": ["a": 1]]]]),
+            (#"[{"o":{"a":[1]}},{"o":{"a":[1]}}]"#, [["o": ["a": [1]]], ["o": ["a": [1]]]]),
             (#"[{"op":"app","after":{"sessionID":"s","txIndex":0,"changeIdx":0}},{"op":"app","after":{"sessionID":"s","txIndex":0,"changeIdx":0}}]"#,
              [["op": "app", "after": ["sessionID": "s", "txIndex": 0, "changeIdx": 0]],
               ["op": "app", "after": ["sessionID": "s", "txIndex": 0, "changeIdx": 0]]]),
@@ -81,8 +84,9 @@ import Testing
             #expect(try JSONValue(parsing: text) == expected, "\(text)")
         }
         // A remembered object longer than what is left, and one cut short: still errors, not matches.
-        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"a":1},{"a":1"#) }
-        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"a":1},{"a":"#) }
+        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"o":{"a":1}},{"o":{"a":1"#) }
+        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"o":{"a":1}},{"o":{"a":"#) }
+        #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"o":{"a":1}},{"o":{"a":1}"#) }
     }
 
     @Test func duplicateKeysKeepFirstPositionLastValue() throws {
