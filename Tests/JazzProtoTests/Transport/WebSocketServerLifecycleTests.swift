@@ -140,13 +140,21 @@ struct WebSocketServerLifecycleTests {
         let (socket, id) = try await stuckClient(server, serverDelegate)
         defer { _ = socket }
 
-        // Fill past the limit (far from the hard limit of 8 MiB), then stop sending.
+        // Fill the socket buffers (the kernel lets the server's grow to a few MiB) and then the queue past
+        // the limit (far from the hard limit of 8 MiB), then stop sending.
         let chunk = String(repeating: "z", count: 64 * 1024)
+        var sent = 0
         var peak = 0
         var overLimitSince: ContinuousClock.Instant?
-        for _ in 0..<200 {
-            guard let queued = server.queuedBytes(for: id), queued <= 2 << 20 else { break }
-            server.send(chunk, to: id)
+        for _ in 0..<400 {
+            guard let queued = server.queuedBytes(for: id) else { break }
+            if sent >= 8 << 20 && queued > 3 << 19 { break }
+            if queued <= 2 << 20 {
+                server.send(chunk, to: id)
+                sent += chunk.utf8.count
+            } else {
+                try await Task.sleep(for: .milliseconds(2))  // let the kernel take what it still takes
+            }
             peak = max(peak, server.queuedBytes(for: id) ?? 0)
             if peak > 1 << 20, overLimitSince == nil { overLimitSince = .now }
         }
