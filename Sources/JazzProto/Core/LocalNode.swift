@@ -281,7 +281,8 @@ public final class LocalNode: GroupResolving {
             }
             report.outcomes.append((session, outcome))
         }
-        if report.appendedAnything || piece.header != nil { invalidate(piece.id) }
+        // `core` is out of `cores` until this returns, so its kind is told directly.
+        if report.appendedAnything || piece.header != nil, core.header?.isGroup == true { invalidateGroupDerivedState() }
         return report
     }
 
@@ -293,8 +294,12 @@ public final class LocalNode: GroupResolving {
     /// Drops cached derived state after `id` changed.
     func invalidate(_ id: CoID) {
         guard cores[id]?.header?.isGroup == true else { return }
-        // A group change can change the state of every group that extends it, and the validity and keys
-        // of every value: drop all derived state.
+        invalidateGroupDerivedState()
+    }
+
+    /// A group or account changed: it can change the state of every group that extends it, and the
+    /// validity and keys of every value, so all derived state is dropped.
+    private func invalidateGroupDerivedState() {
         groupStateCache.removeAll()
         groupEpoch += 1
     }
@@ -351,7 +356,8 @@ public final class LocalNode: GroupResolving {
         let txIndex = existing.count(of: session)
         let madeAt = environment.now()
         let changesText = JSONValue.array(changes).jsonStringify()
-        let metaText = meta.map { $0.jsonStringify() }
+        // A null meta is no meta (cojson writes none rather than an encrypted `null`).
+        let metaText = meta.flatMap { $0 == .null ? nil : $0.jsonStringify() }
         let transaction: Transaction
         switch privacy {
         case .trusting:

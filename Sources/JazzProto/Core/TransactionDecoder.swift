@@ -193,8 +193,10 @@ struct TransactionDecoder {
             guard let array = parse(changes)?.arrayValue else { return nil }
             var metaObject: JSONObject? = nil
             if let meta {
-                guard let object = parse(meta)?.objectValue else { return nil }
-                metaObject = object
+                // Meta that is JSON but not an object (e.g. `null`) carries nothing: the transaction stays,
+                // as in cojson. Meta that is not JSON makes the transaction unreadable.
+                guard let parsed = parse(meta) else { return nil }
+                metaObject = parsed.objectValue
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
@@ -205,8 +207,8 @@ struct TransactionDecoder {
             guard let array = decryptAndParse(encryptedChanges, key: secret, nonce: nonce)?.arrayValue else { return nil }
             var metaObject: JSONObject? = nil
             if let meta {
-                guard let object = decryptAndParse(meta, key: secret, nonce: nonce)?.objectValue else { return nil }
-                metaObject = object
+                guard let parsed = decryptAndParse(meta, key: secret, nonce: nonce) else { return nil }
+                metaObject = parsed.objectValue
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         }

@@ -164,14 +164,19 @@ public final class GroupState: Sendable {
         if let everyone = value("\(keyID)_for_everyone")?.stringValue, let secret = try? KeySecret(everyone) {
             return secret
         }
-        // 2. Sealed to me.
-        if let edit = lastEdit("\(keyID)_for_\(reader.memberKey(in: id))"), let sealedString = edit.value.stringValue,
-            let sealed = try? Sealed(sealedString), let revealer = agent(of: edit.author, resolver: resolver),
-            let secret = try? reader.agentSecret.sealerSecret.unsealKeySecret(
-                sealed, from: revealer.sealerID,
-                nonceMaterial: .transaction(coID: id, sessionID: edit.txID.sessionID, txIndex: edit.txID.txIndex))
-        {
-            return secret
+        // 2. Sealed to me: the latest reveal that opens. cojson looks only at the latest one; but a reveal's
+        // transaction can be replayed under another session of the same signer (signatures cover the hash
+        // chain, not the session ID), and such a copy cannot be opened (its nonce names the session) — it
+        // must not hide the genuine reveal.
+        for edit in edits("\(keyID)_for_\(reader.memberKey(in: id))").reversed() {
+            if let sealedString = edit.value.stringValue, let sealed = try? Sealed(sealedString),
+                let revealer = agent(of: edit.author, resolver: resolver),
+                let secret = try? reader.agentSecret.sealerSecret.unsealKeySecret(
+                    sealed, from: revealer.sealerID,
+                    nonceMaterial: .transaction(coID: id, sessionID: edit.txID.sessionID, txIndex: edit.txID.txIndex))
+            {
+                return secret
+            }
         }
         // 3. Encrypted under another key of this group (rotation history).
         for encryptingID in keyRevelations[keyID] ?? [] {
@@ -211,17 +216,20 @@ public final class GroupState: Sendable {
             guard let value = sealerEdit.value.stringValue, let at = value.firstIndex(of: "@") else { continue }
             let readKeyID = String(value[..<at])
             let sealerID = String(value[value.index(after: at)...])
-            guard let sealedEdit = lastEdit("\(keyID)_sealedFor_\(sealerID)"),
-                let sealedString = sealedEdit.value.stringValue, let sealed = try? SealedForGroup(sealedString),
-                let parentReadKey = parent.readKey(readKeyID, reader: reader, resolver: resolver, visiting: visiting)
+            guard let parentReadKey = parent.readKey(readKeyID, reader: reader, resolver: resolver, visiting: visiting)
             else { continue }
             let sealerSecret = SealerSecret.groupSealer(fromReadKey: parentReadKey)
-            if let secret = try? sealerSecret.unsealKeySecretForGroup(
-                sealed,
-                nonceMaterial: .transaction(
-                    coID: id, sessionID: sealedEdit.txID.sessionID, txIndex: sealedEdit.txID.txIndex))
-            {
-                return secret
+            // The latest sealed copy that opens (see step 2 of `uncachedReadKey` on replayed copies).
+            for sealedEdit in edits("\(keyID)_sealedFor_\(sealerID)").reversed() {
+                guard let sealedString = sealedEdit.value.stringValue, let sealed = try? SealedForGroup(sealedString)
+                else { continue }
+                if let secret = try? sealerSecret.unsealKeySecretForGroup(
+                    sealed,
+                    nonceMaterial: .transaction(
+                        coID: id, sessionID: sealedEdit.txID.sessionID, txIndex: sealedEdit.txID.txIndex))
+                {
+                    return secret
+                }
             }
         }
         return nil

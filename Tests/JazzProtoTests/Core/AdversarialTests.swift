@@ -47,6 +47,83 @@ struct AdversarialTests {
         return (piece, session, content)
     }
 
+    @Test func groupChangesThatArriveAfterAViewReachTheNextView() throws {
+        let world = try World()
+        let reader = LocalNode(agentSecret: world.alice.agentSecret, accountID: world.alice.accountID)
+        world.copy(from: world.alice, to: reader)
+        #expect(reader.view(of: world.mapID) == ["title": "hello"])
+        // The group's key is rotated and new content is written with the new key: a reader that keeps
+        // the group state it computed for its first view could not read it.
+        let before = reader.knownState(of: world.groupID)
+        try world.alice.rotateReadKey(of: world.groupID)
+        try world.alice.makeTransaction(in: world.mapID, changes: CoMapChangesForTests.set("title", "after rotation"), privacy: .private)
+        for piece in world.alice.core(world.groupID)!.newContentSince(before) { reader.ingest(piece) }
+        for piece in world.alice.core(world.mapID)!.newContentSince(reader.knownState(of: world.mapID)) { reader.ingest(piece) }
+        #expect(reader.view(of: world.mapID) == ["title": "after rotation"])
+
+        // A group whose header arrived before its transactions (its state then empty) is rebuilt once they do.
+        let late = LocalNode(agentSecret: world.alice.agentSecret, accountID: world.alice.accountID)
+        for piece in world.alice.core(world.alice.accountID!)!.newContentSince(nil) { late.ingest(piece) }
+        var headerOnly = world.alice.core(world.groupID)!.newContentSince(nil)[0]
+        headerOnly.new = []
+        late.ingest(headerOnly)
+        #expect(late.groupState(for: world.groupID)?.role(of: world.alice.accountID!.description, atTime: .max, resolver: late) == nil)
+        for piece in world.alice.core(world.groupID)!.newContentSince(nil) { late.ingest(piece) }
+        #expect(late.groupState(for: world.groupID)?.role(of: world.alice.accountID!.description, atTime: .max, resolver: late) == .admin)
+    }
+
+    @Test func keyRevealsReplayedUnderAnotherSessionDoNotHideTheGenuineOnes() throws {
+        let world = try World()
+        let (groupPiece, session, content) = try Self.onlyPiece(world.alice, world.groupID)
+        // The same signed transactions under another session of the same account verify (the signature
+        // covers the hash chain, not the session ID, in cojson too) and, with equal timestamps, sort after
+        // the genuine ones. Their key reveals cannot be opened: the nonce names the session.
+        let replayed = try SessionID(world.alice.accountID!.description + "_session_zzzzzzzzzzzzz")
+        #expect(replayed.description > session.description)
+        let replay = ContentPiece(id: world.groupID, header: nil, priority: groupPiece.priority, new: [(replayed, content)])
+        for order in [false, true] {
+            let reader = LocalNode(agentSecret: world.alice.agentSecret, accountID: world.alice.accountID)
+            world.copy(from: world.alice, to: reader)
+            if order { _ = reader.view(of: world.mapID) }
+            let report = reader.ingest(replay)
+            #expect(report.appendedAnything)
+            #expect(reader.knownState(of: world.groupID).sessions[replayed] == content.newTransactions.count)
+            #expect(reader.view(of: world.mapID) == ["title": "hello"])
+        }
+    }
+
+    @Test func metaThatIsJSONButNotAnObjectKeepsItsTransaction() throws {
+        let world = try World()
+        let node = world.alice
+        let session = node.writingSession(for: world.mapID)
+        func set(_ key: String) -> String { #"[{"op":"set","key":"\#(key)","value":1}]"# }
+        // Trusting transactions with a meta of `null`, a number, and text that is not JSON.
+        try node.appendTransaction(.trusting(madeAt: 2_000_000, changes: set("nullMeta"), meta: "null"), to: world.mapID, session: session)
+        try node.appendTransaction(.trusting(madeAt: 2_000_001, changes: set("numberMeta"), meta: "42"), to: world.mapID, session: session)
+        try node.appendTransaction(.trusting(madeAt: 2_000_002, changes: set("badMeta"), meta: "{oops"), to: world.mapID, session: session)
+        // A private transaction whose meta decrypts to `null`.
+        let key = try #require(node.writeKey(for: world.mapID))
+        let txIndex = node.core(world.mapID)!.count(of: session)
+        let nonce = NonceMaterial.transaction(coID: world.mapID, sessionID: session, txIndex: txIndex).nonce
+        let changes = Encrypted(bytes: key.secret.xor(Array(set("privateNullMeta").utf8), nonce: nonce)).description
+        let meta = Encrypted(bytes: key.secret.xor(Array("null".utf8), nonce: nonce)).description
+        try node.appendTransaction(.private(madeAt: 2_000_003, keyUsed: key.id.description, encryptedChanges: changes, meta: meta),
+                                   to: world.mapID, session: session)
+        // Every reader (this node and a fresh copy) keeps all but the one with unreadable meta.
+        let reader = LocalNode(agentSecret: node.agentSecret, accountID: node.accountID)
+        world.copy(from: node, to: reader)
+        for viewer in [node, reader] {
+            let view = try #require(viewer.view(of: world.mapID)?.objectValue)
+            #expect(view["nullMeta"] == 1 && view["numberMeta"] == 1 && view["privateNullMeta"] == 1)
+            #expect(view["badMeta"] == nil)
+            #expect(view["title"] == "hello")
+        }
+        // `makeTransaction` writes a null meta as no meta at all.
+        try node.makeTransaction(in: world.mapID, changes: CoMapChanges.set("plain", 1), privacy: .private, meta: .null)
+        let last = try #require(node.core(world.mapID)?.sessions[session]?.transactions.last)
+        #expect(last.meta == nil)
+    }
+
     @Test func flippedBitInEncryptedChangesIsRejected() throws {
         let world = try World()
         world.copy(from: world.alice, to: world.bob)
