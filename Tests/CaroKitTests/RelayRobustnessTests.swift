@@ -123,6 +123,22 @@ final class StuckReader {
         for message in messages { try write(Self.maskedTextFrame(message)) }
     }
 
+    /// A masked client frame with any opcode and payload (FIN set unless `final` is false).
+    static func frame(opcode: UInt8, payload: [UInt8], final: Bool = true, mask: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
+        var frame: [UInt8] = [(final ? 0x80 : 0) | (opcode & 0x0F)]
+        if payload.count < 126 {
+            frame.append(0x80 | UInt8(payload.count))
+        } else if payload.count < 65_536 {
+            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
+        } else {
+            frame.append(0x80 | 127)
+            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
+        }
+        frame += mask
+        for (index, byte) in payload.enumerated() { frame.append(byte ^ mask[index % 4]) }
+        return frame
+    }
+
     /// A client text frame (clients must mask; an all-zero mask leaves the payload as it is).
     static func maskedTextFrame(_ text: String) -> [UInt8] {
         let payload = Array(text.utf8)
@@ -138,7 +154,8 @@ final class StuckReader {
         return frame + [0, 0, 0, 0] + payload
     }
 
-    private func write(_ bytes: [UInt8]) throws {
+    /// Sends raw bytes (frames or anything else) on the connection.
+    func write(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -156,6 +173,67 @@ enum StuckReaderError: Error, CustomStringConvertible {
         switch self {
         case .failed(let step): return "the raw WebSocket client failed at \(step)"
         }
+    }
+}
+
+/// SplitMix64: a small deterministic generator for reproducible random input.
+struct SplitMix: RandomNumberGenerator {
+    var state: UInt64
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
+
+@Suite("Relay against raw garbage")
+struct RelayRawGarbageTests {
+    @Test func randomFramesAndBytesFromManyConnectionsLeaveTheRelayServing() async throws {
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
+        defer { relay.shutdown() }
+        // Seeded (SplitMix64 in the generator below) so a failure reproduces.
+        var random = SplitMix(state: 0xC0FFEE)
+        for connection in 0..<24 {
+            let raw = try StuckReader(port: relay.port, messages: [])
+            defer { raw.close() }
+            for _ in 0..<8 {
+                let length = [0, 1, 5, 125, 126, 300, 70_000][Int.random(in: 0..<7, using: &random)]
+                var payload = (0..<length).map { _ in UInt8.random(in: 0...255, using: &random) }
+                if Bool.random(using: &random) {
+                    // Text that is almost a sync message, or invalid UTF-8 inside JSON.
+                    payload = Array(#"{"action":"content","id":"co_z1","new":{"x":{"after":-1}},"\#u{FF}":1}"#.utf8) + [0xC3, 0x28]
+                }
+                let opcode: UInt8 = [0x1, 0x1, 0x2, 0x0, 0x3, 0x8, 0x9, 0xA, 0xF][Int.random(in: 0..<9, using: &random)]
+                let bytes = connection % 6 == 5
+                    ? payload  // not even a frame
+                    : StuckReader.frame(opcode: opcode, payload: payload, final: Bool.random(using: &random))
+                if (try? raw.write(bytes)) == nil { break }
+            }
+        }
+        // The relay still serves: one device writes, another loads it.
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
+        let writer = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        writer.start()
+        defer { writer.stop() }
+        let map = try writer.write { node -> CoID in
+            let map = try node.createValue(type: "comap", owner: try node.createGroup())
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("still", "serving"), privacy: .private)
+            return map
+        }
+        #expect(await writer.waitForSync(timeout: .seconds(20)))
+        let reader = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        reader.start()
+        defer { reader.stop() }
+        reader.load(map)
+        #expect(await reader.wait(timeout: .seconds(20)) { $0.read { $0.view(of: map) } == ["still": "serving"] })
+        // Garbage connections are gone; the two devices remain.
+        #expect(await RelayRobustnessTests.wait(.seconds(20)) { relay.connectionCount == 2 })
     }
 }
 

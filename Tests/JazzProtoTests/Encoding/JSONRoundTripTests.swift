@@ -126,3 +126,37 @@ import Testing
         }
     }
 }
+
+/// Damaged JSON texts (bytes flipped, cut, duplicated, with odd escapes and deep nesting): the parser
+/// answers with a value or a typed error, never a crash, and every value it returns survives a round trip.
+@Suite struct JSONParserMutationTests {
+    static let samples = [
+        #"{"action":"content","id":"co_zabc","header":{"type":"comap","ruleset":{"type":"ownedByGroup","group":"co_zdef"},"meta":null,"uniqueness":"z1","createdAt":"2026-01-01T00:00:00.000Z"},"priority":3,"new":{"co_zx_session_zy":{"after":0,"newTransactions":[{"privacy":"trusting","madeAt":1767225600000,"changes":"[{\"op\":\"set\",\"key\":\"k\",\"value\":\"v\\u00e9\\ud83d\\ude00\"}]"}],"lastSignature":"signature_z1"}}}"#,
+        #"[1,-0,0.1,1e21,1E-7,123456789012345678901234567890,true,false,null,"\u0000\t\"\\\/",[[[[]]]],{}]"#,
+        #"{"a":{"b":{"c":[{"d":"\ud800"},{"e":"\udc00x"},"\uD83D\uDE00"]}}}"#,
+    ]
+
+    @Test func damagedTextsNeverCrashAndParsedValuesRoundTrip() throws {
+        var generator = SeededRandom(seed: 4_242)
+        var parsed = 0
+        for round in 0..<6_000 {
+            var bytes = Array(Self.samples[round % Self.samples.count].utf8)
+            for _ in 0..<Int.random(in: 1...3, using: &generator) {
+                let index = Int.random(in: 0..<bytes.count, using: &generator)
+                switch Int.random(in: 0..<5, using: &generator) {
+                case 0: bytes[index] = UInt8.random(in: 0...255, using: &generator)
+                case 1: bytes.removeSubrange(index...)
+                case 2: bytes.insert(contentsOf: bytes[index..<min(bytes.count, index + 8)], at: index)
+                case 3: bytes.insert(contentsOf: Array(#"\u"#.utf8), at: index)
+                default: bytes.insert(contentsOf: Array(repeating: UInt8(ascii: "["), count: 600), at: index)
+                }
+                if bytes.isEmpty { bytes = [0x20] }
+            }
+            guard let value = try? bytes.withUnsafeBufferPointer({ try JSONParser.parse($0).get() }) else { continue }
+            parsed += 1
+            let again = try JSONValue(parsing: value.jsonStringify())
+            #expect(again == value)
+        }
+        #expect(parsed > 300)
+    }
+}
