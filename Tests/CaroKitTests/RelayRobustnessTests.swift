@@ -30,6 +30,23 @@ struct RelayRobustnessTests {
         return condition()
     }
 
+    /// A new identity, and a started client of its new account on the relay at `url` (the first device).
+    static func firstDevice(_ url: String) throws -> (JazzIdentity, SyncClient) {
+        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
+        let client = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        client.start()
+        return (identity, client)
+    }
+
+    /// A started client of `identity` on a fresh node (another device, which has only the secret).
+    static func otherDevice(_ identity: JazzIdentity, _ url: String) throws -> SyncClient {
+        let client = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
+                                    configuration: WebSocketClientConfiguration(url: url))
+        client.start()
+        return client
+    }
+
     @Test func badInputFromOnePeerDoesNotDisturbOthers() async throws {
         let problems = Mutex<[String]>([])
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil) { problem in
@@ -37,10 +54,7 @@ struct RelayRobustnessTests {
         }
         defer { relay.shutdown() }
         let url = "ws://127.0.0.1:\(relay.port)"
-        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
-        let deviceA = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
-                                     configuration: WebSocketClientConfiguration(url: url))
-        deviceA.start()
+        let (identity, deviceA) = try Self.firstDevice(url)
         defer { deviceA.stop() }
         let (mapID, genuine, session) = try deviceA.write { node -> (CoID, ContentPiece, SessionID) in
             let group = try node.createGroup()
@@ -79,9 +93,7 @@ struct RelayRobustnessTests {
         #expect(answered, "attacker received: \(attacker.frames.withLock { $0 }.map { String($0.prefix(120)) })")
 
         // Others are still served, and see only genuine data.
-        let deviceB = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
-                                     configuration: WebSocketClientConfiguration(url: url))
-        deviceB.start()
+        let deviceB = try Self.otherDevice(identity, url)
         defer { deviceB.stop() }
         deviceB.load(mapID)
         #expect(await deviceB.wait(timeout: .seconds(10)) { $0.read { $0.isCompletelyLoaded(mapID) } })
@@ -215,10 +227,7 @@ struct RelayRawGarbageTests {
         }
         // The relay still serves: one device writes, another loads it.
         let url = "ws://127.0.0.1:\(relay.port)"
-        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
-        let writer = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
-                                    configuration: WebSocketClientConfiguration(url: url))
-        writer.start()
+        let (identity, writer) = try RelayRobustnessTests.firstDevice(url)
         defer { writer.stop() }
         let map = try writer.write { node -> CoID in
             let map = try node.createValue(type: "comap", owner: try node.createGroup())
@@ -226,9 +235,7 @@ struct RelayRawGarbageTests {
             return map
         }
         #expect(await writer.waitForSync(timeout: .seconds(20)))
-        let reader = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
-                                    configuration: WebSocketClientConfiguration(url: url))
-        reader.start()
+        let reader = try RelayRobustnessTests.otherDevice(identity, url)
         defer { reader.stop() }
         reader.load(map)
         #expect(await reader.wait(timeout: .seconds(20)) { $0.read { $0.view(of: map) } == ["still": "serving"] })
@@ -248,19 +255,14 @@ struct RelayBackpressureTests {
         let relay = try RelayServer(configuration: configuration, storage: nil)
         defer { relay.shutdown() }
         let url = "ws://127.0.0.1:\(relay.port)"
-        let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
-        let writer = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
-                                    configuration: WebSocketClientConfiguration(url: url))
-        writer.start()
+        let (identity, writer) = try RelayRobustnessTests.firstDevice(url)
         defer { writer.stop() }
         let feed = try writer.write { node -> CoID in
             try node.createValue(type: "costream", owner: try node.createGroup())
         }
         #expect(await writer.waitForSync(timeout: .seconds(10)))
 
-        let reader = try SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
-                                    configuration: WebSocketClientConfiguration(url: url))
-        reader.start()
+        let reader = try RelayRobustnessTests.otherDevice(identity, url)
         defer { reader.stop() }
         reader.load(feed)
         #expect(await reader.wait(timeout: .seconds(10)) { $0.read { $0.isCompletelyLoaded(feed) } })
