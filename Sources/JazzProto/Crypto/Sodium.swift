@@ -116,20 +116,6 @@ public enum XSalsa20 {
             }
         }
     }
-
-    /// ``xor(_:key:nonce:)`` in place: `bytes` becomes `bytes` XOR keystream(key, nonce) (no second buffer).
-    static func xorInPlace(_ bytes: UnsafeMutableBufferPointer<UInt8>, key: [UInt8], nonce: [UInt8]) throws(CryptoError) {
-        guard key.count == keyByteCount else {
-            throw .invalidKeyLength(kind: "XSalsa20 key", expected: keyByteCount, actual: key.count)
-        }
-        guard nonce.count == nonceByteCount else {
-            throw .invalidKeyLength(kind: "XSalsa20 nonce", expected: nonceByteCount, actual: nonce.count)
-        }
-        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        SodiumLibrary.ensureInitialized()
-        // libsodium's stream ciphers allow the output to be the input (in-place).
-        _ = crypto_stream_xsalsa20_xor(base, base, UInt64(bytes.count), nonce, key)
-    }
 }
 
 /// XSalsa20-Poly1305 (NaCl secretbox). Boxed output is tag (16 bytes) ‖ ciphertext.
