@@ -121,6 +121,7 @@ func itemText(_ i: Int) -> JSONValue {
     var samples: [Double] = []
     for _ in 0..<max(5, Int(ProcessInfo.processInfo.environment["REPEAT"] ?? "") ?? 5) {
         let reader = LocalNode(agentSecret: source.agentSecret, accountID: source.accountID)
+        reader.prefetchesPlaintexts = false  // all decoding inside the timed view
         for id in dependencies + [value] {
             for piece in source.core(id)!.newContentSince(nil) { reader.ingest(piece) }
         }

@@ -66,6 +66,14 @@ public final class LocalNode: GroupResolving {
     /// Bumped whenever a group or account changes (every owned value's validity and keys may change).
     private var groupEpoch = 0
     private var decodedCache: [CoID: DecodedCache] = [:]
+    /// Decrypts large verified private content in the background (see ``prefetchesPlaintexts``).
+    let plaintexts = PlaintextPrefetch()
+
+    /// When true (the default), the private transactions of large content pieces this node can read are
+    /// decrypted on a background thread right after they are verified, while the node goes on with the
+    /// next pieces; the first view then only parses them. Off: all decoding happens when a view is asked for.
+    public var prefetchesPlaintexts = true
+
     /// ``dependencies(ofCoValue:)`` by CoValue, with the version of the logs it was computed from.
     private var dependencyCache: [CoID: (version: Int, ids: [CoID])] = [:]
 
@@ -280,10 +288,26 @@ public final class LocalNode: GroupResolving {
                 self.isAdmin(session.author, ofOwnerOf: header, atTime: madeAt)
             }
             report.outcomes.append((session, outcome))
+            if case .appended(let count) = outcome, prefetchesPlaintexts, accountID != nil {
+                prefetch(core, session: session, fresh: content.newTransactions.suffix(count))
+            }
         }
         // `core` is out of `cores` until this returns, so its kind is told directly.
         if report.appendedAnything || piece.header != nil, core.header?.isGroup == true { invalidateGroupDerivedState() }
         return report
+    }
+
+    /// Queues the private transactions of `fresh` (just appended to `session` of `core`) for decryption on
+    /// the prefetch thread, if this node reads with an account and can open their key now.
+    private func prefetch(_ core: CoValueCore, session: SessionID, fresh: ArraySlice<Transaction>) {
+        guard fresh.reduce(0, { $0 + ($1.isPrivate ? $1.size : 0) }) >= PlaintextPrefetch.minimumBytes,
+            let header = core.header, !header.isGroup, let owner = header.ownerGroup,
+            let firstPrivate = fresh.first(where: \.isPrivate), case .private(_, let keyUsed, _, _) = firstPrivate,
+            let keyID = try? KeyID(keyUsed), let authority = groupState(for: owner),
+            let secret = authority.readKey(keyID, reader: keyReader, resolver: self)
+        else { return }
+        plaintexts.submit(coID: core.id, sessionID: session, firstIndex: core.count(of: session) - fresh.count,
+                          transactions: Array(fresh), keyUsed: keyUsed, key: secret.bytes)
     }
 
     private func isAdmin(_ author: AccountOrAgentID, ofOwnerOf header: CoValueHeader?, atTime time: UInt64) -> Bool {

@@ -88,7 +88,8 @@ struct TransactionDecoder {
     /// after run) lets them through, in the order of `runs`. Transactions of delete sessions are left
     /// out; branch pointers get empty changes. Much work is split into chunks of consecutive transactions
     /// that are decoded on several threads (each chunk with its own decoder) and joined in order.
-    static func decode(runs: [SessionRun], decisions: [OwnedValueDecision], coID: CoID, keys: KeyRing) -> [DecodedTransaction] {
+    static func decode(runs: [SessionRun], decisions: [OwnedValueDecision], coID: CoID, keys: KeyRing,
+                       prefetched: [PrefetchedPlaintexts] = []) -> [DecodedTransaction] {
         let chunks = chunks(of: runs, decisions: decisions)
         // Every position yields at most one transaction, so each chunk fills its own region of the result
         // (one slot per position, from the chunk's first position on); the regions are then closed up by
@@ -100,7 +101,8 @@ struct TransactionDecoder {
             let written = Mutex([Int](repeating: 0, count: chunks.count))
             let decodeChunk: @Sendable (Int) -> Void = { chunk in
                 var decoder = TransactionDecoder(coID: coID, keys: keys)
-                let count = decoder.decode(runs: runs, decisions: decisions, positions: chunks[chunk], into: slots.base)
+                let count = decoder.decode(runs: runs, decisions: decisions, positions: chunks[chunk], prefetched: prefetched,
+                                           into: slots.base)
                 written.withLock { $0[chunk] = count }
             }
             if chunks.count == 1 {
@@ -154,7 +156,8 @@ struct TransactionDecoder {
     /// initializes `result[positions.lowerBound...]` with the decoded transactions (at most one per
     /// position) and returns how many.
     private mutating func decode(
-        runs: [SessionRun], decisions: [OwnedValueDecision], positions: Range<Int>, into result: UnsafeMutablePointer<DecodedTransaction>
+        runs: [SessionRun], decisions: [OwnedValueDecision], positions: Range<Int>, prefetched: [PrefetchedPlaintexts],
+        into result: UnsafeMutablePointer<DecodedTransaction>
     ) -> Int {
         var next = result + positions.lowerBound
         var runStart = 0
@@ -164,13 +167,16 @@ struct TransactionDecoder {
             let end = min(positions.upperBound - runStart, run.count)
             if first >= end || run.sessionID.isDeleteSession { continue }
             let session = Self.ownCopy(run.sessionID)
+            let ready = prefetched.filter { ExactStringKey.sameBytes($0.sessionID.description, run.sessionID.description) }
             var nonces: TransactionNonces?
             for offset in first..<end {
                 let item: DecodedTransaction?
                 switch decisions[runStart + offset] {
                 case .valid:
+                    let index = run.firstIndex + offset
+                    let plaintext = ready.lazy.compactMap { plaintexts in plaintexts.offset(of: index).map { (plaintexts, $0) } }.first
                     item = decode(run.transactions[run.transactions.startIndex + offset],
-                                  txID: TransactionID(sessionID: session, txIndex: run.firstIndex + offset), nonces: &nonces)
+                                  txID: TransactionID(sessionID: session, txIndex: index), nonces: &nonces, prefetched: plaintext)
                 case .branchPointerOnly:
                     item = DecodedTransaction(txID: TransactionID(sessionID: session, txIndex: run.firstIndex + offset),
                                               madeAt: run.transactions[run.transactions.startIndex + offset].madeAt, changes: [])
@@ -187,7 +193,8 @@ struct TransactionDecoder {
     }
 
     /// One transaction of the session of `txID`; `nonces` are that session's (made on first need).
-    mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?) -> DecodedTransaction? {
+    mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?,
+                         prefetched: (PrefetchedPlaintexts, Int)? = nil) -> DecodedTransaction? {
         switch transaction {
         case .trusting(let madeAt, let changes, let meta):
             guard let array = parse(changes)?.arrayValue else { return nil }
@@ -201,6 +208,18 @@ struct TransactionDecoder {
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
             guard selectSecret(forKeyUsed: keyUsed), let secret = lastSecret else { return nil }
+            // Decrypted ahead (with this key: checked when taken), only parsing is left.
+            if let (plaintexts, k) = prefetched, plaintexts.changes[k].start >= 0,
+                ExactStringKey.sameBytes(plaintexts.keyUsed, keyUsed)
+            {
+                guard let array = parse(plaintexts.bytes(plaintexts.changes[k]))?.arrayValue else { return nil }
+                var metaObject: JSONObject? = nil
+                if meta != nil {
+                    guard plaintexts.meta[k].start >= 0, let parsed = parse(plaintexts.bytes(plaintexts.meta[k])) else { return nil }
+                    metaObject = parsed.objectValue
+                }
+                return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
+            }
             if nonces == nil { nonces = TransactionNonces(coID: coID, sessionID: txID.sessionID) }
             var nonce = InlineNonce()
             withUnsafeMutableBytes(of: &nonce.bytes) { nonces?.write(txIndex: txID.txIndex, into: $0.baseAddress!) }
@@ -212,6 +231,14 @@ struct TransactionDecoder {
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         }
+    }
+
+    /// `bytes` parsed as JSON with the shared ``parseCache``; nil if they are not JSON.
+    private mutating func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> JSONValue? {
+        var cache = JSONParseCache()
+        swap(&cache, &parseCache)
+        defer { swap(&cache, &parseCache) }
+        return try? JSONParser.parse(bytes, reusing: &cache).get()
     }
 
     /// `text` parsed as JSON (with the shared ``parseCache`` when its UTF-8 is contiguous); nil if it is not JSON.
@@ -371,6 +398,10 @@ extension LocalNode {
                 }
             }
         }
-        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys)
+        // Plaintexts decrypted ahead, where they were decrypted with the secret this view uses.
+        let prefetched = header.isGroup ? [] : plaintexts.take(id).filter { run in
+            keys.secret(forKeyUsed: run.keyUsed)?.bytes == run.keyBytes
+        }
+        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys, prefetched: prefetched)
     }
 }

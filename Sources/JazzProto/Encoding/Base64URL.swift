@@ -127,6 +127,15 @@ public enum Base64URL {
         return failure == nil ? layout.outputCount : nil
     }
 
+    /// ``decode(_:requirePadding:into:)`` into raw memory: nil also when `output` is too small.
+    static func decode(_ input: UnsafeBufferPointer<UInt8>, requirePadding: Bool, into output: UnsafeMutableRawBufferPointer) -> Int? {
+        guard case .success(let layout) = Layout.of(input, requirePadding: requirePadding), layout.outputCount <= output.count
+        else { return nil }
+        let failure = decodeBody(input, layout: layout, requirePadding: requirePadding,
+                                 into: output.baseAddress?.assumingMemoryBound(to: UInt8.self))
+        return failure == nil ? layout.outputCount : nil
+    }
+
     /// The shape of valid input: characters before the padding, their count modulo 4, output length.
     private struct Layout {
         let dataCount: Int
