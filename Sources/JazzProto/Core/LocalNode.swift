@@ -307,7 +307,7 @@ public final class LocalNode: GroupResolving {
             let secret = authority.readKey(keyID, reader: keyReader, resolver: self)
         else { return }
         plaintexts.submit(coID: core.id, sessionID: session, firstIndex: core.count(of: session) - fresh.count,
-                          transactions: Array(fresh), keyUsed: keyUsed, key: secret.bytes)
+                          transactions: fresh, keyUsed: keyUsed, key: secret.bytes)
     }
 
     private func isAdmin(_ author: AccountOrAgentID, ofOwnerOf header: CoValueHeader?, atTime time: UInt64) -> Bool {

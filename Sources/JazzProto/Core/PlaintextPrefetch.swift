@@ -70,7 +70,7 @@ final class PlaintextPrefetch: Sendable {
 
     /// Queues the private transactions of `transactions` (from `firstIndex` of `sessionID`) that use
     /// `keyUsed` for decryption with `key`.
-    func submit(coID: CoID, sessionID: SessionID, firstIndex: Int, transactions: [Transaction], keyUsed: String, key: [UInt8]) {
+    func submit(coID: CoID, sessionID: SessionID, firstIndex: Int, transactions: ArraySlice<Transaction>, keyUsed: String, key: [UInt8]) {
         let estimate = transactions.reduce(0) { $0 + $1.size + ($1.meta?.utf8.count ?? 0) }
         let admitted = state.withLock { state -> Bool in
             guard state.heldBytes + estimate <= Self.budget else { return false }
@@ -98,7 +98,7 @@ final class PlaintextPrefetch: Sendable {
         }
     }
 
-    private static func decrypt(_ transactions: [Transaction], coID: CoID, sessionID: SessionID, firstIndex: Int,
+    private static func decrypt(_ transactions: ArraySlice<Transaction>, coID: CoID, sessionID: SessionID, firstIndex: Int,
                                 keyUsed: String, key: [UInt8], capacity: Int) -> PrefetchedPlaintexts {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 8)
         var changes: [(start: Int32, count: Int32)] = []
