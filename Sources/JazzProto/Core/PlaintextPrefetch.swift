@@ -39,6 +39,19 @@ final class PrefetchedPlaintexts: @unchecked Sendable {
         let offset = index - firstIndex
         return offset >= 0 && offset < changes.count ? offset : nil
     }
+
+    /// One transaction's plaintexts: its changes, and its meta if it had one that was decrypted. Plain
+    /// pointers into `storage`, valid while this object lives.
+    struct Slot {
+        let changes: UnsafeBufferPointer<UInt8>
+        let meta: UnsafeBufferPointer<UInt8>?
+    }
+
+    /// The plaintexts of transaction `index`, if it was decrypted here.
+    func slot(at index: Int) -> Slot? {
+        guard let k = offset(of: index), changes[k].start >= 0 else { return nil }
+        return Slot(changes: bytes(changes[k]), meta: meta[k].start >= 0 ? bytes(meta[k]) : nil)
+    }
 }
 
 /// True if the `count` bytes at `a` and `b` are equal.

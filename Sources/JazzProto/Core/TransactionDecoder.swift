@@ -168,13 +168,19 @@ struct TransactionDecoder {
             if first >= end || run.sessionID.isDeleteSession { continue }
             let session = Self.ownCopy(run.sessionID)
             let ready = prefetched.filter { ExactStringKey.sameBytes($0.sessionID.description, run.sessionID.description) }
+            // The prefetched run holding the current index (looked up again only when the index leaves it).
+            var current: PrefetchedPlaintexts?
             var nonces: TransactionNonces?
             for offset in first..<end {
                 let item: DecodedTransaction?
                 switch decisions[runStart + offset] {
                 case .valid:
                     let index = run.firstIndex + offset
-                    let plaintext = ready.lazy.compactMap { plaintexts in plaintexts.offset(of: index).map { (plaintexts, $0) } }.first
+                    var plaintext: PrefetchedPlaintexts.Slot?
+                    if !ready.isEmpty {
+                        if current?.offset(of: index) == nil { current = ready.first { $0.offset(of: index) != nil } }
+                        plaintext = current?.slot(at: index)
+                    }
                     item = decode(run.transactions[run.transactions.startIndex + offset],
                                   txID: TransactionID(sessionID: session, txIndex: index), nonces: &nonces, prefetched: plaintext)
                 case .branchPointerOnly:
@@ -194,7 +200,7 @@ struct TransactionDecoder {
 
     /// One transaction of the session of `txID`; `nonces` are that session's (made on first need).
     mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?,
-                         prefetched: (PrefetchedPlaintexts, Int)? = nil) -> DecodedTransaction? {
+                         prefetched: PrefetchedPlaintexts.Slot? = nil) -> DecodedTransaction? {
         switch transaction {
         case .trusting(let madeAt, let changes, let meta):
             guard let array = parse(changes)?.arrayValue else { return nil }
@@ -208,14 +214,13 @@ struct TransactionDecoder {
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
         case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
             guard selectSecret(forKeyUsed: keyUsed), let secret = lastSecret else { return nil }
-            // Decrypted ahead (with this key: checked when taken), only parsing is left.
-            if let (plaintexts, k) = prefetched, plaintexts.changes[k].start >= 0,
-                ExactStringKey.sameBytes(plaintexts.keyUsed, keyUsed)
-            {
-                guard let array = parse(plaintexts.bytes(plaintexts.changes[k]))?.arrayValue else { return nil }
+            // Decrypted ahead (only transactions with this `keyUsed`, and with the secret this view uses:
+            // checked when taken), so only parsing is left.
+            if let prefetched {
+                guard let array = parse(prefetched.changes)?.arrayValue else { return nil }
                 var metaObject: JSONObject? = nil
                 if meta != nil {
-                    guard plaintexts.meta[k].start >= 0, let parsed = parse(plaintexts.bytes(plaintexts.meta[k])) else { return nil }
+                    guard let metaBytes = prefetched.meta, let parsed = parse(metaBytes) else { return nil }
                     metaObject = parsed.objectValue
                 }
                 return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
