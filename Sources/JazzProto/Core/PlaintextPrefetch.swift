@@ -85,6 +85,12 @@ final class PlaintextPrefetch: Sendable {
     /// `keyUsed` for decryption with `key`.
     func submit(coID: CoID, sessionID: SessionID, firstIndex: Int, transactions: ArraySlice<Transaction>, keyUsed: String, key: [UInt8]) {
         let estimate = transactions.reduce(0) { $0 + $1.size + ($1.meta?.utf8.count ?? 0) }
+        // Which transactions use `keyUsed`, decided here: the `keyUsed` text is usually one string shared by
+        // every transaction, and two threads counting references to it would slow each other down.
+        let usesKey = transactions.map { transaction -> Bool in
+            if case .private(_, let txKey, _, _) = transaction { return ExactStringKey.sameBytes(txKey, keyUsed) }
+            return false
+        }
         let admitted = state.withLock { state -> Bool in
             guard state.heldBytes + estimate <= Self.budget else { return false }
             state.heldBytes += estimate
@@ -92,7 +98,7 @@ final class PlaintextPrefetch: Sendable {
         }
         guard admitted else { return }
         worker.async(group: pending) { [self] in
-            let result = Self.decrypt(transactions, coID: coID, sessionID: sessionID, firstIndex: firstIndex,
+            let result = Self.decrypt(transactions, usesKey: usesKey, coID: coID, sessionID: sessionID, firstIndex: firstIndex,
                                       keyUsed: keyUsed, key: key, capacity: estimate)
             state.withLock { $0.done[coID, default: []].append(result) }
         }
@@ -111,7 +117,7 @@ final class PlaintextPrefetch: Sendable {
         }
     }
 
-    private static func decrypt(_ transactions: ArraySlice<Transaction>, coID: CoID, sessionID: SessionID, firstIndex: Int,
+    private static func decrypt(_ transactions: ArraySlice<Transaction>, usesKey: [Bool], coID: CoID, sessionID: SessionID, firstIndex: Int,
                                 keyUsed: String, key: [UInt8], capacity: Int) -> PrefetchedPlaintexts {
         let storage = UnsafeMutableRawBufferPointer.allocate(byteCount: max(capacity, 1), alignment: 8)
         var changes: [(start: Int32, count: Int32)] = []
@@ -143,9 +149,7 @@ final class PlaintextPrefetch: Sendable {
                 return (Int32(used), Int32(length))
             }
             for (offset, transaction) in transactions.enumerated() {
-                guard case .private(_, let txKey, let encrypted, let encryptedMeta) = transaction,
-                    ExactStringKey.sameBytes(txKey, keyUsed)
-                else {
+                guard usesKey[offset], case .private(_, _, let encrypted, let encryptedMeta) = transaction else {
                     changes.append((-1, 0))
                     meta.append((-1, 0))
                     continue
