@@ -4,23 +4,34 @@ import Synchronization
 /// The secrets of the `keyUsed` texts of a CoValue's private transactions, looked up before decoding
 /// starts, so decoders need no access to the node and can run on several threads at once.
 struct KeyRing: Sendable {
-    /// `keyUsed` text (exact bytes) -> its secret, nil when the ID is malformed or the key unavailable.
-    private var secrets: [ExactStringKey: KeySecret?] = [:]
-    /// The text looked up last (a long run of private transactions usually names one key).
-    private var lastKeyUsed: String?
+    /// `keyUsed` text (exact bytes) -> its index in `secrets`.
+    private var indices: [ExactStringKey: Int32] = [:]
+    /// The secrets in resolution order; nil when the ID is malformed or the key unavailable.
+    private(set) var secrets: [KeySecret?] = []
+    /// The text looked up last and its index (a long run of private transactions usually names one key).
+    private var last: (keyUsed: String, index: Int32)?
 
-    /// Looks up `keyUsed` with `keys` unless it is already known (`keys` is asked at most once per text).
-    mutating func resolve(_ keyUsed: String, using keys: (KeyID) -> KeySecret?) {
-        if let lastKeyUsed, ExactStringKey.sameBytes(lastKeyUsed, keyUsed) { return }
-        lastKeyUsed = keyUsed
+    /// Looks up `keyUsed` with `keys` unless it is already known (`keys` is asked at most once per text);
+    /// returns its index in ``secrets``.
+    @discardableResult
+    mutating func resolve(_ keyUsed: String, using keys: (KeyID) -> KeySecret?) -> Int32 {
+        if let last, ExactStringKey.sameBytes(last.keyUsed, keyUsed) { return last.index }
         let key = ExactStringKey(keyUsed)
-        if secrets[key] != nil { return }
-        secrets[key] = .some((try? KeyID(keyUsed)).flatMap(keys))
+        let index: Int32
+        if let known = indices[key] {
+            index = known
+        } else {
+            index = Int32(secrets.count)
+            secrets.append((try? KeyID(keyUsed)).flatMap(keys))
+            indices[key] = index
+        }
+        last = (keyUsed, index)
+        return index
     }
 
     /// The secret of `keyUsed`; nil if it was not resolved, is malformed or unavailable.
     func secret(forKeyUsed keyUsed: String) -> KeySecret? {
-        secrets[ExactStringKey(keyUsed)] ?? nil
+        indices[ExactStringKey(keyUsed)].flatMap { secrets[Int($0)] }
     }
 }
 
@@ -28,21 +39,18 @@ struct KeyRing: Sendable {
 /// parse (private). A transaction that cannot be read (unknown key, garbage after decryption, not JSON)
 /// yields nil and is simply skipped — unlike cojson 0.20.19, one bad transaction never hides the ones after it.
 ///
-/// One decoder serves many transactions: it remembers the secret of the last `keyUsed` text, and the nonce
-/// material of a session is absorbed once per run, so a long run of private transactions costs one short
-/// hash per transaction besides decrypting and parsing.
+/// One decoder serves many transactions: the secret of each transaction's `keyUsed` was looked up before
+/// (its index comes with the transaction), and the nonce material of a session is absorbed once per run,
+/// so a long run of private transactions costs one short hash per transaction besides decrypting and parsing.
 ///
 /// Decoders of one CoValue may run on several threads at once. Each keeps its own copies (own storage) of
-/// the IDs and keys it uses in every transaction, so the threads do not contend for the reference counts
-/// of shared objects.
+/// the IDs and keys it uses in every transaction, and none reads a transaction's `keyUsed` text (usually
+/// one string shared by all of them), so the threads do not contend for the reference counts of shared objects.
 struct TransactionDecoder {
     /// This decoder's own copy of the CoValue ID.
     let coID: CoID
-    /// The secrets of every `keyUsed` this decoder will meet.
-    private let keys: KeyRing
-    /// The last `keyUsed` text (own copy) and its secret (own copy).
-    private var lastKeyUsed: String?
-    private var lastSecret: KeySecret?
+    /// Own copies of the secrets of every `keyUsed` this decoder will meet, by ``KeyRing`` index.
+    private let secrets: [KeySecret?]
     /// Reused for decoding, decrypting and parsing private changes and meta.
     private var scratch: [UInt8] = []
     /// Reused by every parse of this decoder: its changes share repeated strings (session IDs of op IDs)
@@ -51,7 +59,9 @@ struct TransactionDecoder {
 
     init(coID: CoID, keys: KeyRing) {
         self.coID = CoID(uncheckedString: Self.ownCopy(coID.description), bytes: Self.ownCopy(coID.bytes))
-        self.keys = keys
+        self.secrets = keys.secrets.map { secret in
+            secret.map { KeySecret(uncheckedString: Self.ownCopy($0.description), bytes: Self.ownCopy($0.bytes)) }
+        }
     }
 
     /// `string` in storage of its own (long strings are otherwise shared by their copies).
@@ -88,7 +98,9 @@ struct TransactionDecoder {
     /// after run) lets them through, in the order of `runs`. Transactions of delete sessions are left
     /// out; branch pointers get empty changes. Much work is split into chunks of consecutive transactions
     /// that are decoded on several threads (each chunk with its own decoder) and joined in order.
-    static func decode(runs: [SessionRun], decisions: [OwnedValueDecision], coID: CoID, keys: KeyRing,
+    /// `keyOfPosition` gives, per position, the ``KeyRing`` index of a private transaction's `keyUsed`
+    /// (-1 for the others).
+    static func decode(runs: [SessionRun], decisions: [OwnedValueDecision], coID: CoID, keys: KeyRing, keyOfPosition: [Int32],
                        prefetched: [PrefetchedPlaintexts] = []) -> [DecodedTransaction] {
         let chunks = chunks(of: runs, decisions: decisions)
         // Every position yields at most one transaction, so each chunk fills its own region of the result
@@ -101,8 +113,8 @@ struct TransactionDecoder {
             let written = Mutex([Int](repeating: 0, count: chunks.count))
             let decodeChunk: @Sendable (Int) -> Void = { chunk in
                 var decoder = TransactionDecoder(coID: coID, keys: keys)
-                let count = decoder.decode(runs: runs, decisions: decisions, positions: chunks[chunk], prefetched: prefetched,
-                                           into: slots.base)
+                let count = decoder.decode(runs: runs, decisions: decisions, keyOfPosition: keyOfPosition, positions: chunks[chunk],
+                                           prefetched: prefetched, into: slots.base)
                 written.withLock { $0[chunk] = count }
             }
             if chunks.count == 1 {
@@ -156,8 +168,8 @@ struct TransactionDecoder {
     /// initializes `result[positions.lowerBound...]` with the decoded transactions (at most one per
     /// position) and returns how many.
     private mutating func decode(
-        runs: [SessionRun], decisions: [OwnedValueDecision], positions: Range<Int>, prefetched: [PrefetchedPlaintexts],
-        into result: UnsafeMutablePointer<DecodedTransaction>
+        runs: [SessionRun], decisions: [OwnedValueDecision], keyOfPosition: [Int32], positions: Range<Int>,
+        prefetched: [PrefetchedPlaintexts], into result: UnsafeMutablePointer<DecodedTransaction>
     ) -> Int {
         var next = result + positions.lowerBound
         var runStart = 0
@@ -182,7 +194,8 @@ struct TransactionDecoder {
                         plaintext = current?.slot(at: index)
                     }
                     item = decode(run.transactions[run.transactions.startIndex + offset],
-                                  txID: TransactionID(sessionID: session, txIndex: index), nonces: &nonces, prefetched: plaintext)
+                                  txID: TransactionID(sessionID: session, txIndex: index), keyIndex: keyOfPosition[runStart + offset],
+                                  nonces: &nonces, prefetched: plaintext)
                 case .branchPointerOnly:
                     item = DecodedTransaction(txID: TransactionID(sessionID: session, txIndex: run.firstIndex + offset),
                                               madeAt: run.transactions[run.transactions.startIndex + offset].madeAt, changes: [])
@@ -198,8 +211,9 @@ struct TransactionDecoder {
         return next - (result + positions.lowerBound)
     }
 
-    /// One transaction of the session of `txID`; `nonces` are that session's (made on first need).
-    mutating func decode(_ transaction: Transaction, txID: TransactionID, nonces: inout TransactionNonces?,
+    /// One transaction of the session of `txID`: `keyIndex` is the ``KeyRing`` index of its `keyUsed`, if
+    /// private; `nonces` are that session's (made on first need).
+    mutating func decode(_ transaction: Transaction, txID: TransactionID, keyIndex: Int32, nonces: inout TransactionNonces?,
                          prefetched: PrefetchedPlaintexts.Slot? = nil) -> DecodedTransaction? {
         switch transaction {
         case .trusting(let madeAt, let changes, let meta):
@@ -212,8 +226,8 @@ struct TransactionDecoder {
                 metaObject = parsed.objectValue
             }
             return DecodedTransaction(txID: txID, madeAt: madeAt, changes: array, meta: metaObject)
-        case .private(let madeAt, let keyUsed, let encryptedChanges, let meta):
-            guard selectSecret(forKeyUsed: keyUsed), let secret = lastSecret else { return nil }
+        case .private(let madeAt, _, let encryptedChanges, let meta):
+            guard keyIndex >= 0, Int(keyIndex) < secrets.count, let secret = secrets[Int(keyIndex)] else { return nil }
             // Decrypted ahead (only transactions with this `keyUsed`, and with the secret this view uses:
             // checked when taken), so only parsing is left.
             if let prefetched {
@@ -288,16 +302,6 @@ struct TransactionDecoder {
         if let fast { return fast }
         guard let encrypted = try? Encrypted(text, requirePadding: true) else { return nil }
         return try? JSONValue(parsing: key.xor(encrypted.bytes, nonce: withUnsafeBytes(of: nonce.bytes) { Array($0) }))
-    }
-
-    /// Makes ``lastSecret`` the secret of `keyUsed` (nil if unavailable); false if it is unavailable.
-    private mutating func selectSecret(forKeyUsed keyUsed: String) -> Bool {
-        if let lastKeyUsed, ExactStringKey.sameBytes(lastKeyUsed, keyUsed) { return lastSecret != nil }
-        lastKeyUsed = Self.ownCopy(keyUsed)
-        lastSecret = keys.secret(forKeyUsed: keyUsed).map { secret in
-            KeySecret(uncheckedString: Self.ownCopy(secret.description), bytes: Self.ownCopy(secret.bytes))
-        }
-        return lastSecret != nil
     }
 }
 
@@ -393,13 +397,16 @@ extension LocalNode {
         let reader = keyReader
         // Keys are looked up here, on this thread; decoding may then run on several.
         var keys = KeyRing()
+        var keyOfPosition = [Int32](repeating: -1, count: decisions.count)
         var position = 0
         for run in runs {
             defer { position += run.count }
             if run.sessionID.isDeleteSession { continue }
             for offset in 0..<run.count where decisions[position + offset] == .valid {
                 if case .private(_, let keyUsed, _, _) = run.transactions[run.transactions.startIndex + offset] {
-                    keys.resolve(keyUsed) { keyID in authority?.readKey(keyID, reader: reader, resolver: self) }
+                    keyOfPosition[position + offset] = keys.resolve(keyUsed) { keyID in
+                        authority?.readKey(keyID, reader: reader, resolver: self)
+                    }
                 }
             }
         }
@@ -407,6 +414,7 @@ extension LocalNode {
         let prefetched = header.isGroup ? [] : plaintexts.take(id).filter { run in
             keys.secret(forKeyUsed: run.keyUsed)?.bytes == run.keyBytes
         }
-        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys, prefetched: prefetched)
+        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys, keyOfPosition: keyOfPosition,
+                                         prefetched: prefetched)
     }
 }
