@@ -69,13 +69,21 @@ private func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: 
 final class PlaintextPrefetch: Sendable {
     private struct State {
         var done: [CoID: [PrefetchedPlaintexts]] = [:]
+        /// CoValues in `done`, oldest first (the first to give way when the budget is reached).
+        var doneOrder: [CoID] = []
         var heldBytes = 0
     }
 
     /// Batches with less private ciphertext than this (bytes) are left to the view (not worth a thread hop).
     static let minimumBytes = 16 << 10
-    /// At most this many plaintext bytes are held for views not taken yet.
-    static let budget = 64 << 20
+    /// At most this many plaintext bytes are held for views not taken yet by default; beyond the budget,
+    /// what waits longest is dropped (its view decrypts as without a prefetch).
+    static let defaultBudget = 64 << 20
+    let budget: Int
+
+    init(budget: Int = defaultBudget) {
+        self.budget = budget
+    }
 
     private let state = Mutex(State())
     private let pending = DispatchGroup()
@@ -91,16 +99,27 @@ final class PlaintextPrefetch: Sendable {
             if case .private(_, let txKey, _, _) = transaction { return ExactStringKey.sameBytes(txKey, keyUsed) }
             return false
         }
-        let admitted = state.withLock { state -> Bool in
-            guard state.heldBytes + estimate <= Self.budget else { return false }
+        let (admitted, dropped) = state.withLock { state -> (Bool, [PrefetchedPlaintexts]) in
+            var dropped: [PrefetchedPlaintexts] = []
+            while state.heldBytes + estimate > budget, !state.doneOrder.isEmpty {
+                let oldest = state.doneOrder.removeFirst()
+                let runs = state.done.removeValue(forKey: oldest) ?? []
+                state.heldBytes -= runs.reduce(0) { $0 + $1.storage.count }
+                dropped += runs
+            }
+            guard state.heldBytes + estimate <= budget else { return (false, dropped) }
             state.heldBytes += estimate
-            return true
+            return (true, dropped)
         }
+        _ = consume dropped  // freed here, outside the lock
         guard admitted else { return }
         worker.async(group: pending) { [self] in
             let result = Self.decrypt(transactions, usesKey: usesKey, coID: coID, sessionID: sessionID, firstIndex: firstIndex,
                                       keyUsed: keyUsed, key: key, capacity: estimate)
-            state.withLock { $0.done[coID, default: []].append(result) }
+            state.withLock { state in
+                if state.done[coID] == nil { state.doneOrder.append(coID) }
+                state.done[coID, default: []].append(result)
+            }
         }
     }
 
@@ -112,6 +131,7 @@ final class PlaintextPrefetch: Sendable {
 
         return state.withLock { state in
             guard let runs = state.done.removeValue(forKey: coID) else { return [] }
+            state.doneOrder.removeAll { $0 == coID }
             state.heldBytes -= runs.reduce(0) { $0 + $1.storage.count }
             return runs
         }

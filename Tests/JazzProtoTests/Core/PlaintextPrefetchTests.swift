@@ -65,3 +65,30 @@ struct PlaintextPrefetchTests {
         #expect(relay.plaintexts.take(feed).isEmpty)
     }
 }
+
+extension PlaintextPrefetchTests {
+    @Test func overTheBudgetWhatWaitsLongestGivesWay() throws {
+        let writer = try LocalNode.createAccount(agentSecret: .random())
+        let group = try writer.createGroup()
+        let key = try #require(writer.currentReadKey(of: group))
+        var batches: [(CoID, SessionID, ArraySlice<Transaction>)] = []
+        for _ in 0..<3 {
+            let feed = try writer.createValue(type: "costream", owner: group)
+            for i in 0..<60 { try writer.makeTransaction(in: feed, changes: [.string("entry \(i) " + String(repeating: "x", count: 200))], privacy: .private) }
+            let session = writer.writingSession(for: feed)
+            batches.append((feed, session, writer.core(feed)!.sessions[session]!.transactions[...]))
+        }
+        let size = batches[0].2.reduce(0) { $0 + $1.size }
+        let prefetch = PlaintextPrefetch(budget: size * 2 + size / 2)  // room for two batches
+        for (feed, session, transactions) in batches {
+            prefetch.submit(coID: feed, sessionID: session, firstIndex: 0, transactions: transactions,
+                            keyUsed: key.id.description, key: key.secret.bytes)
+            _ = prefetch.take(CoID(uncheckedString: "co_zNothing", bytes: []))  // waits for the worker
+        }
+        #expect(prefetch.take(batches[0].0).isEmpty)  // the oldest gave way
+        let second = prefetch.take(batches[1].0)
+        #expect(second.count == 1 && second[0].changes.allSatisfy { $0.start >= 0 })
+        #expect(prefetch.take(batches[2].0).count == 1)
+        #expect(prefetch.take(batches[2].0).isEmpty)  // taken once
+    }
+}
