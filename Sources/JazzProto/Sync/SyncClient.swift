@@ -1,3 +1,4 @@
+import Dispatch
 import Synchronization
 
 /// A Jazz client: a `LocalNode` kept in sync with one relay over a WebSocket (reconnecting with backoff).
@@ -105,7 +106,8 @@ public final class SyncClient: WebSocketClientDelegate {
             return (result, schedule)
         }
         if scheduleFlush {
-            Task.detached { [self] in self.flushPendingPushes() }
+            // On a dispatch queue, not a Swift task: a busy cooperative pool must not hold pushes back.
+            DispatchQueue.global().async { [self] in self.flushPendingPushes() }
         }
         return result
     }
@@ -132,8 +134,9 @@ public final class SyncClient: WebSocketClientDelegate {
             return true
         }
         if scheduleCheck {
-            Task.detached { [self] in
-                try? await Task.sleep(for: Self.acknowledgementWait)
+            let wait = Self.acknowledgementWait.components
+            let nanoseconds = Int(wait.seconds) * 1_000_000_000 + Int(wait.attoseconds / 1_000_000_000)
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(nanoseconds)) { [self] in
                 self.state.withLock { state in
                     state.overdueCheckScheduled = false
                     state.manager?.pushDeferredChanges()
