@@ -153,17 +153,7 @@ final class StuckReader {
 
     /// A client text frame (clients must mask; an all-zero mask leaves the payload as it is).
     static func maskedTextFrame(_ text: String) -> [UInt8] {
-        let payload = Array(text.utf8)
-        var frame: [UInt8] = [0x81]
-        if payload.count < 126 {
-            frame.append(0x80 | UInt8(payload.count))
-        } else if payload.count < 65_536 {
-            frame += [0x80 | 126, UInt8(payload.count >> 8), UInt8(payload.count & 0xFF)]
-        } else {
-            frame.append(0x80 | 127)
-            for shift in stride(from: 56, through: 0, by: -8) { frame.append(UInt8((payload.count >> shift) & 0xFF)) }
-        }
-        return frame + [0, 0, 0, 0] + payload
+        frame(opcode: 0x1, payload: Array(text.utf8), mask: [0, 0, 0, 0])
     }
 
     /// Sends raw bytes (frames or anything else) on the connection.
