@@ -145,8 +145,7 @@ final class PlaintextPrefetch: Sendable {
         changes.reserveCapacity(transactions.count)
         meta.reserveCapacity(transactions.count)
         let nonces = TransactionNonces(coID: coID, sessionID: sessionID)
-        let prefix: (UInt64, UInt32, UInt16, UInt8) = (0, 0, 0, 0)  // room for "encrypted_U" (11 bytes)
-        var prefixBytes = prefix
+        var prefixBytes: (UInt64, UInt32, UInt16, UInt8) = (0, 0, 0, 0)  // room for "encrypted_U" (11 bytes)
         withUnsafeMutableBytes(of: &prefixBytes) { $0.copyBytes(from: Encrypted.prefix.utf8) }
         let prefixCount = Encrypted.prefix.utf8.count
         var used = 0
