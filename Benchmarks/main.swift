@@ -370,12 +370,14 @@ final class RelayProcess {
         let caro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caro")
         guard FileManager.default.isExecutableFile(atPath: caro.path) else { return nil }
         let process = Process()
+        let relayArguments = ["relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
         if let perfOutput = ProcessInfo.processInfo.environment["PERF_RELAY"] {
+            // Profiled: the relay runs as perf's child.
             process.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
-            process.arguments = ["record", "-g", "-o", perfOutput, caro.path, "relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+            process.arguments = ["record", "-g", "-o", perfOutput, caro.path] + relayArguments
         } else {
-        process.executableURL = caro
-        process.arguments = ["relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+            process.executableURL = caro
+            process.arguments = relayArguments
         }
         let out = Pipe()
         process.standardOutput = out

@@ -17,9 +17,9 @@ struct ExactStringKey: Hashable, Sendable {
         guard left.count == right.count else { return false }
         let fast: Bool?? = left.withContiguousStorageIfAvailable { leftBuffer in
             right.withContiguousStorageIfAvailable { rightBuffer in
-                if leftBuffer.baseAddress == rightBuffer.baseAddress { return true }
-                for index in 0..<leftBuffer.count where leftBuffer[index] != rightBuffer[index] { return false }
-                return true
+                guard let leftBase = leftBuffer.baseAddress, let rightBase = rightBuffer.baseAddress else { return true }
+                if leftBase == rightBase { return true }
+                return RawBytes.equal(leftBase, rightBase, count: leftBuffer.count)
             }
         }
         if let fast, let fast { return fast }

@@ -54,15 +54,6 @@ final class PrefetchedPlaintexts: @unchecked Sendable {
     }
 }
 
-/// True if the `count` bytes at `a` and `b` are equal.
-@inline(__always)
-private func memcmpBytes(_ a: UnsafeRawPointer, _ b: UnsafeRawPointer, _ count: Int) -> Bool {
-    for index in 0..<count where a.load(fromByteOffset: index, as: UInt8.self) != b.load(fromByteOffset: index, as: UInt8.self) {
-        return false
-    }
-    return true
-}
-
 /// Decrypts (base64url, nonce, XSalsa20) the private transactions of freshly verified content on a
 /// background thread while the node verifies the next pieces; the first view then only parses. Only plain
 /// bytes cross between threads (no shared objects to count references on).
@@ -155,7 +146,7 @@ final class PlaintextPrefetch: Sendable {
                 var text = text
                 let length = text.withUTF8 { utf8 -> Int? in
                     guard utf8.count >= prefixCount, let base = utf8.baseAddress,
-                        withUnsafeBytes(of: prefixBytes, { memcmpBytes($0.baseAddress!, base, prefixCount) })
+                        withUnsafeBytes(of: prefixBytes, { RawBytes.equal($0.baseAddress!, base, count: prefixCount) })
                     else { return nil }
                     let payload = UnsafeBufferPointer(rebasing: utf8[prefixCount...])
                     let output = UnsafeMutableRawBufferPointer(rebasing: storage[used...])

@@ -663,18 +663,7 @@ struct JSONParseCache {
         let count = flatObjectBytes.count
         let same = flatObjectBytes.withUnsafeBufferPointer { memo -> Bool in
             guard let memoBase = memo.baseAddress else { return false }
-            var index = 0
-            while index &+ 8 <= count {
-                let a = UnsafeRawPointer(memoBase + index).loadUnaligned(as: UInt64.self)
-                let b = UnsafeRawPointer(start + index).loadUnaligned(as: UInt64.self)
-                if a != b { return false }
-                index &+= 8
-            }
-            while index < count {
-                if memoBase[index] != start[index] { return false }
-                index &+= 1
-            }
-            return true
+            return RawBytes.equal(memoBase, start, count: count)
         }
         return same ? (flatObject, count) : nil
     }

@@ -40,9 +40,6 @@ final class InMemoryNetwork {
         queue.removeAll { Set([$0.from, $0.to]) == Set([a, b]) }
     }
 
-    /// Messages sent but not delivered yet.
-    var pendingCount: Int { queue.count }
-
     /// Messages sent but not delivered yet, in order.
     var pending: [Envelope] { queue }
 
