@@ -39,5 +39,7 @@ let package = Package(
         .testTarget(name: "JazzProtoTests", dependencies: ["JazzProto"]),
         .testTarget(name: "CaroStoreTests", dependencies: ["CaroStore"]),
         .testTarget(name: "CaroKitTests", dependencies: ["CaroKit", "CaroStore", "JazzProto"]),
+        // End-to-end tests: they run the built `caro` binary as a user would.
+        .testTarget(name: "CaroCLITests", dependencies: ["CaroKit", "CaroStore", "JazzProto"]),
     ]
 )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system packages caro-sync builds against (Debian/Ubuntu), if they are missing.
 set -euo pipefail
-packages=(libsodium-dev libwebsockets-dev libsqlite3-dev pkg-config)
+# bash, zsh and fish: the shell-hook tests run real shells; tmux: terminal tests; sqlite3: a baseline and a repair tool.
+packages=(libsodium-dev libwebsockets-dev libsqlite3-dev pkg-config bash zsh fish tmux sqlite3)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

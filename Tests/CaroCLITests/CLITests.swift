@@ -2,46 +2,6 @@ import Foundation
 import JazzProto
 import Testing
 
-/// Runs the built `caro` binary (built by `swift build --build-tests`, like the test bundle).
-enum CaroBinary {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent()
-
-    /// The `caro` executable next to the test bundle (same build folder and configuration).
-    static var url: URL {
-        let bundleDirectory = Bundle.main.bundleURL.deletingLastPathComponent()
-        let candidates = [bundleDirectory.appendingPathComponent("caro"),
-                          packageRoot.appendingPathComponent(".build/debug/caro")]
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) } ?? candidates[0]
-    }
-
-    struct Result {
-        let status: Int32
-        let stdout: String
-        let stderr: String
-    }
-
-    static func run(_ arguments: [String], stdin: String? = nil) throws -> Result {
-        let process = Process()
-        process.executableURL = url
-        process.arguments = arguments
-        let out = Pipe()
-        let err = Pipe()
-        let input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                      stderr: String(decoding: errData, as: UTF8.self))
-    }
-}
-
 @Suite("caro command line", .serialized)
 struct CLITests {
     static func fixture(_ name: String) throws -> [String: Any] {
