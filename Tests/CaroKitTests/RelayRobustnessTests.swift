@@ -65,7 +65,7 @@ struct RelayRobustnessTests {
         #expect(await deviceA.waitForSync(timeout: .seconds(10)))
 
         let attacker = RawPeer()
-        // Every message in its own frame: a batched frame with one bad line is dropped whole (as in cojson).
+        // Every message in its own frame: a frame with a line that is not JSON is dropped whole (as in cojson).
         var rawConfiguration = WebSocketClientConfiguration(url: url)
         rawConfiguration.batching = .never
         let raw = try WebSocketClient(configuration: rawConfiguration, delegate: attacker)
@@ -99,7 +99,8 @@ struct RelayRobustnessTests {
         #expect(await deviceB.wait(timeout: .seconds(10)) { $0.read { $0.isCompletelyLoaded(mapID) } })
         #expect(deviceB.read { $0.view(of: mapID) } == ["k": "genuine"])
         #expect(relay.withNode { $0.knownState(of: mapID) } == deviceA.read { $0.knownState(of: mapID) })
-        #expect(problems.withLock { $0 }.contains { $0.contains("malformed frame") })
+        #expect(problems.withLock { $0 }.contains { $0.contains("frame dropped: line 1 is not JSON") })
+        #expect(problems.withLock { $0 }.contains { $0.contains("refused") && $0.contains("is not a known action") })
         #expect(problems.withLock { $0 }.contains { $0.contains("does not verify") })
     }
 }
