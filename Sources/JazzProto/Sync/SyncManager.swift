@@ -35,13 +35,17 @@ public final class SyncManager {
         self.send = send
     }
 
-    /// The last failure to store, or nil once a later write succeeded (a relay reports it in `/health`).
+    /// The last failure to store or to read back stored data, or nil once a later write succeeded (a relay
+    /// reports it in `/health`).
     public private(set) var storageFailure: String?
     /// Called whenever ``storageFailure`` changes (on the manager's isolation domain).
     public var onStorageFailureChange: ((String?) -> Void)?
     /// Peers already sent a correction for a CoValue whose storing failed: while it keeps failing they get
     /// a plain `known`, so a peer does not resend in a loop while the disk stays full.
     private var correctedAfterStorageFailure: [CoID: Set<PeerID>] = [:]
+    /// CoValues storage holds but could not give back (a damaged database), with why: nothing more is
+    /// stored (or acknowledged) for them, since what is added could not be read back either.
+    private var unreadable: [CoID: String] = [:]
 
     /// How many problems were ever noted (the log itself keeps only the last 1000).
     public private(set) var noteCount = 0
@@ -407,8 +411,11 @@ public final class SyncManager {
         do {
             guard let stored = try storage.load(id) else { return false }
             node.restore(CoValueCore(stored: stored))
+            unreadable[id] = nil
         } catch {
             note("storage: cannot load \(id): \(error)")
+            unreadable[id] = "\(error)"
+            setStorageFailure("cannot load \(id): \(error)")
             return false
         }
         // Restored first, so a dependency cycle ends at `hasContent`.
@@ -424,7 +431,16 @@ public final class SyncManager {
     private func persist(_ id: CoID, since before: KnownState, headerIsNew: Bool) -> String? {
         guard let storage, let core = node.core(id), let header = core.header else { return nil }
         do {
-            try storage.append(id, header: headerIsNew ? header : nil, sessions: core.storageAppends(since: before))
+            if let reason = unreadable[id] { throw UnreadableStoredCopy(reason: reason) }
+            var since = before
+            var newHeader: CoValueHeader? = headerIsNew ? header : nil
+            // New to the node but maybe not to storage (it could not be read back): append only what storage
+            // lacks, since an append that does not start at the stored count is skipped.
+            if headerIsNew, let stored = try storage.knownState(of: id) {
+                since = stored
+                newHeader = nil
+            }
+            try storage.append(id, header: newHeader, sessions: core.storageAppends(since: since))
         } catch {
             let failure = "cannot store \(id): \(error)"
             note("storage: \(failure)")
@@ -436,6 +452,11 @@ public final class SyncManager {
         correctedAfterStorageFailure[id] = nil
         setStorageFailure(nil)
         return nil
+    }
+
+    private struct UnreadableStoredCopy: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "its stored copy cannot be read, so nothing is added to it (\(reason))" }
     }
 
     private func setStorageFailure(_ failure: String?) {
