@@ -13,23 +13,21 @@ public struct SyncFrame: Sendable {
 
     /// Parses `frame`.
     public init(parsing frame: String) {
-        var values: [(line: Int, value: JSONValue)] = []
         for (index, line) in JazzFraming.split(frame).enumerated() {
+            let value: JSONValue
             do {
-                values.append((index + 1, try JSONValue(parsing: line)))
+                value = try JSONValue(parsing: line)
             } catch {
+                messages = []
                 problems = ["frame dropped: line \(index + 1) is not JSON (\(error.description))"]
                 return
             }
-        }
-        messages.reserveCapacity(values.count)
-        for (line, value) in values {
             do {
                 messages.append(try SyncMessage(json: value))
             } catch .missingAction {
                 continue
             } catch {
-                problems.append("line \(line) refused: \(error)")
+                problems.append("line \(index + 1) refused: \(error)")
             }
         }
     }

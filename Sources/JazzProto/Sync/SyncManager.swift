@@ -449,8 +449,8 @@ public final class SyncManager {
             setStorageFailure(failure)
             return failure
         }
-        correctedAfterStorageFailure[id] = nil
-        setStorageFailure(nil)
+        if !correctedAfterStorageFailure.isEmpty { correctedAfterStorageFailure[id] = nil }
+        if storageFailure != nil { setStorageFailure(nil) }
         return nil
     }
 
