@@ -81,6 +81,41 @@ struct RelayStorageFailureTests {
         #expect(try stored.knownState(of: map)?.sessions.values.reduce(0, +) == 3)
     }
 
+    @Test func onceStorageWorksAgainRefusedPeersAreAskedToResend() async throws {
+        let path = Self.databasePath()
+        let failure = FailureSwitch()
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0),
+                                    storage: try SwitchableStorage(path: path, failure: failure))
+        defer { relay.shutdown() }
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let (_, refused) = try RelayRobustnessTests.firstDevice(url)
+        defer { refused.stop() }
+        let (_, other) = try RelayRobustnessTests.firstDevice(url)
+        defer { other.stop() }
+        let otherMap = try other.write { node in try node.createValue(type: "comap", owner: try node.createGroup()) }
+        #expect(await other.waitForSync(timeout: .seconds(10)))
+
+        failure.failing.store(true, ordering: .relaxed)
+        // Two writes while the disk is full: one correction, then plain acknowledgements of what is stored.
+        let map = try refused.write { node -> CoID in
+            let map = try node.createValue(type: "comap", owner: try node.createGroup())
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("n", 1), privacy: .trusting)
+            return map
+        }
+        #expect(await RelayRobustnessTests.wait { relay.healthProblem != nil })
+        try? await Task.sleep(for: .milliseconds(300))
+        try refused.write { node in _ = try node.makeTransaction(in: map, changes: CoMapChanges.set("n", 2), privacy: .trusting) }
+        #expect(await refused.waitForSync(timeout: .milliseconds(800)) == false)
+        #expect(relay.withNode { $0.hasContent(map) } == false)
+
+        // Another client's write succeeds: the refused client is asked to resend, without writing again.
+        failure.failing.store(false, ordering: .relaxed)
+        try other.write { node in _ = try node.makeTransaction(in: otherMap, changes: CoMapChanges.set("x", 1), privacy: .trusting) }
+        #expect(await refused.waitForSync(timeout: .seconds(10)))
+        #expect(relay.healthProblem == nil)
+        #expect(try SQLiteCoValueStore(path: path).knownState(of: map)?.sessions.values.reduce(0, +) == 2)
+    }
+
     @Test func aClientWriteThatCannotBeStoredIsReportedAndNeverSent() async throws {
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
         defer { relay.shutdown() }

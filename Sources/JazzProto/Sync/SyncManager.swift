@@ -41,7 +41,8 @@ public final class SyncManager {
     /// Called whenever ``storageFailure`` changes (on the manager's isolation domain).
     public var onStorageFailureChange: ((String?) -> Void)?
     /// Peers already sent a correction for a CoValue whose storing failed: while it keeps failing they get
-    /// a plain `known`, so a peer does not resend in a loop while the disk stays full.
+    /// a plain `known`, so a peer does not resend in a loop while the disk stays full; once a write succeeds
+    /// again they all get a correction (see ``askRefusedPeersToResend()``).
     private var correctedAfterStorageFailure: [CoID: Set<PeerID>] = [:]
     /// CoValues storage holds but could not give back (a damaged database), with why: nothing more is
     /// stored (or acknowledged) for them, since what is added could not be read back either.
@@ -222,8 +223,8 @@ public final class SyncManager {
 
     /// Storing what `peerID` sent of `id` failed, and the node now holds only what storage holds (see
     /// ``persist``): tell the peer exactly that, so nothing unstored is acknowledged. The first time a
-    /// correction (the peer resends from there once storage works again); while it keeps failing a plain
-    /// `known`, so the peer does not resend in a loop. Nothing is forwarded.
+    /// correction (the peer resends from there); while it keeps failing a plain `known`, so the peer does
+    /// not resend in a loop (it is asked again once a write succeeds). Nothing is forwarded.
     private func answerUnstored(_ id: CoID, to peerID: PeerID) {
         let stored = node.knownState(of: id)
         let correct = correctedAfterStorageFailure[id, default: []].insert(peerID).inserted
@@ -450,8 +451,23 @@ public final class SyncManager {
             return failure
         }
         if !correctedAfterStorageFailure.isEmpty { correctedAfterStorageFailure[id] = nil }
-        if storageFailure != nil { setStorageFailure(nil) }
+        if storageFailure != nil {
+            setStorageFailure(nil)
+            askRefusedPeersToResend()
+        }
         return nil
+    }
+
+    /// Storage works again: every peer whose content was refused gets a correction with what we hold now,
+    /// so it resends without waiting for its next write or reconnection.
+    private func askRefusedPeersToResend() {
+        let refused = correctedAfterStorageFailure
+        correctedAfterStorageFailure.removeAll()
+        for (id, peerIDs) in refused.sorted(by: { $0.key < $1.key }) {
+            for peerID in peerOrder where peerIDs.contains(peerID) {
+                send(peerID, .known(ourKnownState(id, toldTo: peerID), isCorrection: true))
+            }
+        }
     }
 
     private struct UnreadableStoredCopy: Error, CustomStringConvertible {
