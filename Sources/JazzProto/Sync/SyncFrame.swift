@@ -8,11 +8,21 @@
 public struct SyncFrame: Sendable {
     /// The valid messages, in frame order.
     public var messages: [SyncMessage] = []
-    /// Why lines (or the whole frame) were refused, one sentence each.
+    /// Why lines (or the whole frame) were refused, one sentence each: the first
+    /// ``maximumProblems``, then one line counting the rest (a hostile frame cannot flood the log).
     public var problems: [String] = []
+
+    /// Refused lines reported one by one per frame.
+    public static let maximumProblems = 5
 
     /// Parses `frame`.
     public init(parsing frame: String) {
+        var refused = 0
+        defer {
+            if refused > Self.maximumProblems {
+                problems.append("\(refused - Self.maximumProblems) more lines of this frame refused")
+            }
+        }
         for (index, line) in JazzFraming.split(frame).enumerated() {
             let value: JSONValue
             do {
@@ -27,7 +37,8 @@ public struct SyncFrame: Sendable {
             } catch .missingAction {
                 continue
             } catch {
-                problems.append("line \(index + 1) refused: \(error)")
+                refused += 1
+                if refused <= Self.maximumProblems { problems.append("line \(index + 1) refused: \(error)") }
             }
         }
     }

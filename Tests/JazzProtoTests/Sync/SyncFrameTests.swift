@@ -32,6 +32,15 @@ struct SyncFrameTests {
         #expect(parsed.problems[1].contains("line 4") && parsed.problems[1].contains("id"))
     }
 
+    @Test func manyBadLinesAreReportedBriefly() {
+        let bad = #"{"action":"bogus","id":"\#(Self.valid)"}"#
+        let good = #"{"action":"done","id":"\#(Self.valid)"}"#
+        let parsed = SyncFrame(parsing: (Array(repeating: bad, count: 1000) + [good]).joined(separator: "\n"))
+        #expect(parsed.messages.count == 1)
+        #expect(parsed.problems.count == SyncFrame.maximumProblems + 1)
+        #expect(parsed.problems.last == "\(1000 - SyncFrame.maximumProblems) more lines of this frame refused")
+    }
+
     @Test func aLineThatIsNotJSONDropsTheFrameLikeCojson() {
         let frame = #"{"action":"load","id":"\#(Self.valid)","header":false,"sessions":{}}"# + "\n{not json"
         let parsed = SyncFrame(parsing: frame)
