@@ -29,7 +29,9 @@ if ldd "$binary" | grep -Eq 'libsodium|libwebsockets|libsqlite3|libssl|libcrypto
 fi
 
 echo "== caro --version without the toolchain on PATH or the library path"
-env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH= "$binary" --version
+version=$(env -i PATH=/usr/bin:/bin LD_LIBRARY_PATH= "$binary" --version)
+echo "$version"
+[[ "$version" =~ ^[0-9]+\.[0-9]+\.[0-9]+ ]] || { echo "release: caro --version printed '$version'" >&2; exit 1; }
 
 if [ -n "$chroot_dir" ]; then
   echo "== caro --version in a minimal Debian chroot ($chroot_dir)"
@@ -40,8 +42,12 @@ if [ -n "$chroot_dir" ]; then
   cp "$binary" "$chroot_dir/caro"
   # libstdc++ is the one non-libc library caro needs; minbase has it only through apt, so install it there.
   chroot "$chroot_dir" /bin/sh -c 'test -e /usr/lib/x86_64-linux-gnu/libstdc++.so.6 || (apt-get install -y -qq libstdc++6 >/dev/null)'
-  chroot "$chroot_dir" /caro --version
-  rm -f "$chroot_dir/caro"
+  # The static Swift runtime reads its arguments from /proc/self/cmdline: mount /proc as on any real system.
+  mountpoint -q "$chroot_dir/proc" || mount -t proc proc "$chroot_dir/proc"
+  trap 'umount "$chroot_dir/proc" 2>/dev/null || true; rm -f "$chroot_dir/caro"' EXIT
+  version=$(chroot "$chroot_dir" /caro --version)
+  echo "$version"
+  [ "$version" = "$("$binary" --version)" ] || { echo "release: caro --version in the chroot printed something else" >&2; exit 1; }
 fi
 ls -l "$binary"
 echo "release: $binary is ready"
