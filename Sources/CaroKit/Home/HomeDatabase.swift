@@ -29,6 +29,13 @@ public enum HomeDatabase {
                     throw .storage(error)
                 }
             }
+            // A read-only file system or directory: a WAL database can still be read as immutable, so
+            // that reading works; writes then fail with a read-only error.
+            if stat(path, &info) == 0, case .cannotOpen = error {
+                if let store = try? HistoryStore(path: path, options: .init(immutable: true)) { return store }
+            } else if stat(path, &info) == 0, case .readOnly = error {
+                if let store = try? HistoryStore(path: path, options: .init(immutable: true)) { return store }
+            }
             throw .storage(error)
         }
     }

@@ -10,8 +10,8 @@ public final class HistoryStore {
 
     /// Opens (creating if needed) the home database at `path` and brings its schema up to date
     /// (``HomeSchema/migrations``).
-    public convenience init(path: String) throws(SQLiteError) {
-        try self.init(database: try SQLiteDatabase(path: path))
+    public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(SQLiteError) {
+        try self.init(database: try SQLiteDatabase(path: path, options: options))
     }
 
     /// Takes over an open connection and brings its schema up to date.
