@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaroKit
 
 #if canImport(Glibc)
     @preconcurrency import Glibc
@@ -11,6 +12,14 @@ enum CaroMain {
     static func main() async {
         let arguments = GlobalOptions.hoisted(Array(CommandLine.arguments.dropFirst()))
         let json = arguments.contains("--json")
+        if let add = FastAdd.parse(arguments) {
+            do {
+                try add.request.run(home: DeviceHome.resolve(home: add.home), json: add.json, quiet: add.quiet, verbose: add.verbose)
+                exit(0)
+            } catch {
+                exit(ExitStatus.report(error, json: json))
+            }
+        }
         do {
             var command = try CaroCommand.parseAsRoot(arguments)
             if var command = command as? AsyncParsableCommand {

@@ -15,7 +15,8 @@ extension PrefsCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every preference and its value.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List every preference and its value.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -30,7 +31,8 @@ extension PrefsCommand {
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one preference's value.")
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "Print one preference's value.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "max-entries, retention-days or exclude-builtin.") var key: String
 
@@ -41,7 +43,8 @@ extension PrefsCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change one preference.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change one preference.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "max-entries, retention-days or exclude-builtin.") var key: String
         @Argument(help: "The new value (a number, 0 = unlimited; or on/off).") var value: String

@@ -54,4 +54,30 @@ struct HistorySmokeTests {
         #expect(stats["entries"] == 2)
         #expect(stats["maxEntries"] == 2)
     }
+
+    @Test func everyAddOptionReachesTheEntry() throws {
+        let home = try TemporaryHome()
+        // Both spellings (`--opt value`, `--opt=value`) and both parsers (the fast path, and argument-parser
+        // when a combined short flag sends the line there) must store the same entry.
+        let base = ["history", "add", "--command", "make test", "--prompt", "run tests", "--explanation=runs the tests",
+                    "--cwd", "/srv/app", "--exit", "2", "--duration=1500", "--shell", "fish", "--safety", "safe",
+                    "--tag", "ci", "--tag=slow", "--not-executed", "--at", "2026-03-04T05:06:07.089Z", "--json"]
+        for extra in [[], ["-qv"]] {
+            let result = try home.caro(arguments: base + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let shown = try home.caro("history", "list", "--limit", "1", "--json")
+            let entry = try #require(try JSONValue(parsing: shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?.first)
+            #expect(entry["command"] == "make test")
+            #expect(entry["prompt"] == "run tests")
+            #expect(entry["explanation"] == "runs the tests")
+            #expect(entry["cwd"] == "/srv/app")
+            #expect(entry["exitCode"] == 2)
+            #expect(entry["durationMs"] == 1500)
+            #expect(entry["shell"] == "fish")
+            #expect(entry["safetyLevel"] == "safe")
+            #expect(entry["tags"] == ["ci", "slow"])
+            #expect(entry["executed"] == false)
+            #expect(entry["createdAt"] == "2026-03-04T05:06:07.089Z")
+        }
+    }
 }
