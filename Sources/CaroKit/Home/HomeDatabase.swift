@@ -12,8 +12,11 @@ public enum HomeDatabase {
     /// Cheap when the schema is current: no write happens.
     public static func open(_ home: DeviceHome) throws(CaroError) -> HistoryStore {
         let path = home.databasePath
+        // Commands are short-lived processes: leave the write-ahead log for the next one (no sync, no
+        // file deletion on every exit); SQLite checkpoints it once it reaches its size limit.
+        let options = SQLiteDatabase.Options(checkpointOnClose: false)
         do {
-            return try HistoryStore(path: path)
+            return try HistoryStore(path: path, options: options)
         } catch {
             // Only on failure: find out whether the directory or the path itself is the problem.
             var info = stat()
@@ -24,7 +27,7 @@ public enum HomeDatabase {
             if stat(home.dataDirectory, &info) != 0 {
                 try home.createDataDirectory()
                 do {
-                    return try HistoryStore(path: path)
+                    return try HistoryStore(path: path, options: options)
                 } catch {
                     throw .storage(error)
                 }
