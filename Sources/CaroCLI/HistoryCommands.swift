@@ -63,12 +63,18 @@ struct FilterOptions: ParsableArguments {
 }
 
 /// Prints entries as `--json` (one array) or text lines.
-func printEntries(_ rows: [HistoryRow], _ global: GlobalOptions) throws {
-    if global.json {
+func printEntries(_ rows: [HistoryRow], json: Bool, verbose: Bool) throws {
+    if json {
         try CLIOutput.json(rows.map(EntryOutput.init))
     } else {
-        CLIOutput.entries(rows, verbose: global.verbose)
+        CLIOutput.entries(rows, verbose: verbose)
     }
+}
+
+/// Runs `caro history list|search` for parsed filters (from ``FilterOptions`` or ``FastSearch``).
+func runSearch(_ filters: HistoryFilters, home: DeviceHome, json: Bool, verbose: Bool) throws {
+    let query = try filters.query(now: Timestamp.now())
+    try printEntries(try HistoryService(home: home).search(query), json: json, verbose: verbose)
 }
 
 extension HistoryCommand {
@@ -118,8 +124,7 @@ extension HistoryCommand {
         @OptionGroup var filter: FilterOptions
 
         func run() throws {
-            let query = try filter.filters(text: nil).query(now: Timestamp.now())
-            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+            try runSearch(filter.filters(text: nil), home: global.deviceHome, json: global.json, verbose: global.verbose)
         }
     }
 
@@ -137,8 +142,8 @@ extension HistoryCommand {
         @OptionGroup var filter: FilterOptions
 
         func run() throws {
-            let query = try filter.filters(text: text.joined(separator: " ")).query(now: Timestamp.now())
-            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+            try runSearch(filter.filters(text: text.joined(separator: " ")), home: global.deviceHome, json: global.json,
+                          verbose: global.verbose)
         }
     }
 

@@ -80,4 +80,35 @@ struct HistorySmokeTests {
             #expect(entry["createdAt"] == "2026-03-04T05:06:07.089Z")
         }
     }
+
+    @Test func bothParsersGiveTheSameSearchResults() throws {
+        let home = try TemporaryHome()
+        let seeds: [[String]] = [
+            ["--command", "make build", "--cwd", "/p", "--exit", "0", "--at", "2026-01-01T00:00:00Z"],
+            ["--command", "make test", "--cwd", "/p/sub", "--exit", "2", "--at", "2026-01-02T00:00:00Z"],
+            ["--command", "make build", "--cwd", "/q", "--exit", "0", "--at", "2026-01-03T00:00:00Z", "--shell", "fish"],
+            ["--command", "ls", "--cwd", "/p", "--at", "2026-01-04T00:00:00Z", "--not-executed"],
+        ]
+        for seed in seeds { #expect(try home.caro(arguments: ["history", "add"] + seed).status == 0) }
+        let searches: [([String], [String])] = [
+            (["search", "make"], ["make build", "make test", "make build"]),
+            (["search", "make", "--unique"], ["make build", "make test"]),
+            (["search", "--under", "/p"], ["ls", "make test", "make build"]),
+            (["search", "--cwd=/p", "--reverse"], ["make build", "ls"]),
+            (["search", "--exit", "nonzero"], ["make test"]),
+            (["search", "--since", "2026-01-02", "--until=2026-01-04T00:00:00Z"], ["make build", "make test"]),
+            (["search", "--shell", "fish"], ["make build"]),
+            (["search", "--executed", "--limit", "1"], ["make build"]),
+            (["list", "--limit=2"], ["ls", "make build"]),
+        ]
+        for (arguments, expected) in searches {
+            for extra in [["--json"], ["--json", "-qv"]] {
+                let result = try home.caro(arguments: ["history"] + arguments + extra)
+                #expect(result.status == 0, "\(arguments): \(result.stderr)")
+                let commands = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?
+                    .compactMap { $0["command"]?.stringValue }
+                #expect(commands == expected, "\(arguments + extra)")
+            }
+        }
+    }
 }
