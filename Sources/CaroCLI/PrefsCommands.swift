@@ -22,9 +22,7 @@ extension PrefsCommand {
         func run() throws {
             let preferences = try PrefsCommand.service(global).load()
             if global.json {
-                var object: [String: PreferenceValue] = [:]
-                for key in Preferences.Key.allCases { object[key.rawValue] = PreferenceValue(value: preferences.value(of: key)) }
-                return try CLIOutput.json(object)
+                return try CLIOutput.json(PreferencesOutput(preferences))
             }
             CLIOutput.line(Preferences.Key.allCases.map { "\($0.rawValue) = \(preferences.value(of: $0).text)" }.joined(separator: "\n"))
         }

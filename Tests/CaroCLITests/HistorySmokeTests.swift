@@ -19,6 +19,19 @@ struct HistorySmokeTests {
         #expect(list.arrayValue?.first?["id"] == entry["id"])
     }
 
+    @Test func jsonCarriesAnyTextExactly() throws {
+        let home = try TemporaryHome()
+        let command = "printf '%s\\n' \"quoted\" \\ back/slash é 🚀 \u{01}\tend\nsecond line"
+        let added = try home.caro("history", "add", "--command", command, "--prompt", "ünïcode \"prompt\"", "--json")
+        #expect(added.status == 0, "\(added.stderr)")
+        let entry = try JSONValue(parsing: added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(entry["command"]?.stringValue == command)
+        #expect(entry["prompt"]?.stringValue == "ünïcode \"prompt\"")
+        let list = try home.caro("history", "list", "--json")
+        let listed = try JSONValue(parsing: list.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(listed.arrayValue?.first?["command"]?.stringValue == command)
+    }
+
     @Test func usageErrorsExitTwoAndRuntimeErrorsOne() throws {
         let home = try TemporaryHome()
         let usage = try home.caro("history", "add")

@@ -118,3 +118,24 @@ struct ErrorOutput: Encodable {
     var error: String
     var exitCode: Int
 }
+
+/// `caro prefs list --json`: every key and its typed value, in ``Preferences/Key`` order.
+struct PreferencesOutput: Encodable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    var preferences: Preferences
+
+    init(_ preferences: Preferences) { self.preferences = preferences }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for key in Preferences.Key.allCases {
+            try container.encode(PreferenceValue(value: preferences.value(of: key)), forKey: Key(stringValue: key.rawValue))
+        }
+    }
+}

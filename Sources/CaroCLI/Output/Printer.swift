@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 extension CLIOutput {
-    /// `value` as one line of JSON on stdout (keys sorted, slashes unescaped).
+    /// `value` as one line of JSON on stdout (keys in the order the value encodes them).
     static func json<T: Encodable>(_ value: T) throws {
         line(try encode(value))
     }
@@ -19,9 +19,7 @@ extension CLIOutput {
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONLineEncoder.encode(value), as: UTF8.self)
     }
 
     /// Entries as text, one per line: local time, exit status, command (and `# prompt`); with
