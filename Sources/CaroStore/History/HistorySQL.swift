@@ -14,7 +14,7 @@ struct HistorySQL {
         var clauses = ["h.deleted_at IS NULL"]
         var bindings: [SQLiteValue] = []
         switch text {
-        case .match(let expression):
+        case .match(let expression), .raw(let expression):
             clauses.append("h.seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
             bindings.append(.text(expression))
         case .substring(let literal):

@@ -177,14 +177,15 @@ public final class HistoryStore {
         }
     }
 
-    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it, again as a literal substring.
+    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it (a syntax error, an unknown column
+    /// in `word:word`), again as a literal substring.
     private func withTextFallback<T>(_ query: HistoryQuery, _ body: (FullTextQuery?) throws -> T) throws -> T {
         let text = query.text.flatMap(FullTextQuery.init)
-        guard case .match = text else { return try body(text) }
+        guard case .raw(let typed) = text else { return try body(text) }
         do {
             return try body(text)
-        } catch let error as SQLiteError where error.message.contains("fts5") || error.message.contains("syntax error") {
-            return try body(.substring(query.text?.trimmingWhitespace() ?? ""))
+        } catch let error as SQLiteError where error.code.map({ $0 & 0xFF }) == 1 {
+            return try body(.substring(typed))
         }
     }
 

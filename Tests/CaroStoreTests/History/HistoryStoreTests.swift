@@ -50,6 +50,12 @@ struct HistoryStoreTests {
         #expect(try Self.commands(store, HistoryQuery(text: "containers")) == ["ls"], "prompts are searched")
         #expect(try Self.commands(store, HistoryQuery(text: "ops")) == ["ls"], "tags are searched")
         #expect(try Self.commands(store, HistoryQuery(text: "&&")) == ["echo a && echo b"], "punctuation: substring")
+        #expect(try Self.commands(store, HistoryQuery(text: "push*")) == ["git push origin main"], "FTS5 syntax as typed")
+        #expect(try Self.commands(store, HistoryQuery(text: "ps -a")) == ["docker ps -a"], "not FTS5: a literal substring")
+        #expect(try Self.commands(store, HistoryQuery(text: "origin:main")).isEmpty, "no such column: literal, not found")
+        #expect(FullTextQuery("git push") == .match("\"git\"* \"push\"*"))
+        #expect(FullTextQuery("a AND") == .raw("a AND"))
+        #expect(FullTextQuery("  ") == nil)
         // FTS5 syntax inside words never fails.
         for odd in ["NEAR(", "a AND", "\"unclosed", "*", "col:value", "(((", "-", "'"] {
             _ = try store.entries(matching: HistoryQuery(text: odd))
