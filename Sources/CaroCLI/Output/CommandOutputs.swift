@@ -39,8 +39,8 @@ struct StatsOutput: Encodable {
         try container.encode(pending, forKey: .pending)
         try container.encode(maxEntries, forKey: .maxEntries)
         try container.encode(retentionDays, forKey: .retentionDays)
-        try container.encode(oldest, forKey: .oldest)
-        try container.encode(newest, forKey: .newest)
+        try container.encodeOrNull(oldest, forKey: .oldest)
+        try container.encodeOrNull(newest, forKey: .newest)
         try container.encode(topCommands, forKey: .topCommands)
     }
 }
@@ -90,7 +90,7 @@ struct ExclusionTestOutput: Encodable {
         try container.encode(excluded, forKey: .excluded)
         try container.encode(action, forKey: .action)
         try container.encode(rules, forKey: .rules)
-        try container.encode(stored, forKey: .stored)
+        try container.encodeOrNull(stored, forKey: .stored)
     }
 }
 
