@@ -12,9 +12,9 @@ public enum HomeDatabase {
     /// Cheap when the schema is current: no write happens.
     public static func open(_ home: DeviceHome) throws(CaroError) -> HistoryStore {
         let path = home.databasePath
-        // Commands are short-lived processes: leave the write-ahead log for the next one (no sync, no
-        // file deletion on every exit); SQLite checkpoints it once it reaches its size limit.
-        let options = SQLiteDatabase.Options(checkpointOnClose: false)
+        // The default: the log is checkpointed when the process closes the database, so the next process
+        // starts from a short log (keeping the log across processes made each one re-read it: slower).
+        let options = SQLiteDatabase.Options()
         do {
             return try HistoryStore(path: path, options: options)
         } catch {

@@ -93,16 +93,11 @@ public final class SQLiteDatabase {
         /// Open read-only as an immutable file (SQLite's `immutable=1`): for a database on a read-only
         /// file system, where a WAL database cannot otherwise be read. Nobody may write the file meanwhile.
         public var immutable: Bool
-        /// Leave the write-ahead log for the next connection instead of checkpointing it when this one
-        /// closes: a short-lived process (`caro history add`) then neither syncs nor deletes files on exit.
-        /// Checkpoints still happen automatically once the log reaches its size limit.
-        public var checkpointOnClose: Bool
 
         public init(
             create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
-            immutable: Bool = false, checkpointOnClose: Bool = true
+            immutable: Bool = false
         ) {
-            self.checkpointOnClose = checkpointOnClose
             self.create = create
             self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -143,7 +138,6 @@ public final class SQLiteDatabase {
         connection = SQLiteConnection(handle: handle, path: path)
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
-        if !options.checkpointOnClose { caro_sqlite_no_checkpoint_on_close(handle) }
         do {
             // The first statement that reads the file: a non-database fails here.
             if !options.readOnly && path != ":memory:" && !path.isEmpty {
