@@ -18,7 +18,7 @@ extension ExcludeCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Never record commands matching a regular expression.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "A regular expression, matched anywhere in the command (and prompt).") var pattern: String
+        @Argument(help: "A regular expression, matched anywhere in the command, prompt or explanation.") var pattern: String
 
         func run() throws {
             let added = try ExcludeCommand.service(global).add(pattern)
