@@ -87,6 +87,13 @@ struct HistoryStoreTests {
         #expect(unique.map(\.command) == ["make", "ls"])
         #expect(unique.first?.createdAt == 4, "the newest of each command")
         #expect(try Self.commands(store, HistoryQuery(hostname: "b", unique: true)) == ["make"])
+        #expect(try Self.commands(store, HistoryQuery(limit: 1, unique: true)) == ["make"])
+        let oldestFirst = try store.entries(matching: HistoryQuery(reverse: true, unique: true))
+        #expect(oldestFirst.map(\.command) == ["ls", "make"])
+        #expect(oldestFirst.last?.createdAt == 4, "still the newest of each command")
+        #expect(try Self.commands(store, HistoryQuery(limit: 1, reverse: true, unique: true)) == ["ls"])
+        #expect(try store.delete(matching: HistoryQuery(unique: true), at: 9) == 2, "delete --filter --unique")
+        #expect(try Self.commands(store, HistoryQuery()) == ["make", "make"])
     }
 
     @Test func deletionLeavesATombstone() throws {
