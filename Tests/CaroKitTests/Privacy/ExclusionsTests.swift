@@ -51,9 +51,15 @@ struct ExclusionsTests {
         }
     }
 
-    @Test func entriesAreScreenedInEveryTextField() {
+    @Test func entriesAreScreenedInEveryTextField() throws {
         var entry = NewHistoryEntry(command: "ls", prompt: "use ghp_R8mZq2LxV7nKp4TwYb9Hs3DcFg6JuE1aQo5N please")
         #expect(Self.builtins.screen(&entry) == .redact(rules: ["github-token"]))
         #expect(entry.prompt == "use ghp_**** please")
+        var tagged = NewHistoryEntry(command: "gh api user", tags: ["ok", "ghp_R8mZq2LxV7nKp4TwYb9Hs3DcFg6JuE1aQo5N"])
+        #expect(Self.builtins.screen(&tagged) == .redact(rules: ["github-token"]))
+        #expect(tagged.tags == ["ok", "ghp_****"])
+        var dropped = NewHistoryEntry(command: "ls", tags: ["vault-1"])
+        let patterns = try Exclusions(patterns: ["vault-"], builtinRules: true)
+        #expect(patterns.screen(&dropped) == .drop(rule: "pattern 'vault-'"))
     }
 }
