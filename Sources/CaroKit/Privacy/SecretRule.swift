@@ -47,8 +47,10 @@ public struct SecretRule: Sendable {
                 + SecretScan.valuesAfter(keyword: SecretScan.passwdAssignment, separators: [], in: text)
                 + SecretScan.valuesAfter(keyword: SecretScan.mysqlPassword, separators: [], in: text)
         },
-        SecretRule(name: "password-option", action: .redact, summary: "--password VALUE, --passwd VALUE") { text in
-            SecretScan.valuesAfter(keyword: SecretScan.passwordOption, separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
+        SecretRule(name: "password-option", action: .redact,
+                   summary: "--password VALUE, --passwd VALUE, and -pVALUE in mysql/mariadb commands") { text in
+            SecretScan.mysqlShortPasswords(in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwordOption, separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
                 + SecretScan.valuesAfter(keyword: SecretScan.passwdOption, separators: [UInt8(ascii: " ")], in: text,
                                          requireSeparator: true)
         },

@@ -16,6 +16,7 @@ struct ExclusionsTests {
         ("K=sk-proj-Ab3De6Gh9Jk2Mn5Pq8St1Vw4 run", "K=sk-**** run", "openai-key"),
         ("slack xoxb-2841576930-77153299", "slack xoxb-****", "slack-token"),
         ("clone glpat-Xy7Bq2Mz9Kd4Lp8Rw3Tn", "clone glpat-****", "gitlab-token"),
+        ("mysql -h db -u root -pZorblaxQuux42 shop", "mysql -h db -u root -p**** shop", "password-option"),
     ])
     func redactsSecrets(_ command: String, _ stored: String, _ rule: String) {
         let result = Self.builtins.screen(command)
@@ -31,7 +32,7 @@ struct ExclusionsTests {
     }
 
     @Test(arguments: ["npm run task-runner", "git checkout risk-assessment", "grep -r 'password' docs/", "man passwd",
-                      "ssh deploy@build.example.com", "curl https://example.com/path?q=1", "echo AKIA", "ls ~/.ssh"])
+                      "ssh deploy@build.example.com", "mysql -u root -p shop", "mkdir -p build", "curl https://example.com/path?q=1", "echo AKIA", "ls ~/.ssh"])
     func leavesOrdinaryCommandsAlone(_ command: String) {
         let result = Self.builtins.screen(command)
         #expect(result.verdict == .keep)
