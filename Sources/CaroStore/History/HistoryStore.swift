@@ -1,0 +1,319 @@
+/// The history of one device home in SQLite: entries, their full-text index, tombstones and retention.
+/// Owns every SQL text that touches `history`.
+///
+/// Opening is cheap when the schema is current (one `PRAGMA user_version`); every write is one
+/// `BEGIN IMMEDIATE` transaction, so concurrent processes (twenty shells adding at once) wait for each
+/// other instead of failing. Confined to one thread, like ``SQLiteDatabase``.
+public final class HistoryStore {
+    /// The connection (shared with ``PreferencesStore`` and, for sync, the CoValue store).
+    public let database: SQLiteDatabase
+
+    /// Opens (creating if needed) the home database at `path` and brings its schema up to date
+    /// (``HomeSchema/migrations``).
+    public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(SQLiteError) {
+        try self.init(database: try SQLiteDatabase(path: path, options: options))
+    }
+
+    /// Takes over an open connection and brings its schema up to date.
+    public init(database: SQLiteDatabase) throws(SQLiteError) {
+        try database.migrate(HomeSchema.migrations)
+        self.database = database
+    }
+
+    /// This home's device ID (random, created with the database).
+    public func deviceID() throws(SQLiteError) -> String {
+        let statement = try database.cached("SELECT device_id FROM device WHERE id = 1")
+        defer { statement.reset() }
+        guard try statement.step(), let id = statement.text(at: 0) else {
+            throw .failed(path: database.path, code: 1, message: "the device row is missing", sql: statement.sql)
+        }
+        return id
+    }
+
+    // MARK: Writing
+
+    /// Stores one entry and applies `retention`, in one transaction. Returns false (and stores nothing)
+    /// when an entry with the same `id` or `importKey` exists.
+    @discardableResult
+    public func insert(_ row: HistoryRow, retention: HistoryRetention, now: Int64) throws -> Bool {
+        try database.transaction(.immediate) { () throws -> Bool in
+            let inserted = try insertRow(row)
+            if inserted { _ = try applyRetention(retention, now: now) }
+            return inserted
+        }
+    }
+
+    /// Stores many entries in one transaction (bulk import), skipping duplicates (same `id` or
+    /// `importKey`), then applies `retention`. `progress` is called after each batch of `batchSize`
+    /// rows with the number of rows handled so far. On any error nothing is stored.
+    ///
+    /// Each batch is staged in a temporary table and copied with one `INSERT … SELECT`: one statement
+    /// per batch, so the full-text index flushes once per batch instead of once per row.
+    public func insert(
+        _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> HistoryInsertResult {
+        // The staging table in memory, and room in the page cache for the indexes being filled.
+        if !database.isInTransaction { try database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536") }
+        return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
+            try database.execute(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS history_staging (id TEXT, created_at INTEGER, command TEXT, prompt TEXT,
+                    explanation TEXT, executed INTEGER, exit_code INTEGER, duration_ms INTEGER, cwd TEXT, shell TEXT,
+                    hostname TEXT, device_id TEXT, platform TEXT, safety_level TEXT, tags TEXT, deleted_at INTEGER,
+                    import_key TEXT)
+                """)
+            var result = HistoryInsertResult()
+            var start = 0
+            while start < rows.count {
+                let batch = rows[start..<min(start + max(batchSize, 1), rows.count)]
+                for row in batch { try bindRow(row, to: try database.cached(Self.insertSQL(into: "temp.history_staging"))) }
+                try database.cached(
+                    "INSERT OR IGNORE INTO history (\(Self.insertColumns)) SELECT \(Self.insertColumns) FROM temp.history_staging ORDER BY rowid"
+                ).run()
+                result.inserted += database.changes
+                try database.cached("DELETE FROM temp.history_staging").run()
+                start += batch.count
+                progress?(start)
+            }
+            result.duplicates = rows.count - result.inserted
+            result.expired = try applyRetention(retention, now: now)
+            return result
+        }
+    }
+
+    private func insertRow(_ row: HistoryRow) throws -> Bool {
+        try bindRow(row, to: try database.cached(Self.insertSQL(into: "history", orIgnore: true)))
+        return database.changes > 0
+    }
+
+    static let insertColumns = """
+        id, created_at, command, prompt, explanation, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, \
+        platform, safety_level, tags, deleted_at, import_key
+        """
+
+    static func insertSQL(into table: String, orIgnore: Bool = false) -> String {
+        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    }
+
+    /// Binds `row` to an INSERT of ``insertColumns`` and runs it (a tombstone's text fields are stored empty).
+    private func bindRow(_ row: HistoryRow, to statement: Statement) throws {
+        let live = row.deletedAt == nil
+        try statement.bind(
+            .text(row.id), .integer(row.createdAt), live ? .text(row.command) : .null, Self.text(live ? row.prompt : nil),
+            Self.text(live ? row.explanation : nil), .integer(row.executed ? 1 : 0), Self.integer(row.exitCode.map(Int64.init)),
+            Self.integer(row.durationMs), Self.text(live ? row.cwd : nil), Self.text(row.shell), Self.text(row.hostname),
+            Self.text(row.deviceID), Self.text(row.platform), Self.text(row.safetyLevel),
+            Self.text(live ? HistoryRow.encodeTags(row.tags) : nil), Self.integer(row.deletedAt), Self.text(row.importKey))
+        try statement.run()
+    }
+
+    /// Removes live entries beyond `retention` (oldest first). Retention removes rows outright (no
+    /// tombstone): every device applies the same preferences itself. Returns how many were removed.
+    @discardableResult
+    public func applyRetention(_ retention: HistoryRetention, now: Int64) throws -> Int {
+        var removed = 0
+        if retention.maxAgeDays > 0 {
+            let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
+            let statement = try database.cached("DELETE FROM history WHERE deleted_at IS NULL AND created_at < ?")
+            try statement.bind(.integer(cutoff))
+            try statement.run()
+            removed += database.changes
+        }
+        if retention.maxEntries > 0 {
+            let excess = try liveCount() - retention.maxEntries
+            if excess > 0 {
+                let statement = try database.cached(
+                    """
+                    DELETE FROM history WHERE seq IN (
+                        SELECT seq FROM history WHERE deleted_at IS NULL ORDER BY created_at ASC, seq ASC LIMIT ?)
+                    """)
+                try statement.bind(.integer(Int64(excess)))
+                try statement.run()
+                removed += database.changes
+            }
+        }
+        return removed
+    }
+
+    /// Turns the live entries with these IDs into tombstones (text removed, ID and deletion time kept,
+    /// marked pending for sync), in one transaction. Unknown or already deleted IDs are left out of
+    /// the count. Returns how many were deleted.
+    ///
+    /// The deleted text leaves the files too (people delete an entry because they pasted a secret):
+    /// freed space is zeroed (`secure_delete`), the full-text index is rewritten without the deleted
+    /// terms, and the write-ahead log is emptied.
+    public func delete(ids: [String], at now: Int64) throws -> Int {
+        try erasingDeletedText {
+            var deleted = 0
+            for id in ids {
+                let statement = try database.cached(Self.tombstoneSQL + " WHERE id = ? AND deleted_at IS NULL")
+                try statement.bind(.integer(now), .text(id))
+                try statement.run()
+                deleted += database.changes
+            }
+            return deleted
+        }
+    }
+
+    /// Turns every live entry `query` matches into a tombstone, in one transaction, erasing the text as
+    /// ``delete(ids:at:)`` does. Returns the count.
+    public func delete(matching query: HistoryQuery, at now: Int64) throws -> Int {
+        try erasingDeletedText { try delete(ids: try entries(matching: query).map(\.id), at: now) }
+    }
+
+    /// Runs `tombstone` (which returns how many rows it deleted) in one transaction with `secure_delete`
+    /// on, rewrites the full-text index if anything was deleted, then empties the log.
+    private func erasingDeletedText(_ tombstone: () throws -> Int) throws -> Int {
+        guard !database.isInTransaction else { return try tombstone() }
+        try database.execute("PRAGMA secure_delete = ON")
+        defer { try? database.execute("PRAGMA secure_delete = OFF") }
+        let deleted = try database.transaction(.immediate) { () throws -> Int in
+            let deleted = try tombstone()
+            if deleted > 0 { try database.execute("INSERT INTO history_fts(history_fts) VALUES ('optimize')") }
+            return deleted
+        }
+        if deleted > 0 { try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        return deleted
+    }
+
+    private static let tombstoneSQL = """
+        UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
+            pending = 1
+        """
+
+    // MARK: Reading
+
+    /// The entry with `id`, live or deleted; nil if there is none.
+    public func entry(id: String) throws -> HistoryRow? {
+        let statement = try database.cached("SELECT \(HistorySQL.columns) FROM history h WHERE h.id = ?")
+        defer { statement.reset() }
+        try statement.bind(.text(id))
+        return try statement.step() ? Self.row(from: statement) : nil
+    }
+
+    /// IDs of entries whose ID starts with `prefix` (at most `limit`), for short IDs typed by people.
+    public func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
+        let statement = try database.cached("SELECT id FROM history WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind(.text(prefix), .text(prefix + "\u{10FFFF}"), .integer(Int64(limit)))
+        var ids: [String] = []
+        while try statement.step() { ids.append(statement.text(at: 0) ?? "") }
+        return ids
+    }
+
+    /// The live entries `query` matches, newest first (oldest first with `reverse`).
+    ///
+    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error. With `unique`,
+    /// rows are read newest first and a command already seen is skipped, so the newest entry of each
+    /// command is kept, and reading stops as soon as `limit` entries are found.
+    public func entries(matching query: HistoryQuery) throws -> [HistoryRow] {
+        try withTextFallback(query) { text throws -> [HistoryRow] in
+            var sqlQuery = query
+            if query.unique {
+                sqlQuery.limit = nil
+                sqlQuery.reverse = false
+            }
+            let select = HistorySQL.select(sqlQuery, text: text, walkTime: try shouldWalkTime(query, text: text))
+            let statement = try database.prepare(select.sql)
+            for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
+            var rows: [HistoryRow] = []
+            guard query.unique else {
+                while try statement.step() { rows.append(Self.row(from: statement)) }
+                return rows
+            }
+            var seen = Set<String>()
+            while try statement.step() {
+                guard seen.insert(statement.text(at: 2) ?? "").inserted else { continue }
+                rows.append(Self.row(from: statement))
+                if !query.reverse, let limit = query.limit, rows.count >= limit { break }
+            }
+            if query.reverse {
+                rows.reverse()
+                if let limit = query.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+            }
+            return rows
+        }
+    }
+
+    /// Whether to find the first `limit` matches by walking the time index rather than sorting every
+    /// match: when the words are common. Walking reads about limit × live / matches rows; sorting reads
+    /// all matches.
+    private func shouldWalkTime(_ query: HistoryQuery, text: FullTextQuery?) throws -> Bool {
+        // Unique oldest-first reads every match anyway (see entries(matching:)).
+        guard let limit = query.limit, !(query.unique && query.reverse) else { return false }
+        let expression: String
+        switch text {
+        case .match(let value), .raw(let value): expression = value
+        case .substring, nil: return false
+        }
+        let count = try database.cached("SELECT count(*) FROM history_fts WHERE history_fts MATCH ?")
+        defer { count.reset() }
+        try count.bind(.text(expression))
+        let matches = try count.step() ? count.int64(at: 0) : 0
+        return matches * matches > Int64(limit) * Int64(max(try liveCount(), 1))
+    }
+
+    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it (a syntax error, an unknown column
+    /// in `word:word`), again as a literal substring.
+    private func withTextFallback<T>(_ query: HistoryQuery, _ body: (FullTextQuery?) throws -> T) throws -> T {
+        let text = query.text.flatMap(FullTextQuery.init)
+        guard case .raw(let typed) = text else { return try body(text) }
+        do {
+            return try body(text)
+        } catch let error as SQLiteError where error.code.map({ $0 & 0xFF }) == 1 {
+            return try body(.substring(typed))
+        }
+    }
+
+    /// The number of live entries (kept by a trigger: no table scan).
+    public func liveCount() throws -> Int {
+        let statement = try database.cached("SELECT live FROM history_counts WHERE id = 1")
+        defer { statement.reset() }
+        return try statement.step() ? statement.int(at: 0) : 0
+    }
+
+    /// Counts for `caro history stats`, with the `top` most frequent commands.
+    public func stats(top: Int = 10) throws -> HistoryStoreStats {
+        try database.transaction(.deferred) { () throws -> HistoryStoreStats in
+            let totals = try database.prepare(
+                """
+                SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), count(*) FILTER (WHERE pending = 1),
+                    (SELECT min(created_at) FROM history WHERE deleted_at IS NULL),
+                    (SELECT max(created_at) FROM history WHERE deleted_at IS NULL)
+                FROM history
+                """)
+            try totals.step()
+            var stats = HistoryStoreStats(
+                live: try liveCount(), deleted: totals.int(at: 0), pending: totals.int(at: 1),
+                oldest: totals.isNull(at: 2) ? nil : totals.int64(at: 2), newest: totals.isNull(at: 3) ? nil : totals.int64(at: 3),
+                topCommands: [])
+            let topStatement = try database.prepare(
+                """
+                SELECT command, count(*) AS uses FROM history WHERE deleted_at IS NULL
+                GROUP BY command ORDER BY uses DESC, max(created_at) DESC LIMIT ?
+                """)
+            try topStatement.bind(.integer(Int64(top)))
+            while try topStatement.step() {
+                stats.topCommands.append((topStatement.text(at: 0) ?? "", topStatement.int(at: 1)))
+            }
+            return stats
+        }
+    }
+
+    // MARK: Rows
+
+    static func row(from statement: Statement) -> HistoryRow {
+        func optionalInt(_ column: Int32) -> Int64? { statement.isNull(at: column) ? nil : statement.int64(at: column) }
+        return HistoryRow(
+            id: statement.text(at: 0) ?? "", createdAt: statement.int64(at: 1), command: statement.text(at: 2) ?? "",
+            prompt: statement.text(at: 3), explanation: statement.text(at: 4), executed: statement.int(at: 5) != 0,
+            exitCode: optionalInt(6).map { Int(clamping: $0) }, durationMs: optionalInt(7), cwd: statement.text(at: 8),
+            shell: statement.text(at: 9), hostname: statement.text(at: 10), deviceID: statement.text(at: 11),
+            platform: statement.text(at: 12), safetyLevel: statement.text(at: 13),
+            tags: HistoryRow.decodeTags(statement.text(at: 14)), deletedAt: optionalInt(15), importKey: statement.text(at: 16))
+    }
+
+    private static func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+    private static func integer(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+}
