@@ -8,7 +8,7 @@ struct CaroCommand: AsyncParsableCommand {
         commandName: "caro",
         abstract: "Caro's memory: history, preferences and devices, synced end-to-end encrypted through Jazz relays.",
         version: "0.1.0",
-        subcommands: [DemoCommand.self, JazzCommand.self, RelayCommand.self])
+        subcommands: [DemoCommand.self, InitCommand.self, JazzCommand.self, RelayCommand.self])
 }
 
 /// `caro jazz …`: tools for Jazz data.
