@@ -17,11 +17,10 @@ struct InitCommand: ParsableCommand {
     @Argument(help: "The shell: bash, zsh or fish.")
     var shell: HistoryShell
 
-    @Option(help: "Device home the hook records into (also CARO_HOME).")
-    var home: String?
+    @OptionGroup var global: GlobalOptions
 
     func run() throws {
-        let home = self.home ?? ProcessInfo.processInfo.environment["CARO_HOME"].flatMap { $0.isEmpty ? nil : $0 }
+        let home = [global.home, ProcessInfo.processInfo.environment["CARO_HOME"]].compactMap { $0 }.first { !$0.isEmpty }
         let script = ShellHook.script(for: shell, caroPath: ExecutablePath.current(),
                                       home: home.map(ExecutablePath.absolute))
         FileHandle.standardOutput.write(Data(script.utf8))

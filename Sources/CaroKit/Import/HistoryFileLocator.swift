@@ -21,13 +21,13 @@ public struct HistoryFileLocator: Sendable {
 
     /// - Parameters:
     ///   - environment: the variables to honour (`HISTFILE`, `ZDOTDIR`, `XDG_DATA_HOME`, `fish_history`).
-    ///   - homeDirectory: the user's home (`~`).
+    ///   - homeDirectory: the user's home (`~`): `HOME`, else the account's home directory.
     ///   - fileExists: whether a regular file exists at a path (injected for tests).
     public init(environment: [String: String] = ProcessInfo.processInfo.environment,
-                homeDirectory: String = NSHomeDirectory(),
+                homeDirectory: String? = nil,
                 fileExists: @escaping @Sendable (String) -> Bool = HistoryFileLocator.regularFileExists) {
         self.environment = environment
-        self.homeDirectory = homeDirectory
+        self.homeDirectory = homeDirectory ?? environment["HOME"].flatMap { $0.isEmpty ? nil : $0 } ?? NSHomeDirectory()
         self.fileExists = fileExists
     }
 

@@ -281,6 +281,8 @@ public final class SQLiteDatabase {
             previous = migration.version
         }
         let latest = previous
+        // The common case, checked without a write lock: the schema is current.
+        if try userVersion() == latest { return }
         do {
             try transaction(.immediate) { () throws -> Void in
                 let current = try userVersion()
