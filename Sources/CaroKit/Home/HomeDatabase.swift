@@ -12,8 +12,11 @@ public enum HomeDatabase {
     /// Cheap when the schema is current: no write happens.
     public static func open(_ home: DeviceHome) throws(CaroError) -> HistoryStore {
         let path = home.databasePath
+        // Each command is a short process that writes a few pages: instead of checkpointing (and syncing
+        // the disk four times) on every exit, the log is emptied once it passes ~64 pages (every few adds).
+        let options = SQLiteDatabase.Options(checkpointAfterPages: 64)
         do {
-            return try HistoryStore(path: path)
+            return try HistoryStore(path: path, options: options)
         } catch {
             // Only on failure: find out whether the directory or the path itself is the problem.
             var info = stat()
@@ -24,10 +27,17 @@ public enum HomeDatabase {
             if stat(home.dataDirectory, &info) != 0 {
                 try home.createDataDirectory()
                 do {
-                    return try HistoryStore(path: path)
+                    return try HistoryStore(path: path, options: options)
                 } catch {
                     throw .storage(error)
                 }
+            }
+            // A read-only file system or directory: a WAL database can still be read as immutable, so
+            // that reading works; writes then fail with a read-only error.
+            if stat(path, &info) == 0, case .cannotOpen = error {
+                if let store = try? HistoryStore(path: path, options: .init(immutable: true)) { return store }
+            } else if stat(path, &info) == 0, case .readOnly = error {
+                if let store = try? HistoryStore(path: path, options: .init(immutable: true)) { return store }
             }
             throw .storage(error)
         }

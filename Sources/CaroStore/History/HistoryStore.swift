@@ -10,8 +10,8 @@ public final class HistoryStore {
 
     /// Opens (creating if needed) the home database at `path` and brings its schema up to date
     /// (``HomeSchema/migrations``).
-    public convenience init(path: String) throws(SQLiteError) {
-        try self.init(database: try SQLiteDatabase(path: path))
+    public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(SQLiteError) {
+        try self.init(database: try SQLiteDatabase(path: path, options: options))
     }
 
     /// Takes over an open connection and brings its schema up to date.
@@ -46,29 +46,56 @@ public final class HistoryStore {
     /// Stores many entries in one transaction (bulk import), skipping duplicates (same `id` or
     /// `importKey`), then applies `retention`. `progress` is called after each batch of `batchSize`
     /// rows with the number of rows handled so far. On any error nothing is stored.
+    ///
+    /// Each batch is staged in a temporary table and copied with one `INSERT … SELECT`: one statement
+    /// per batch, so the full-text index flushes once per batch instead of once per row.
     public func insert(
         _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
         progress: ((Int) -> Void)? = nil
     ) throws -> HistoryInsertResult {
         try database.transaction(.immediate) { () throws -> HistoryInsertResult in
+            try database.execute(
+                """
+                CREATE TEMP TABLE IF NOT EXISTS history_staging (id TEXT, created_at INTEGER, command TEXT, prompt TEXT,
+                    explanation TEXT, executed INTEGER, exit_code INTEGER, duration_ms INTEGER, cwd TEXT, shell TEXT,
+                    hostname TEXT, device_id TEXT, platform TEXT, safety_level TEXT, tags TEXT, deleted_at INTEGER,
+                    import_key TEXT)
+                """)
             var result = HistoryInsertResult()
-            for (index, row) in rows.enumerated() {
-                if try insertRow(row) { result.inserted += 1 } else { result.duplicates += 1 }
-                if let progress, (index + 1) % max(batchSize, 1) == 0 { progress(index + 1) }
+            var start = 0
+            while start < rows.count {
+                let batch = rows[start..<min(start + max(batchSize, 1), rows.count)]
+                for row in batch { try bindRow(row, to: try database.cached(Self.insertSQL(into: "temp.history_staging"))) }
+                try database.cached(
+                    "INSERT OR IGNORE INTO history (\(Self.insertColumns)) SELECT \(Self.insertColumns) FROM temp.history_staging ORDER BY rowid"
+                ).run()
+                result.inserted += database.changes
+                try database.cached("DELETE FROM temp.history_staging").run()
+                start += batch.count
+                progress?(start)
             }
-            progress?(rows.count)
+            result.duplicates = rows.count - result.inserted
             result.expired = try applyRetention(retention, now: now)
             return result
         }
     }
 
     private func insertRow(_ row: HistoryRow) throws -> Bool {
-        let statement = try database.cached(
-            """
-            INSERT OR IGNORE INTO history (id, created_at, command, prompt, explanation, executed, exit_code, duration_ms,
-                cwd, shell, hostname, device_id, platform, safety_level, tags, deleted_at, import_key)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
+        try bindRow(row, to: try database.cached(Self.insertSQL(into: "history", orIgnore: true)))
+        return database.changes > 0
+    }
+
+    static let insertColumns = """
+        id, created_at, command, prompt, explanation, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, \
+        platform, safety_level, tags, deleted_at, import_key
+        """
+
+    static func insertSQL(into table: String, orIgnore: Bool = false) -> String {
+        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    }
+
+    /// Binds `row` to an INSERT of ``insertColumns`` and runs it (a tombstone's text fields are stored empty).
+    private func bindRow(_ row: HistoryRow, to statement: Statement) throws {
         let live = row.deletedAt == nil
         try statement.bind(
             .text(row.id), .integer(row.createdAt), live ? .text(row.command) : .null, Self.text(live ? row.prompt : nil),
@@ -77,7 +104,6 @@ public final class HistoryStore {
             Self.text(row.deviceID), Self.text(row.platform), Self.text(row.safetyLevel),
             Self.text(live ? HistoryRow.encodeTags(row.tags) : nil), Self.integer(row.deletedAt), Self.text(row.importKey))
         try statement.run()
-        return database.changes > 0
     }
 
     /// Removes live entries beyond `retention` (oldest first). Retention removes rows outright (no
@@ -127,14 +153,7 @@ public final class HistoryStore {
     /// Turns every live entry `query` matches into a tombstone, in one transaction. Returns the count.
     public func delete(matching query: HistoryQuery, at now: Int64) throws -> Int {
         try database.transaction(.immediate) { () throws -> Int in
-            try withTextFallback(query) { text throws -> Int in
-                let select = HistorySQL.selectSeqs(query, text: text)
-                let statement = try database.prepare(Self.tombstoneSQL + " WHERE seq IN (\(select.sql))")
-                try statement.bind(.integer(now), at: 1)
-                for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 2)) }
-                try statement.run()
-                return database.changes
-            }
+            try delete(ids: try entries(matching: query).map(\.id), at: now)
         }
     }
 
@@ -165,26 +184,65 @@ public final class HistoryStore {
 
     /// The live entries `query` matches, newest first (oldest first with `reverse`).
     ///
-    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error.
+    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error. With `unique`,
+    /// rows are read newest first and a command already seen is skipped, so the newest entry of each
+    /// command is kept, and reading stops as soon as `limit` entries are found.
     public func entries(matching query: HistoryQuery) throws -> [HistoryRow] {
         try withTextFallback(query) { text throws -> [HistoryRow] in
-            let select = HistorySQL.select(query, text: text)
+            var sqlQuery = query
+            if query.unique {
+                sqlQuery.limit = nil
+                sqlQuery.reverse = false
+            }
+            let select = HistorySQL.select(sqlQuery, text: text, walkTime: try shouldWalkTime(query, text: text))
             let statement = try database.prepare(select.sql)
             for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
             var rows: [HistoryRow] = []
-            while try statement.step() { rows.append(Self.row(from: statement)) }
+            guard query.unique else {
+                while try statement.step() { rows.append(Self.row(from: statement)) }
+                return rows
+            }
+            var seen = Set<String>()
+            while try statement.step() {
+                guard seen.insert(statement.text(at: 2) ?? "").inserted else { continue }
+                rows.append(Self.row(from: statement))
+                if !query.reverse, let limit = query.limit, rows.count >= limit { break }
+            }
+            if query.reverse {
+                rows.reverse()
+                if let limit = query.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+            }
             return rows
         }
     }
 
-    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it, again as a literal substring.
+    /// Whether to find the first `limit` matches by walking the time index rather than sorting every
+    /// match: when the words are common. Walking reads about limit × live / matches rows; sorting reads
+    /// all matches.
+    private func shouldWalkTime(_ query: HistoryQuery, text: FullTextQuery?) throws -> Bool {
+        // Unique oldest-first reads every match anyway (see entries(matching:)).
+        guard let limit = query.limit, !(query.unique && query.reverse) else { return false }
+        let expression: String
+        switch text {
+        case .match(let value), .raw(let value): expression = value
+        case .substring, nil: return false
+        }
+        let count = try database.cached("SELECT count(*) FROM history_fts WHERE history_fts MATCH ?")
+        defer { count.reset() }
+        try count.bind(.text(expression))
+        let matches = try count.step() ? count.int64(at: 0) : 0
+        return matches * matches > Int64(limit) * Int64(max(try liveCount(), 1))
+    }
+
+    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it (a syntax error, an unknown column
+    /// in `word:word`), again as a literal substring.
     private func withTextFallback<T>(_ query: HistoryQuery, _ body: (FullTextQuery?) throws -> T) throws -> T {
         let text = query.text.flatMap(FullTextQuery.init)
-        guard case .match = text else { return try body(text) }
+        guard case .raw(let typed) = text else { return try body(text) }
         do {
             return try body(text)
-        } catch let error as SQLiteError where error.message.contains("fts5") || error.message.contains("syntax error") {
-            return try body(.substring(query.text?.trimmingWhitespace() ?? ""))
+        } catch let error as SQLiteError where error.code.map({ $0 & 0xFF }) == 1 {
+            return try body(.substring(typed))
         }
     }
 

@@ -1,5 +1,11 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The raw connection shared by a database and its statements, so that a statement can tell whether
 /// the connection was closed under it.
 final class SQLiteConnection {
@@ -14,6 +20,10 @@ final class SQLiteConnection {
     /// The error for `code`, with SQLite's current message.
     func error(_ code: Int32, sql: String?) -> SQLiteError {
         let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+        // An I/O error whose cause is a full file system (e.g. the -wal or -shm file cannot grow) is a full disk.
+        if code & 0xFF == SQLITE_IOERR, let handle, sqlite3_system_errno(handle) == 28 /* ENOSPC */ {
+            return .diskFull(path: path, message: message, sql: sql)
+        }
         return SQLiteError(code: code, message: message, sql: sql, path: path)
     }
 
@@ -86,12 +96,26 @@ public final class SQLiteDatabase {
         public var busyTimeoutMilliseconds: Int32
         /// Foreign-key enforcement (`PRAGMA foreign_keys`).
         public var foreignKeys: Bool
+        /// Open read-only as an immutable file (SQLite's `immutable=1`): for a database on a read-only
+        /// file system, where a WAL database cannot otherwise be read. Nobody may write the file meanwhile.
+        public var immutable: Bool
+        /// For many short-lived processes writing a little each (`caro history add`): when set, closing does
+        /// not checkpoint the write-ahead log (a checkpoint syncs the disk several times), and instead a
+        /// commit that leaves the log above this many pages checkpoints it and truncates it to empty
+        /// (`wal_checkpoint(TRUNCATE)`). The log must be emptied, not just copied: a new process rebuilds
+        /// its index of the log by reading every frame in it. Nil: SQLite's default (checkpoint on close).
+        public var checkpointAfterPages: Int?
 
-        public init(create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true) {
+        public init(
+            create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
+            immutable: Bool = false, checkpointAfterPages: Int? = nil
+        ) {
+            self.checkpointAfterPages = checkpointAfterPages
             self.create = create
-            self.readOnly = readOnly
+            self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.foreignKeys = foreignKeys
+            self.immutable = immutable
         }
     }
 
@@ -100,6 +124,7 @@ public final class SQLiteDatabase {
     let connection: SQLiteConnection
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
+    private let checkpointAfterPages: Int?
 
     /// Opens (and by default creates) the database at `path` and configures the connection. A file that
     /// is not a database fails here with ``SQLiteError/notADatabase(path:message:sql:)``.
@@ -113,7 +138,12 @@ public final class SQLiteDatabase {
             if options.create { flags |= SQLITE_OPEN_CREATE }
         }
         var handle: OpaquePointer?
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        var name = path
+        if options.immutable {
+            flags |= SQLITE_OPEN_URI
+            name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+        }
+        let code = sqlite3_open_v2(name, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             if let handle { sqlite3_close_v2(handle) }
@@ -122,6 +152,11 @@ public final class SQLiteDatabase {
         connection = SQLiteConnection(handle: handle, path: path)
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
+        checkpointAfterPages = options.readOnly ? nil : options.checkpointAfterPages
+        if checkpointAfterPages != nil {
+            caro_sqlite_no_checkpoint_on_close(handle)
+            sqlite3_wal_autocheckpoint(handle, 0)
+        }
         do {
             // The first statement that reads the file: a non-database fails here.
             if !options.readOnly && path != ":memory:" && !path.isEmpty {
@@ -138,6 +173,20 @@ public final class SQLiteDatabase {
             close()
             throw error
         }
+    }
+
+    /// `path` with the characters a `file:` URI reserves percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var result = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"), 0..<32, 127...:
+                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            default:
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return result
     }
 
     /// A private in-memory database (tests, `--in-memory`).
@@ -226,7 +275,21 @@ public final class SQLiteDatabase {
             rollbackIfOpen()
             throw error
         }
+        if mode != .deferred { checkpointIfLogIsLong() }
         return result
+    }
+
+    /// With ``Options/checkpointAfterPages``: checkpoints and empties the log once it is longer than that.
+    /// Best effort: if readers keep it busy past the busy timeout, a later commit tries again.
+    private func checkpointIfLogIsLong() {
+        guard let limit = checkpointAfterPages, let handle = connection.handle else { return }
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0 else { return }
+        let pageSize = 4_096 + 24
+        guard Int(info.st_size) > 32 + limit * pageSize else { return }
+        var logged: Int32 = 0
+        var copied: Int32 = 0
+        _ = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logged, &copied)
     }
 
     private func savepoint<T>(_ body: () throws -> T) throws -> T {
@@ -316,5 +379,11 @@ public final class SQLiteDatabase {
             if let line = statement.text(at: 0), line != "ok" { problems.append(line) }
         }
         return problems
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }
