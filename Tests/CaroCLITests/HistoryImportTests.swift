@@ -202,6 +202,47 @@ struct HistoryImportTests {
         #expect(try JSONValue(parsing: json.stderr.trimmingCharacters(in: .whitespacesAndNewlines))["error"] != nil)
     }
 
+    @Test func aFileOfAnotherShellIsRefusedWithTheRightCommand() throws {
+        let home = try TemporaryHome()
+        let zsh = Self.fixtures.appendingPathComponent("zsh_extended_real").path
+        let result = try home.caro("history", "import", "bash", zsh)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("looks like a zsh history file") && result.stderr.contains("caro history import zsh \(zsh)"),
+                "\(result.stderr)")
+        let fish = try home.caro("history", "import", "zsh", Self.fixtures.appendingPathComponent("fish_real").path)
+        #expect(fish.status == 1 && fish.stderr.contains("looks like a fish history file"), "\(fish.stderr)")
+        #expect(try Self.commands(home).isEmpty)
+    }
+
+    /// On a terminal (`script` gives it one) a progress bar is drawn on stderr and cleared; `--quiet` draws none.
+    @Test func aProgressBarOnlyOnATerminal() throws {
+        let home = try TemporaryHome()
+        let path = try Self.file((0..<2_500).map { ": \(1_700_000_000 + $0):0;echo \($0)\n" }.joined())
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func onTerminal(_ extra: String) throws -> String {
+            let command = [CaroBinary.url.path, "--home", home.path, "history", "import", "zsh", path, extra]
+                .map { "'" + $0 + "'" }.joined(separator: " ")
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
+            process.arguments = ["-qefc", command, "/dev/null"]
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardInput = FileHandle.nullDevice
+            try process.run()
+            let data = out.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            #expect(process.terminationStatus == 0)
+            return String(decoding: data, as: UTF8.self)
+        }
+        let shown = try onTerminal("--verbose")
+        #expect(shown.contains("importing [") && shown.contains("100% 2500/2500"), "\(shown)")
+        #expect(shown.contains("\r\u{1B}[K"), "the bar is not cleared: \(shown)")
+        #expect(shown.contains("imported: 2500"))
+        let quiet = try onTerminal("--quiet")
+        #expect(!quiet.contains("importing"), "\(quiet)")
+        #expect(quiet.contains("duplicates: 2500"))
+    }
+
     @Test func anEmptyFileImportsNothing() throws {
         let home = try TemporaryHome()
         let path = try Self.file("")

@@ -32,6 +32,8 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// Most lines could not be read: binary data, or text in another encoding.
     case notAHistoryFile(path: String, shell: HistoryShell, utf16: Bool)
+    /// The file starts in another shell's format (a zsh extended line, a fish record, a bash `#<epoch>`).
+    case otherShell(path: String, shell: HistoryShell, looksLike: HistoryShell)
 
     public var description: String {
         switch self {
@@ -48,6 +50,9 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) does not look like a \(shell.rawValue) history file (binary data or another encoding; "
                 + "caro reads UTF-8): nothing was imported."
+        case .otherShell(let path, let shell, let other):
+            return "\(path) looks like a \(other.rawValue) history file, not \(shell.rawValue): import it with "
+                + "caro history import \(other.rawValue) \(path); nothing was imported."
         }
     }
 }
@@ -66,6 +71,9 @@ public struct ImportService {
     /// Imports `path` as `shell`'s history. `progress` gets (entries stored so far, entries to store).
     public func importFile(_ path: String, shell: HistoryShell, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         let bytes = try Self.readFile(path, shell: shell)
+        if let other = HistoryFormatSniffer.distinctiveShell(of: bytes), other != shell {
+            throw ImportError.otherShell(path: path, shell: shell, looksLike: other)
+        }
         let parsed = shell.historyParser.parse(bytes)
         // Mostly unreadable: binary data or another encoding, where a few random bytes may pass as a line.
         if parsed.unparseableLines.count > parsed.entries.count {
