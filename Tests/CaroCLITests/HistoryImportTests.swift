@@ -222,17 +222,9 @@ struct HistoryImportTests {
         func onTerminal(_ extra: String) throws -> String {
             let command = [CaroBinary.url.path, "--home", home.path, "history", "import", "zsh", path, extra]
                 .map { "'" + $0 + "'" }.joined(separator: " ")
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
-            process.arguments = ["-qefc", command, "/dev/null"]
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let data = out.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            #expect(process.terminationStatus == 0)
-            return String(decoding: data, as: UTF8.self)
+            let result = try ExternalProcess.run("/usr/bin/script", ["-qefc", command, "/dev/null"])
+            #expect(result.status == 0)
+            return result.stdout
         }
         let shown = try onTerminal("--verbose")
         #expect(shown.contains("importing [") && shown.contains("100% 2500/2500"), "\(shown)")
