@@ -12,6 +12,11 @@ struct RelayCommand: AsyncParsableCommand {
         discussion: """
             Accepts WebSocket connections on any path (the query, e.g. ?key=…, is ignored) and answers \
             GET /health with "ok". Stores what it receives in SQLite (--db) or only in memory (--in-memory).
+
+            Limits: a message may be up to 64 MiB. Content goes to each connection as it reads (a few MiB \
+            queued at a time), so a CoValue of any size can be loaded and a reader that stops costs no copy \
+            of it. Each connection's messages are handled in turns of 32, so one connection cannot hold \
+            the others back. The queue options below bound memory when clients stop reading.
             """)
 
     @Option(help: "Interface to listen on.")
@@ -32,6 +37,40 @@ struct RelayCommand: AsyncParsableCommand {
     @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert.")
     var tlsKey: String?
 
+    @Option(name: .customLong("queue-limit-mb"),
+            help: "MiB queued for one connection above which it must keep reading; a connection that reads nothing for --stall-timeout above it is disconnected.")
+    var queueLimitMB = 16
+
+    @Option(name: .customLong("queue-hard-limit-mb"),
+            help: "MiB queued for one connection that is never exceeded (it is disconnected at once).")
+    var queueHardLimitMB = 128
+
+    @Option(name: .customLong("total-queue-limit-mb"),
+            help: "MiB queued over all connections above which streaming waits for the fullest queues and connections that stopped reading are disconnected, largest first.")
+    var totalQueueLimitMB = 256
+
+    @Option(name: .customLong("stall-timeout"), help: "Seconds a connection over its queue limit may read nothing before it is disconnected.")
+    var stallTimeout = 10
+
+    func validate() throws {
+        for (name, value) in [("--queue-limit-mb", queueLimitMB), ("--queue-hard-limit-mb", queueHardLimitMB),
+                              ("--total-queue-limit-mb", totalQueueLimitMB), ("--stall-timeout", stallTimeout)]
+        where value <= 0 || value > 1 << 20 {
+            throw ValidationError("\(name) must be a whole number from 1 to \(1 << 20), got \(value).")
+        }
+        guard queueHardLimitMB >= queueLimitMB else {
+            throw ValidationError("--queue-hard-limit-mb (\(queueHardLimitMB)) must be at least --queue-limit-mb (\(queueLimitMB)).")
+        }
+    }
+
+    /// The transport settings of the queue options.
+    func queueConfiguration(_ configuration: inout WebSocketServerConfiguration) {
+        configuration.maxQueuedBytesPerConnection = queueLimitMB << 20
+        configuration.hardMaxQueuedBytesPerConnection = queueHardLimitMB << 20
+        configuration.maxQueuedBytesTotal = totalQueueLimitMB << 20
+        configuration.stalledConnectionTimeout = .seconds(stallTimeout)
+    }
+
     func run() async throws {
         var storage: SQLiteCoValueStore?
         if !inMemory {
@@ -41,8 +80,9 @@ struct RelayCommand: AsyncParsableCommand {
             }
             storage = try CLIErrors.map { try SQLiteCoValueStore(path: db) }
         }
-        let configuration = WebSocketServerConfiguration(
+        var configuration = WebSocketServerConfiguration(
             host: host, port: port, tlsCertificatePath: tlsCertificate, tlsPrivateKeyPath: tlsKey)
+        queueConfiguration(&configuration)
         let relay = try CLIErrors.map {
             try RelayServer(configuration: configuration, storage: storage) { problem in CLIOutput.error(problem) }
         }

@@ -1,20 +1,34 @@
+import Dispatch
+import Glibc
 import Synchronization
 
 /// A Jazz sync relay (like `jazz-run sync`): a `LocalNode` with no account, a `SyncManager` that treats
 /// every WebSocket connection as a client peer, optional persistent storage, on the libwebsockets server.
 ///
-/// Every connection gets its own identity (a monotonic counter, never IP + time). Messages are handled
-/// one at a time under a lock; the transport does the I/O on its own thread.
+/// Every connection gets its own identity (a monotonic counter, never IP + time). The transport's
+/// service thread only records what arrives (large frames are parsed on a per-connection queue); the
+/// relay's work queue handles the messages under a lock, a bounded slice per connection in turn
+/// (``messagesPerTurn``), so one connection's huge frame never holds back another's `load` or
+/// `/health`. Content goes out paced by each connection's drain (``SyncManager/isBackedUp``): a value
+/// of any size streams through a bounded queue, and a stalled reader costs a cursor, not a copy.
 public final class RelayServer: WebSocketServerDelegate {
     private struct State {
         let node: LocalNode
         var manager: SyncManager?
-        /// Connections whose frames held several messages: we batch our replies to them too (cojson does).
-        var connections: Set<ConnectionID> = []
     }
+
+    /// At most this many messages of one connection are handled before the next connection's turn.
+    public static let messagesPerTurn = 32
+    /// Frames at least this large are parsed off the service thread.
+    static let inlineParseLimit = 64 << 10
 
     private let state: Mutex<State>
     private let server = LockedSlot<WebSocketServer>()
+    private let inbox = RelayInbox()
+    private let work = DispatchQueue(label: "caro.relay.work")
+    /// Set when much memory was used and freed (a big frame, a long stream): the work queue hands
+    /// freed memory back to the system once it is idle.
+    private let trimPending = Atomic<Bool>(false)
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
 
@@ -30,6 +44,10 @@ public final class RelayServer: WebSocketServerDelegate {
             guard let raw = UInt64(peer.value) else { return }
             slot.value?.send(message.text, to: ConnectionID(rawValue: raw))
         }
+        manager.isBackedUp = { peer in
+            guard let raw = UInt64(peer.value) else { return false }
+            return slot.value?.isBackedUp(ConnectionID(rawValue: raw)) ?? false
+        }
         self.state = Mutex(State(node: node, manager: manager))
         self.onProblem = onProblem
         // Listening starts last, once the sync state exists to receive the first connection.
@@ -37,7 +55,13 @@ public final class RelayServer: WebSocketServerDelegate {
     }
 
     /// How many client connections are open now.
-    public var connectionCount: Int { state.withLock { $0.connections.count } }
+    public var connectionCount: Int { inbox.openConnections }
+
+    /// Outgoing bytes queued for all connections and not yet written to their sockets.
+    public var queuedBytes: Int { server.value?.totalQueuedBytes ?? 0 }
+
+    /// Received messages not handled yet, over all connections.
+    public var waitingMessages: Int { inbox.waitingMessages }
 
     /// Stops listening and closes every connection.
     public func shutdown() {
@@ -52,13 +76,37 @@ public final class RelayServer: WebSocketServerDelegate {
     // MARK: WebSocketServerDelegate
 
     public func connectionOpened(_ id: ConnectionID, remoteAddress: String, path: String) {
-        state.withLock { state in
-            state.connections.insert(id)
-            state.manager?.addPeer(PeerID(String(id.rawValue)), role: .client)
-        }
+        perform(inbox.open(id), for: id)
     }
 
     public func connection(_ id: ConnectionID, receivedText frame: String) {
+        guard let (parser, busy, actions) = inbox.beginFrame(id) else { return }
+        perform(actions, for: id)
+        if frame.utf8.count < Self.inlineParseLimit && !busy {
+            let (messages, problems) = Self.parse(frame, from: id)
+            perform(inbox.append(id, messages: messages, problems: problems), for: id)
+            return
+        }
+        trimPending.store(true, ordering: .relaxed)
+        parser.async { [weak self] in
+            let (messages, problems) = Self.parse(frame, from: id)
+            guard let self else { return }
+            self.perform(self.inbox.append(id, messages: messages, problems: problems), for: id)
+        }
+    }
+
+    public func connectionClosed(_ id: ConnectionID) {
+        perform(inbox.close(id), for: id)
+    }
+
+    public func connectionDrained(_ id: ConnectionID) {
+        perform(inbox.drained(id), for: id)
+    }
+
+    // MARK: Work
+
+    /// The sync messages of one frame, and problems to log.
+    private static func parse(_ frame: String, from id: ConnectionID) -> ([SyncMessage], [String]) {
         var problems: [String] = []
         var messages: [SyncMessage] = []
         for line in JazzFraming.split(frame) {
@@ -73,22 +121,55 @@ public final class RelayServer: WebSocketServerDelegate {
                 break
             }
         }
-        state.withLock { state in
-            guard let manager = state.manager else { return }
-            let before = manager.noteCount
-            for message in messages { manager.handle(message, from: PeerID(String(id.rawValue))) }
-            let added = manager.noteCount - before
-            if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
-        }
-        problems.forEach(onProblem)
+        return (messages, problems)
     }
 
-    public func connectionClosed(_ id: ConnectionID) {
-        state.withLock { state in
-            state.connections.remove(id)
-            state.manager?.removePeer(PeerID(String(id.rawValue)))
+    private func perform(_ actions: RelayInbox.Actions, for id: ConnectionID) {
+        if let receiving = actions.receiving { server.value?.setReceiving(receiving, for: id) }
+        if actions.schedule { work.async { [weak self] in self?.runTurns() } }
+    }
+
+    /// Handles turns until no connection has work left.
+    private func runTurns() {
+        while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
+            perform(actions, for: turn.id)
+            var problems = turn.problems
+            let peer = PeerID(String(turn.id.rawValue))
+            state.withLock { state in
+                guard let manager = state.manager else { return }
+                let before = manager.noteCount
+                if turn.opened { manager.addPeer(peer, role: .client) }
+                if turn.drained {
+                    if !manager.pausedStreams(to: peer).isEmpty { trimPending.store(true, ordering: .relaxed) }
+                    manager.resumeStreams(to: peer)
+                }
+                for message in turn.messages { manager.handle(message, from: peer) }
+                if turn.closed { manager.removePeer(peer) }
+                let added = manager.noteCount - before
+                if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
+            }
+            problems.forEach(onProblem)
+            // Replies to a peer stay within its queue: its further messages wait for its queue to drain.
+            if turn.remaining > 0, server.value?.isBackedUp(turn.id) == true {
+                inbox.hold(turn.id, epoch: turn.epoch)
+            }
+        }
+        if trimPending.load(ordering: .relaxed) {
+            work.asyncAfter(deadline: .now() + .seconds(2)) { [weak self] in self?.trimIfIdle() }
         }
     }
+
+    /// Returns freed memory to the system after large work (glibc keeps it otherwise).
+    private func trimIfIdle() {
+        guard inbox.waitingMessages == 0, trimPending.exchange(false, ordering: .relaxed) else { return }
+        _ = Self.mallocTrim?(0)
+    }
+
+    /// glibc's `malloc_trim` (not in the Glibc module), or nil where the C library has none.
+    private static let mallocTrim: (@convention(c) (Int) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "malloc_trim") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (Int) -> Int32).self)
+    }()
 }
 
 /// A thread-safe optional reference that closures can capture (a `Mutex` itself cannot be captured).

@@ -15,4 +15,11 @@ public protocol WebSocketServerDelegate: AnyObject, Sendable {
     /// The connection is gone (closed by either side, dropped, or the server shut down).
     /// Messages still queued for it were discarded.
     func connectionClosed(_ id: ConnectionID)
+    /// The connection's outgoing queue fell below ``WebSocketServerConfiguration/lowWaterBytes``
+    /// after being at or above it: a sender that paused for it can queue more. Optional.
+    func connectionDrained(_ id: ConnectionID)
+}
+
+extension WebSocketServerDelegate {
+    public func connectionDrained(_ id: ConnectionID) {}
 }
