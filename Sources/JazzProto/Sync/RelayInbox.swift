@@ -61,9 +61,10 @@ final class RelayInbox: Sendable {
     }
 
     /// Above this many waiting messages (or with two frames still being parsed) the connection's socket
-    /// is not read; below `resumeReadingBelow` (and nothing being parsed) it is read again.
-    static let pauseReadingAbove = 50_000
-    static let resumeReadingBelow = 10_000
+    /// is not read (TCP then holds its sender back); below `resumeReadingBelow` (and nothing being
+    /// parsed) it is read again.
+    static let pauseReadingAbove = 256
+    static let resumeReadingBelow = 64
 
     private let inner = Mutex(Inner())
 
@@ -139,6 +140,42 @@ final class RelayInbox: Sendable {
             connection.held = false
             inner.connections[id] = connection
             return Self.markReady(id, &inner)
+        }
+    }
+
+    /// On the service thread, before a small frame of `id`: true if nothing waits anywhere and the work
+    /// loop is idle, so the caller may handle (the first turn of) the frame itself, at once. The work
+    /// loop counts as busy until ``finishInline(_:rest:problems:backedUp:)``.
+    func claimInline(_ id: ConnectionID) -> Bool {
+        inner.withLock { inner in
+            guard !inner.scheduled, let connection = inner.connections[id], !connection.hasWork,
+                  !connection.held, connection.framesInFlight == 0 else { return false }
+            inner.scheduled = true
+            return true
+        }
+    }
+
+    /// Ends an inline turn: what the frame held beyond it waits like any other message (held if the
+    /// peer's queue is `backedUp`), and the work loop is scheduled if anything waits.
+    func finishInline(_ id: ConnectionID, rest: [SyncMessage], backedUp: Bool) -> Actions {
+        inner.withLock { inner in
+            var actions = Actions()
+            if var connection = inner.connections[id], !connection.closed, !rest.isEmpty {
+                connection.messages += rest
+                if backedUp { connection.held = true }
+                if !connection.receivingPaused && connection.waiting > Self.pauseReadingAbove {
+                    connection.receivingPaused = true
+                    actions.receiving = false
+                }
+                inner.connections[id] = connection
+            }
+            inner.scheduled = false
+            if inner.connections[id]?.hasWork == true { _ = Self.markReady(id, &inner) }
+            if inner.readyHead < inner.ready.count && !inner.scheduled {
+                inner.scheduled = true
+                actions.schedule = true
+            }
+            return actions
         }
     }
 

@@ -80,6 +80,18 @@ public final class RelayServer: WebSocketServerDelegate {
     }
 
     public func connection(_ id: ConnectionID, receivedText frame: String) {
+        if frame.utf8.count < Self.inlineParseLimit, inbox.claimInline(id) {
+            // Nothing waits: handle the first turn right here (no thread hop), queue the rest.
+            let (messages, problems) = Self.parse(frame, from: id)
+            var turn = RelayInbox.Turn(id: id)
+            turn.messages = Array(messages.prefix(Self.messagesPerTurn))
+            turn.problems = problems
+            handle(turn)
+            let rest = Array(messages.dropFirst(Self.messagesPerTurn))
+            let backedUp = !rest.isEmpty && server.value?.isBackedUp(id) == true
+            perform(inbox.finishInline(id, rest: rest, backedUp: backedUp), for: id)
+            return
+        }
         guard let (parser, busy, actions) = inbox.beginFrame(id) else { return }
         perform(actions, for: id)
         if frame.utf8.count < Self.inlineParseLimit && !busy {
@@ -133,22 +145,7 @@ public final class RelayServer: WebSocketServerDelegate {
     private func runTurns() {
         while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
             perform(actions, for: turn.id)
-            var problems = turn.problems
-            let peer = PeerID(String(turn.id.rawValue))
-            state.withLock { state in
-                guard let manager = state.manager else { return }
-                let before = manager.noteCount
-                if turn.opened { manager.addPeer(peer, role: .client) }
-                if turn.drained {
-                    if !manager.pausedStreams(to: peer).isEmpty { trimPending.store(true, ordering: .relaxed) }
-                    manager.resumeStreams(to: peer)
-                }
-                for message in turn.messages { manager.handle(message, from: peer) }
-                if turn.closed { manager.removePeer(peer) }
-                let added = manager.noteCount - before
-                if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
-            }
-            problems.forEach(onProblem)
+            handle(turn)
             // Replies to a peer stay within its queue: its further messages wait for its queue to drain.
             if turn.remaining > 0, server.value?.isBackedUp(turn.id) == true {
                 inbox.hold(turn.id, epoch: turn.epoch)
@@ -157,6 +154,26 @@ public final class RelayServer: WebSocketServerDelegate {
         if trimPending.load(ordering: .relaxed) {
             work.asyncAfter(deadline: .now() + .seconds(2)) { [weak self] in self?.trimIfIdle() }
         }
+    }
+
+    /// Does one turn's work under the lock, then logs its problems.
+    private func handle(_ turn: RelayInbox.Turn) {
+        var problems = turn.problems
+        let peer = PeerID(String(turn.id.rawValue))
+        state.withLock { state in
+            guard let manager = state.manager else { return }
+            let before = manager.noteCount
+            if turn.opened { manager.addPeer(peer, role: .client) }
+            if turn.drained {
+                if !manager.pausedStreams(to: peer).isEmpty { trimPending.store(true, ordering: .relaxed) }
+                manager.resumeStreams(to: peer)
+            }
+            for message in turn.messages { manager.handle(message, from: peer) }
+            if turn.closed { manager.removePeer(peer) }
+            let added = manager.noteCount - before
+            if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
+        }
+        problems.forEach(onProblem)
     }
 
     /// Returns freed memory to the system after large work (glibc keeps it otherwise).
