@@ -170,7 +170,8 @@ final class RelayInbox: Sendable {
                 inner.connections[id] = connection
             }
             inner.scheduled = false
-            if inner.connections[id]?.hasWork == true { _ = Self.markReady(id, &inner) }
+            actions.schedule = Self.markReady(id, &inner).schedule
+            // Work that arrived for other connections meanwhile found the loop claimed: start it now.
             if inner.readyHead < inner.ready.count && !inner.scheduled {
                 inner.scheduled = true
                 actions.schedule = true
