@@ -34,7 +34,8 @@ final class RelayInbox: Sendable {
         var receiving: Bool?
     }
 
-    private struct Connection {
+    /// A reference, so its message array is appended to in place (never copied).
+    private final class Connection {
         let parser: DispatchQueue
         var opened = true
         var drained = false
@@ -47,6 +48,8 @@ final class RelayInbox: Sendable {
         var epoch = 0
         var framesInFlight = 0
         var receivingPaused = false
+
+        init(parser: DispatchQueue) { self.parser = parser }
 
         var waiting: Int { messages.count - head }
         var hasWork: Bool { opened || drained || closed || !problems.isEmpty || (!held && waiting > 0) }
@@ -87,7 +90,7 @@ final class RelayInbox: Sendable {
     /// parsed now; the frame is counted as in flight until ``append(_:messages:problems:parsedFrame:)``.
     func beginFrame(_ id: ConnectionID) -> (parser: DispatchQueue, busy: Bool, actions: Actions)? {
         inner.withLock { inner in
-            guard var connection = inner.connections[id], !connection.closed else { return nil }
+            guard let connection = inner.connections[id], !connection.closed else { return nil }
             let busy = connection.framesInFlight > 0
             connection.framesInFlight += 1
             var actions = Actions()
@@ -95,14 +98,13 @@ final class RelayInbox: Sendable {
                 connection.receivingPaused = true
                 actions.receiving = false
             }
-            inner.connections[id] = connection
             return (connection.parser, busy, actions)
         }
     }
 
     func append(_ id: ConnectionID, messages: [SyncMessage], problems: [String]) -> Actions {
         inner.withLock { inner in
-            guard var connection = inner.connections[id], !connection.closed else { return Actions() }
+            guard let connection = inner.connections[id], !connection.closed else { return Actions() }
             connection.framesInFlight -= 1
             connection.messages += messages
             connection.problems += problems
@@ -111,7 +113,6 @@ final class RelayInbox: Sendable {
                 connection.receivingPaused = true
                 actions.receiving = false
             }
-            inner.connections[id] = connection
             let ready = Self.markReady(id, &inner)
             actions.schedule = ready.schedule
             return actions
@@ -131,14 +132,13 @@ final class RelayInbox: Sendable {
     /// Drops what waits for `id`; its last turn removes the peer.
     func close(_ id: ConnectionID) -> Actions {
         inner.withLock { inner in
-            guard var connection = inner.connections[id], !connection.closed else { return Actions() }
+            guard let connection = inner.connections[id], !connection.closed else { return Actions() }
             inner.openCount -= 1
             connection.closed = true
             connection.messages = []
             connection.head = 0
             connection.problems = []
             connection.held = false
-            inner.connections[id] = connection
             return Self.markReady(id, &inner)
         }
     }
@@ -160,15 +160,14 @@ final class RelayInbox: Sendable {
     func finishInline(_ id: ConnectionID, rest: [SyncMessage], backedUp: Bool) -> Actions {
         inner.withLock { inner in
             var actions = Actions()
-            if var connection = inner.connections[id], !connection.closed, !rest.isEmpty {
+            if let connection = inner.connections[id], !connection.closed, !rest.isEmpty {
                 connection.messages += rest
                 if backedUp { connection.held = true }
                 if !connection.receivingPaused && connection.waiting > Self.pauseReadingAbove {
                     connection.receivingPaused = true
                     actions.receiving = false
                 }
-                inner.connections[id] = connection
-            }
+                }
             inner.scheduled = false
             actions.schedule = Self.markReady(id, &inner).schedule
             // Work that arrived for other connections meanwhile found the loop claimed: start it now.
@@ -199,7 +198,7 @@ final class RelayInbox: Sendable {
                     inner.ready.removeFirst(inner.readyHead)
                     inner.readyHead = 0
                 }
-                guard var connection = inner.connections[id] else { continue }
+                guard let connection = inner.connections[id] else { continue }
                 connection.inReady = false
                 var turn = Turn(id: id, opened: connection.opened, drained: connection.drained, epoch: connection.epoch)
                 connection.opened = false
@@ -229,8 +228,7 @@ final class RelayInbox: Sendable {
                     connection.receivingPaused = false
                     actions.receiving = true
                 }
-                inner.connections[id] = connection
-                if connection.hasWork { _ = Self.markReady(id, &inner) }
+                    if connection.hasWork { _ = Self.markReady(id, &inner) }
                 return (turn, actions)
             }
             inner.ready = []

@@ -270,8 +270,8 @@ public final class SyncManager {
             }
         }
         // A dependency still streaming to the peer: this value follows it, in order.
-        if peer.role == .client,
-           node.dependencies(ofCoValue: id).contains(where: { peers[peerID]?.pausedStreams.contains($0) == true }) {
+        if peer.role == .client, let paused = peers[peerID]?.pausedStreams, !paused.isEmpty,
+           node.dependencies(ofCoValue: id).contains(where: paused.contains) {
             pauseStream(id, to: peerID)
             return
         }
