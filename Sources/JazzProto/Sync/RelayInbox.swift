@@ -4,8 +4,8 @@ import Synchronization
 /// What the relay still has to do for each connection, handed out in bounded turns, round-robin, so
 /// one connection's work (a frame of 300 000 `load`s, a large upload) never holds the others back.
 ///
-/// The transport's service thread records events (opened, messages, drained, closed); the relay's
-/// work queue takes turns with ``nextTurn(maximumMessages:)``. A closed connection's waiting messages
+/// The transport's service thread (and the parsing queues) record events (opened, messages, drained,
+/// closed); the service loop takes turns with ``nextTurn(maximumMessages:)``. A closed connection's waiting messages
 /// are dropped at once. A connection whose outgoing queue is backed up is ``hold(_:epoch:)``-ed: its
 /// messages wait until its queue drains, so the replies to one peer stay within its queue limit.
 final class RelayInbox: Sendable {
@@ -28,7 +28,7 @@ final class RelayInbox: Sendable {
 
     /// What the caller must do after recording an event.
     struct Actions {
-        /// Start the work loop (it was idle).
+        /// Wake the service loop to take turns (it had no work).
         var schedule = false
         /// Stop (false) or resume (true) reading from the connection's socket.
         var receiving: Bool?
@@ -73,6 +73,9 @@ final class RelayInbox: Sendable {
 
     /// Connections opened and not yet closed (as the transport reported them).
     var openConnections: Int { inner.withLock { $0.openCount } }
+
+    /// True if a connection waits for its turn.
+    var hasReadyWork: Bool { inner.withLock { $0.readyHead < $0.ready.count } }
 
     /// Messages received and not yet handled, over all connections.
     var waitingMessages: Int { inner.withLock { $0.connections.values.reduce(0) { $0 + $1.waiting } } }

@@ -5,11 +5,11 @@ import Synchronization
 /// A Jazz sync relay (like `jazz-run sync`): a `LocalNode` with no account, a `SyncManager` that treats
 /// every WebSocket connection as a client peer, optional persistent storage, on the libwebsockets server.
 ///
-/// Every connection gets its own identity (a monotonic counter, never IP + time). The transport's
-/// service thread only records what arrives (large frames are parsed on a per-connection queue); the
-/// relay's work queue handles the messages under a lock, a bounded slice per connection in turn
-/// (``messagesPerTurn``), so one connection's huge frame never holds back another's `load` or
-/// `/health`. Content goes out paced by each connection's drain (``SyncManager/isBackedUp``): a value
+/// Every connection gets its own identity (a monotonic counter, never IP + time). Messages are handled
+/// on the transport's service thread under a lock, a bounded slice per connection in turn
+/// (``messagesPerTurn``), and at most ``turnBudget`` of such work per turn of the service loop, so one
+/// connection's huge frame never holds back another's `load` or `/health` (large frames are parsed on a
+/// per-connection queue). Content goes out paced by each connection's drain (``SyncManager/isBackedUp``): a value
 /// of any size streams through a bounded queue, and a stalled reader costs a cursor, not a copy.
 public final class RelayServer: WebSocketServerDelegate {
     private struct State {
@@ -19,15 +19,16 @@ public final class RelayServer: WebSocketServerDelegate {
 
     /// At most this many messages of one connection are handled before the next connection's turn.
     public static let messagesPerTurn = 32
+    /// Work done per turn of the service loop before it polls the sockets again (at least one slice).
+    public static let turnBudget = Duration.milliseconds(5)
     /// Frames at least this large are parsed off the service thread.
     static let inlineParseLimit = 64 << 10
 
     private let state: Mutex<State>
     private let server = LockedSlot<WebSocketServer>()
     private let inbox = RelayInbox()
-    private let work = DispatchQueue(label: "caro.relay.work")
-    /// Set when much memory was used and freed (a big frame, a long stream): the work queue hands
-    /// freed memory back to the system once it is idle.
+    /// Set when much memory was used and freed (a big frame, a long stream): freed memory is handed back
+    /// to the system once the relay is idle.
     private let trimPending = Atomic<Bool>(false)
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
@@ -138,11 +139,14 @@ public final class RelayServer: WebSocketServerDelegate {
 
     private func perform(_ actions: RelayInbox.Actions, for id: ConnectionID) {
         if let receiving = actions.receiving { server.value?.setReceiving(receiving, for: id) }
-        if actions.schedule { work.async { [weak self] in self?.runTurns() } }
+        // On the service thread the loop takes its turn right after the current callback.
+        if actions.schedule { server.value?.wake() }
     }
 
-    /// Handles turns until no connection has work left.
-    private func runTurns() {
+    /// Handles turns, one connection's slice at a time, for about ``turnBudget``; true if work remains.
+    public func serviceTurn() -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + Self.turnBudget
         while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
             perform(actions, for: turn.id)
             handle(turn)
@@ -150,10 +154,12 @@ public final class RelayServer: WebSocketServerDelegate {
             if turn.remaining > 0, server.value?.isBackedUp(turn.id) == true {
                 inbox.hold(turn.id, epoch: turn.epoch)
             }
+            if clock.now >= deadline { return inbox.hasReadyWork }
         }
         if trimPending.load(ordering: .relaxed) {
-            work.asyncAfter(deadline: .now() + .seconds(2)) { [weak self] in self?.trimIfIdle() }
+            DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(2)) { [weak self] in self?.trimIfIdle() }
         }
+        return false
     }
 
     /// Does one turn's work under the lock, then logs its problems.

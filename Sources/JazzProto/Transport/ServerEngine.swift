@@ -7,6 +7,8 @@ enum ServerCommand: Sendable {
     case abort(ConnectionID, reason: String)
     /// Turns reading from the connection's socket on or off (`lws_rx_flow_control`).
     case receive(ConnectionID, Bool)
+    /// Nothing but a turn of the loop (the delegate's ``WebSocketServerDelegate/serviceTurn()``).
+    case wake
 }
 
 /// One accepted WebSocket connection (service thread only).
@@ -41,6 +43,7 @@ final class ServerEngine: ServiceLoopOwner {
     private let timers = LoopTimers()
     private var connections: [ConnectionID: ServerConnection] = [:]
     private var lastConnectionNumber: UInt64 = 0
+    private var context: OpaquePointer?
 
     /// HTTP responses, remembered per request through the wsi's opaque pointer.
     private enum HTTPReply: UInt64 {
@@ -67,6 +70,7 @@ final class ServerEngine: ServiceLoopOwner {
 
     /// Starts the ping timer (before the service thread starts, so still single-threaded).
     func attach(to context: OpaquePointer) {
+        self.context = context
         timers.attach(to: context)
         schedulePing()
         scheduleStallCheck()
@@ -93,7 +97,13 @@ final class ServerEngine: ServiceLoopOwner {
             case let .receive(id, enabled):
                 guard let connection = connections[id], !connection.aborting else { continue }
                 lws_rx_flow_control(connection.wsi, enabled ? 1 : 0)
+            case .wake:
+                continue
             }
+        }
+        // The delegate's bounded share of work; if more remains, the next poll does not wait.
+        if delegate?.serviceTurn() == true, let context {
+            lws_cancel_service(context)
         }
     }
 

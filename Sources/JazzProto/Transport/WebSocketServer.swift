@@ -106,6 +106,12 @@ public final class WebSocketServer: Sendable {
         loop.post(.receive(connection, receiving))
     }
 
+    /// Makes the service thread take a turn soon (the delegate's ``WebSocketServerDelegate/serviceTurn()``),
+    /// e.g. after another thread queued work for it.
+    public func wake() {
+        loop.post(.wake)
+    }
+
     /// Number of open connections.
     public var connectionCount: Int {
         ledger.openConnections
