@@ -120,9 +120,11 @@ func writeTransactions(_ client: SyncClient, feed: CoID, count: Int, size: Int) 
 
 func relayLimitsBenchmarks() async {
     let clock = ContinuousClock()
+    // LIMITS=rss,health,large picks parts (default: all).
+    let parts = ProcessInfo.processInfo.environment["LIMITS"]?.split(separator: ",").map(String.init) ?? ["rss", "health", "large"]
 
     // Peak RSS while 100 MB (1 000 × 100 KB) is written to a value with 0, 1 and 5 stalled subscribers.
-    for readers in [0, 1, 5] {
+    for readers in [0, 1, 5] where parts.contains("rss") {
         guard let relay = RelayProcess.start() else { print("relay-limits: build caro first"); return }
         let (_, writer) = firstClient(port: relay.port)
         let feed = try! writer.write { node in try node.createValue(type: "costream", owner: try node.createGroup()) }
@@ -140,7 +142,7 @@ func relayLimitsBenchmarks() async {
     }
 
     // /health and another client's load while one client sends a 25 MB frame of 300 000 loads.
-    do {
+    if parts.contains("health") {
         guard let relay = RelayProcess.start() else { return }
         let (identity, writer) = firstClient(port: relay.port)
         let map = try! writer.write { node -> CoID in
@@ -188,7 +190,7 @@ func relayLimitsBenchmarks() async {
     }
 
     // A 150 MB value (1 500 × 100 KB transactions) loads before and after a restart with --db.
-    do {
+    if parts.contains("large") {
         let directory = NSTemporaryDirectory() + "caro-relay-limits-\(UUID().uuidString)"
         try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: directory) }

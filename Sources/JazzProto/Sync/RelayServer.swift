@@ -147,7 +147,9 @@ public final class RelayServer: WebSocketServerDelegate {
     public func serviceTurn() -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + Self.turnBudget
+        var didWork = false
         while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
+            didWork = true
             perform(actions, for: turn.id)
             handle(turn)
             // Replies to a peer stay within its queue: its further messages wait for its queue to drain.
@@ -156,7 +158,7 @@ public final class RelayServer: WebSocketServerDelegate {
             }
             if clock.now >= deadline { return inbox.hasReadyWork }
         }
-        if trimPending.load(ordering: .relaxed) {
+        if didWork && trimPending.load(ordering: .relaxed) {
             DispatchQueue.global().asyncAfter(deadline: .now() + .seconds(2)) { [weak self] in self?.trimIfIdle() }
         }
         return false

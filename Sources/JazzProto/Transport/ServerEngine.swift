@@ -43,7 +43,6 @@ final class ServerEngine: ServiceLoopOwner {
     private let timers = LoopTimers()
     private var connections: [ConnectionID: ServerConnection] = [:]
     private var lastConnectionNumber: UInt64 = 0
-    private var context: OpaquePointer?
 
     /// HTTP responses, remembered per request through the wsi's opaque pointer.
     private enum HTTPReply: UInt64 {
@@ -70,7 +69,6 @@ final class ServerEngine: ServiceLoopOwner {
 
     /// Starts the ping timer (before the service thread starts, so still single-threaded).
     func attach(to context: OpaquePointer) {
-        self.context = context
         timers.attach(to: context)
         schedulePing()
         scheduleStallCheck()
@@ -101,10 +99,10 @@ final class ServerEngine: ServiceLoopOwner {
                 continue
             }
         }
-        // The delegate's bounded share of work; if more remains, the next poll does not wait.
-        if delegate?.serviceTurn() == true, let context {
-            lws_cancel_service(context)
-        }
+    }
+
+    func serviceLoopTurn() -> Bool {
+        delegate?.serviceTurn() ?? false
     }
 
     func serviceLoopWillDestroyContext() {
