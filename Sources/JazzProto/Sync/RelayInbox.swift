@@ -66,8 +66,8 @@ final class RelayInbox: Sendable {
     /// Above this many waiting messages (or with two frames still being parsed) the connection's socket
     /// is not read (TCP then holds its sender back); below `resumeReadingBelow` (and nothing being
     /// parsed) it is read again.
-    static let pauseReadingAbove = 256
-    static let resumeReadingBelow = 64
+    static let pauseReadingAbove = 32
+    static let resumeReadingBelow = 8
 
     private let inner = Mutex(Inner())
 
