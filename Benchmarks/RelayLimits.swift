@@ -165,13 +165,18 @@ func relayLimitsBenchmarks() async {
             let sent = clock.now
             Thread.detachNewThread { greedy.sendText(text) }
             var latencies: [Duration] = []
+            var worst: (latency: Duration, at: Duration) = (.zero, .zero)
             let reader = try! SyncClient(node: LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID),
                                          configuration: WebSocketClientConfiguration(url: "ws://127.0.0.1:\(relay.port)"))
             reader.start()
             reader.load(map)
             var loadedAfter: Duration?
             while clock.now - sent < .seconds(8) {
-                if let latency = healthLatency(port: relay.port) { latencies.append(latency) }
+                let probeStart = clock.now - sent
+                if let latency = healthLatency(port: relay.port) {
+                    latencies.append(latency)
+                    if latency > worst.latency { worst = (latency, probeStart) }
+                }
                 if loadedAfter == nil, reader.read({ $0.isCompletelyLoaded(map) }) { loadedAfter = clock.now - sent }
                 try? await Task.sleep(for: .milliseconds(20))
             }
@@ -181,7 +186,7 @@ func relayLimitsBenchmarks() async {
             try? await Task.sleep(for: .seconds(4))
             print("/health while another client sends a \(frameMB) MB frame of 300 000 loads (\(reads ? "and reads the answers" : "and reads nothing")): "
                 + "\(latencies.count) probes in 8 s, median \(latencies.isEmpty ? -1 : milliseconds(latencies[latencies.count / 2])) ms, "
-                + "max \(latencies.last.map(milliseconds) ?? -1) ms; another client's load answered after "
+                + "max \(latencies.last.map(milliseconds) ?? -1) ms (probe sent \(milliseconds(worst.at)) ms after the frame); another client's load answered after "
                 + "\(loadedAfter.map { "\(milliseconds($0)) ms" } ?? "more than 8 s"); relay RSS \(rssBefore) MB before, "
                 + "peak \(relay.peakRSSMegabytes()) MB, \(currentRSSMegabytes(relay)) MB 4 s after the sender left")
         }

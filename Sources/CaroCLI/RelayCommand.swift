@@ -38,7 +38,7 @@ struct RelayCommand: AsyncParsableCommand {
     var tlsKey: String?
 
     @Option(name: .customLong("queue-limit-mb"),
-            help: "MiB queued for one connection above which it must keep reading; a connection that reads nothing for --stall-timeout above it is disconnected.")
+            help: "Queue size per connection in MiB: content is streamed ahead by a quarter of it at most, and a connection that reads nothing for --stall-timeout with that quarter (or more) queued is disconnected.")
     var queueLimitMB = 16
 
     @Option(name: .customLong("queue-hard-limit-mb"),
@@ -49,7 +49,7 @@ struct RelayCommand: AsyncParsableCommand {
             help: "MiB queued over all connections above which streaming waits for the fullest queues and connections that stopped reading are disconnected, largest first.")
     var totalQueueLimitMB = 256
 
-    @Option(name: .customLong("stall-timeout"), help: "Seconds a connection over its queue limit may read nothing before it is disconnected.")
+    @Option(name: .customLong("stall-timeout"), help: "Seconds a connection with a full queue may read nothing before it is disconnected.")
     var stallTimeout = 10
 
     func validate() throws {
