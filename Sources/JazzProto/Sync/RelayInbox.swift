@@ -146,9 +146,9 @@ final class RelayInbox: Sendable {
         }
     }
 
-    /// On the service thread, before a small frame of `id`: true if nothing waits anywhere and the work
+    /// On the service thread, before a small frame of `id`: true if nothing waits anywhere and the
     /// loop is idle, so the caller may handle (the first turn of) the frame itself, at once. The work
-    /// loop counts as busy until ``finishInline(_:rest:problems:backedUp:)``.
+    /// loop counts as busy until ``finishInline(_:rest:backedUp:)``.
     func claimInline(_ id: ConnectionID) -> Bool {
         inner.withLock { inner in
             guard !inner.scheduled, let connection = inner.connections[id], !connection.hasWork,
@@ -159,7 +159,7 @@ final class RelayInbox: Sendable {
     }
 
     /// Ends an inline turn: what the frame held beyond it waits like any other message (held if the
-    /// peer's queue is `backedUp`), and the work loop is scheduled if anything waits.
+    /// peer's queue is `backedUp`), and the service loop is woken if anything waits.
     func finishInline(_ id: ConnectionID, rest: [SyncMessage], backedUp: Bool) -> Actions {
         inner.withLock { inner in
             var actions = Actions()
@@ -191,7 +191,7 @@ final class RelayInbox: Sendable {
     }
 
     /// The next connection's turn (at most `maximumMessages` messages), or nil when there is no work
-    /// (the work loop then counts as idle: the next event schedules it again).
+    /// (the loop then counts as idle: the next event wakes it again).
     func nextTurn(maximumMessages: Int) -> (Turn, Actions)? {
         inner.withLock { inner in
             while inner.readyHead < inner.ready.count {
