@@ -145,8 +145,9 @@ struct RelayPacingTests {
         let url = "ws://127.0.0.1:\(relay.port)"
         let (identity, writer) = try RelayRobustnessTests.firstDevice(url)
         defer { writer.stop() }
-        let valueBytes = 40 * 100_000
-        let feed = try await Self.writeLargeValue(writer, count: 40, size: 100_000)
+        // 6 MB: more than a stalled reader's socket buffers take (up to 4 MiB here).
+        let valueBytes = 60 * 100_000
+        let feed = try await Self.writeLargeValue(writer, count: 60, size: 100_000)
         #expect(await writer.waitForSync(timeout: .seconds(60)))
 
         let readers = 5
