@@ -366,11 +366,12 @@ final class RelayProcess {
         self.port = port
     }
 
-    static func start() -> RelayProcess? {
+    /// `storage`: the relay's storage arguments (default: in memory).
+    static func start(storage: [String] = ["--in-memory"]) -> RelayProcess? {
         let caro = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("caro")
         guard FileManager.default.isExecutableFile(atPath: caro.path) else { return nil }
         let process = Process()
-        let relayArguments = ["relay", "--host", "127.0.0.1", "--port", "0", "--in-memory"]
+        let relayArguments = ["relay", "--host", "127.0.0.1", "--port", "0"] + storage
         if let perfOutput = ProcessInfo.processInfo.environment["PERF_RELAY"] {
             // Profiled: the relay runs as perf's child.
             process.executableURL = URL(fileURLWithPath: "/usr/bin/perf")
@@ -423,6 +424,12 @@ final class RelayProcess {
         process.terminate()
         process.waitUntilExit()
     }
+}
+
+// MARK: The relay under a greedy or slow peer (only when asked for: long)
+
+if filter == "relay-limits" {
+    await relayLimitsBenchmarks()
 }
 
 // MARK: Write-to-subscriber latency at a paced rate

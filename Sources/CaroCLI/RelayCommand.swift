@@ -16,8 +16,11 @@ struct RelayCommand: AsyncParsableCommand {
 
             Limits: the open-file soft limit is raised to the hard limit at start; at most --max-connections \
             connections are open at once (default: that limit minus \(FileDescriptorLimit.reserved)), further \
-            clients wait and are accepted as others close. A message may be at most 64 MiB; a client with \
-            over 16 MiB waiting to be sent that reads nothing for 10 s is disconnected.
+            clients wait and are accepted as others close. A message may be up to 64 MiB. Content goes to \
+            each connection as it reads (a few MiB queued at a time), so a CoValue of any size can be loaded \
+            and a reader that stops costs no copy of it. Each connection's messages are handled in turns of \
+            32, so one connection cannot hold the others back. The queue options below bound memory when \
+            clients stop reading.
             """)
 
     @Option(help: "Interface to listen on.")
@@ -42,10 +45,41 @@ struct RelayCommand: AsyncParsableCommand {
             help: "Most connections open at once (default and maximum: the open-file limit minus \(FileDescriptorLimit.reserved)).")
     var maxConnections: Int?
 
+    @Option(name: .customLong("queue-limit-mb"),
+            help: "Queue size per connection in MiB: content is streamed ahead by a quarter of it at most, and a connection that reads nothing for --stall-timeout with that quarter (or more) queued is disconnected.")
+    var queueLimitMB = 16
+
+    @Option(name: .customLong("queue-hard-limit-mb"),
+            help: "MiB queued for one connection that is never exceeded (it is disconnected at once).")
+    var queueHardLimitMB = 128
+
+    @Option(name: .customLong("total-queue-limit-mb"),
+            help: "MiB queued over all connections above which streaming waits for the fullest queues and connections that stopped reading are disconnected, largest first.")
+    var totalQueueLimitMB = 256
+
+    @Option(name: .customLong("stall-timeout"), help: "Seconds a connection with a full queue may read nothing before it is disconnected.")
+    var stallTimeout = 10
+
     func validate() throws {
         if let maxConnections, maxConnections < 1 {
             throw ValidationError("--max-connections must be at least 1, got \(maxConnections).")
         }
+        for (name, value) in [("--queue-limit-mb", queueLimitMB), ("--queue-hard-limit-mb", queueHardLimitMB),
+                              ("--total-queue-limit-mb", totalQueueLimitMB), ("--stall-timeout", stallTimeout)]
+        where value <= 0 || value > 1 << 20 {
+            throw ValidationError("\(name) must be a whole number from 1 to \(1 << 20), got \(value).")
+        }
+        guard queueHardLimitMB >= queueLimitMB else {
+            throw ValidationError("--queue-hard-limit-mb (\(queueHardLimitMB)) must be at least --queue-limit-mb (\(queueLimitMB)).")
+        }
+    }
+
+    /// The transport settings of the queue options.
+    func queueConfiguration(_ configuration: inout WebSocketServerConfiguration) {
+        configuration.maxQueuedBytesPerConnection = queueLimitMB << 20
+        configuration.hardMaxQueuedBytesPerConnection = queueHardLimitMB << 20
+        configuration.maxQueuedBytesTotal = totalQueueLimitMB << 20
+        configuration.stalledConnectionTimeout = .seconds(stallTimeout)
     }
 
     func run() async throws {
@@ -58,6 +92,7 @@ struct RelayCommand: AsyncParsableCommand {
         var configuration = WebSocketServerConfiguration(
             host: host, port: port, tlsCertificatePath: tlsCertificate, tlsPrivateKeyPath: tlsKey)
         configuration.maxConnections = maxConnections
+        queueConfiguration(&configuration)
         let relay = try Self.failing {
             try RelayServer(configuration: configuration, storage: storage) { problem in CLIOutput.error(problem) }
         }

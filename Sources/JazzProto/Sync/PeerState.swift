@@ -23,6 +23,8 @@ struct PeerState {
     var toldKnownState: Set<CoID> = []
     /// CoValues we asked this peer to load.
     var loadRequested: Set<CoID> = []
+    /// CoValues whose content waits for the peer's queue to drain (``SyncManager/resumeStreams(to:)``).
+    var pausedStreams: [CoID] = []
 
     init(id: PeerID, role: PeerRole) {
         self.id = id

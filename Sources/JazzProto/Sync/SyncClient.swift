@@ -59,6 +59,8 @@ public final class SyncClient: WebSocketClientDelegate {
             slot.value?.send(message.text)
         }
         manager.coalescesUnacknowledgedPushes = true
+        // Large uploads go out as the socket drains (the relay's rule), never all queued at once.
+        manager.isBackedUp = { _ in slot.value?.isBackedUp ?? false }
         self.state = Mutex(State(node: node, manager: manager, storageProblems: problems))
         transport.value = try WebSocketClient(configuration: configuration, delegate: self)
     }
@@ -226,6 +228,13 @@ public final class SyncClient: WebSocketClientDelegate {
                 if case .content(let piece) = message { return piece.id } else { return nil }
             }
             if !ids.isEmpty { observer(ids) }
+        }
+    }
+
+    public func clientDrained() {
+        // Off the transport's thread: generating the next pieces must not hold back other clients' I/O.
+        DispatchQueue.global().async { [self] in
+            state.withLock { $0.manager?.resumeStreams(to: relayPeer) }
         }
     }
 

@@ -289,19 +289,67 @@ public final class SyncManager {
     private func sendNewContent(_ id: CoID, to peerID: PeerID, forceKnownReply: Bool, seen: inout Set<CoID>) {
         guard !seen.contains(id), let peer = peers[peerID], let core = node.core(id), core.header != nil else { return }
         seen.insert(id)
+        // Already waiting for the peer's queue to drain: the stream resumes from the peer's record.
+        if peer.pausedStreams.contains(id) { return }
         if peer.role == .client {
             for dependency in node.dependencies(ofCoValue: id) {
                 sendNewContent(dependency, to: peerID, forceKnownReply: false, seen: &seen)
             }
         }
+        // A dependency still streaming to the peer: this value follows it, in order.
+        if peer.role == .client, let paused = peers[peerID]?.pausedStreams, !paused.isEmpty,
+           node.dependencies(ofCoValue: id).contains(where: paused.contains) {
+            pauseStream(id, to: peerID)
+            return
+        }
         let pieces = core.newContentSince(peers[peerID]?.optimistic[id])
         if !pieces.isEmpty {
-            for piece in pieces { send(peerID, .content(piece)) }
-            updatePeer(peerID, subscribing: id) { $0.combineOptimistic(core.knownState) }
+            for piece in pieces {
+                // The rest waits for the peer's queue to drain (``resumeStreams(to:)``): its record of
+                // what it was sent is the cursor, so a stalled reader costs no copy of the value.
+                if isBackedUp(peerID) {
+                    pauseStream(id, to: peerID)
+                    return
+                }
+                send(peerID, .content(piece))
+                updatePeer(peerID, subscribing: id) { $0.combineOptimistic(Self.knownState(after: piece)) }
+            }
         } else if forceKnownReply || peers[peerID]?.toldKnownState.contains(id) != true {
             send(peerID, .known(core.isDeleted ? ourKnownState(id, toldTo: peerID) : core.knownStateWithStreaming, isCorrection: false))
         }
         peers[peerID]?.toldKnownState.insert(id)
+    }
+
+    // MARK: Pacing by the peer's drain
+
+    /// Tells whether the transport's queue towards a peer is full enough that content should wait
+    /// (default: never). Content then goes out piece by piece while this is false; the rest of a
+    /// CoValue waits until ``resumeStreams(to:)`` (call it when the peer's queue has drained).
+    public var isBackedUp: (PeerID) -> Bool = { _ in false }
+
+    /// CoValues whose content waits for `peerID`'s queue to drain, in the order they will continue.
+    public func pausedStreams(to peerID: PeerID) -> [CoID] { peers[peerID]?.pausedStreams ?? [] }
+
+    /// Continues the content that waits for `peerID`'s queue (until it is backed up again).
+    public func resumeStreams(to peerID: PeerID) {
+        guard let paused = peers[peerID]?.pausedStreams, !paused.isEmpty else { return }
+        peers[peerID]?.pausedStreams.removeAll()
+        var seen: Set<CoID> = []
+        for id in paused { sendNewContent(id, to: peerID, forceKnownReply: false, seen: &seen) }
+    }
+
+    private func pauseStream(_ id: CoID, to peerID: PeerID) {
+        guard peers[peerID]?.pausedStreams.contains(id) == false else { return }
+        peers[peerID]?.pausedStreams.append(id)
+    }
+
+    /// What a peer has of a CoValue once it received `piece` (on top of what it had before).
+    private static func knownState(after piece: ContentPiece) -> KnownState {
+        var state = KnownState(id: piece.id, header: true)
+        for (session, content) in piece.new {
+            state.sessions[session] = max(state.sessions[session] ?? 0, content.after + content.newTransactions.count)
+        }
+        return state
     }
 
     /// Call after local writes to `id`: stores them (if `before` is given) and pushes the new content to

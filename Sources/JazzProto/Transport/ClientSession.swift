@@ -26,6 +26,7 @@ final class ClientSession {
     private var receivedFirstFrame = false
     private var lastFrameAt: UInt64 = 0
     private var watchdog: LoopTimers.Token?
+    private var stallCheck: LoopTimers.Token?
     private var connectTimer: LoopTimers.Token?
     private var peerCloseReason: String?
     /// lws log lines written while this attempt was being started (they are surely its own).
@@ -83,7 +84,7 @@ final class ClientSession {
 
     func overflow(queued: Int) {
         guard case .open = phase else { return }
-        abandonConnection(reason: "more than \(status.limit) bytes were waiting to be sent "
+        abandonConnection(reason: "more than \(status.hardLimit) bytes were waiting to be sent "
             + "(\(queued) queued): the server reads too slowly")
     }
 
@@ -171,6 +172,8 @@ final class ClientSession {
         engine.endAttempt(attempt)
         engine.timers.cancel(watchdog)
         engine.timers.cancel(connectTimer)
+        engine.timers.cancel(stallCheck)
+        stallCheck = nil
         watchdog = nil
         connectTimer = nil
         let dropped = outgoing.removeAll()
@@ -214,6 +217,7 @@ final class ClientSession {
                 batchLimit: configuration.batching.limit(peerHasBatched: false),
                 fragmentSize: LWS.fragmentSize)
             status.setConnected(true)
+            scheduleStallCheck(attempt: attempt)
             delegate?.clientConnected()
             return 0
 
@@ -225,7 +229,7 @@ final class ClientSession {
             guard case .open(attempt, _) = phase else { return -1 }
             var completed = 0
             let result = outgoing.write(to: wsi, completedBytes: &completed)
-            if completed > 0 { status.release(completed) }
+            if completed > 0, status.release(completed) { delegate?.clientDrained() }
             if case .failed = result {
                 finishAttempt(attempt, reason: "writing to \(url.endpoint) failed; the connection was closed")
                 return -1
@@ -297,6 +301,23 @@ final class ClientSession {
         }
         if watchdog == nil, let timeout = configuration.pingTimeout {
             armWatchdog(attempt: attempt, afterNanoseconds: timeout.clampedNanoseconds)
+        }
+    }
+
+    /// Checks a few times per ``WebSocketClientConfiguration/stalledConnectionTimeout`` (at least every
+    /// second) whether the queue stayed above the limit without draining, and closes the connection if so.
+    private func scheduleStallCheck(attempt: UInt64) {
+        let timeout = configuration.stalledConnectionTimeout
+        stallCheck = engine.timers.schedule(afterNanoseconds: min(timeout / 4, .seconds(1)).clampedNanoseconds) {
+            [weak self] in
+            guard let self, case .open(attempt, _) = self.phase else { return }
+            self.stallCheck = nil
+            if let queued = self.status.stalled(after: timeout) {
+                self.abandonConnection(reason: "\(queued) bytes waited to be sent (over \(self.status.limit)) and "
+                    + "nothing was written for \(Self.describe(timeout)): the server stopped reading")
+            } else {
+                self.scheduleStallCheck(attempt: attempt)
+            }
         }
     }
 

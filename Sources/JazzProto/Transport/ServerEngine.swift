@@ -5,6 +5,10 @@ enum ServerCommand: Sendable {
     case send(ConnectionID, OutgoingFrame)
     case close(ConnectionID)
     case abort(ConnectionID, reason: String)
+    /// Turns reading from the connection's socket on or off (`lws_rx_flow_control`).
+    case receive(ConnectionID, Bool)
+    /// Nothing but a turn of the loop (the delegate's ``WebSocketServerDelegate/serviceTurn()``).
+    case wake
 }
 
 /// One accepted WebSocket connection (service thread only).
@@ -90,8 +94,17 @@ final class ServerEngine: ServiceLoopOwner {
             case let .abort(id, reason):
                 guard let connection = connections[id] else { continue }
                 abort(connection, reason: reason)
+            case let .receive(id, enabled):
+                guard let connection = connections[id], !connection.aborting else { continue }
+                lws_rx_flow_control(connection.wsi, enabled ? 1 : 0)
+            case .wake:
+                continue
             }
         }
+    }
+
+    func serviceLoopTurn() -> Bool {
+        delegate?.serviceTurn() ?? false
     }
 
     func serviceLoopWillDestroyContext() {
@@ -151,7 +164,12 @@ final class ServerEngine: ServiceLoopOwner {
         timers.schedule(afterNanoseconds: interval.clampedNanoseconds) { [unowned self] in
             for (id, queued) in ledger.stalled(after: timeout) {
                 guard let connection = connections[id] else { continue }
-                abort(connection, reason: "\(queued) bytes queued (over \(ledger.limit)) and nothing written for \(timeout): the client stopped reading")
+                abort(connection, reason: "\(queued) bytes queued (at least \(ledger.stallThreshold)) and nothing written for \(timeout): the client stopped reading")
+            }
+            for (id, queued) in ledger.overTotal(after: timeout) {
+                guard let connection = connections[id] else { continue }
+                abort(connection, reason: "all connections together queue more than \(ledger.totalLimit) bytes and this one "
+                    + "(\(queued) bytes queued) wrote nothing for \(timeout): the client stopped reading")
             }
             self.scheduleStallCheck()
         }
@@ -217,7 +235,8 @@ final class ServerEngine: ServiceLoopOwner {
             guard let connection = connection(for: wsi), !connection.aborting else { return -1 }
             var completed = 0
             let result = connection.outgoing.write(to: wsi, completedBytes: &completed)
-            if completed > 0 { ledger.release(completed, for: connection.id) }
+            let drained = completed > 0 && ledger.release(completed, for: connection.id)
+            if drained { delegate?.connectionDrained(connection.id) }
             switch result {
             case .failed:
                 TransportLog.log(.info, "write to \(connection.id) failed; closing it")

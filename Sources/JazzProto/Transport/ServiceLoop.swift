@@ -12,6 +12,13 @@ protocol ServiceLoopOwner: AnyObject {
     func serviceLoopWillDestroyContext()
     /// `lws_context_destroy` returned.
     func serviceLoopDidDestroyContext()
+    /// Once per turn of the loop, before it polls: a bounded amount of the owner's own work; true if more
+    /// remains (the poll then does not wait).
+    func serviceLoopTurn() -> Bool
+}
+
+extension ServiceLoopOwner {
+    func serviceLoopTurn() -> Bool { false }
 }
 
 /// One dedicated thread running `lws_service` for one `lws_context`, plus the locked command
@@ -131,6 +138,10 @@ final class ServiceLoop<Command: Sendable>: Sendable {
                 owner.drainCommands()
             } while hasCommands && !isStopping
             if isStopping { break }
+            let moreWork = owner.serviceLoopTurn()
+            // What the turn sent is queued before the poll (posts from this thread do not wake it).
+            if hasCommands { owner.drainCommands() }
+            if moreWork { lws_cancel_service(context) }
             if lws_service(context, 0) < 0 {
                 TransportLog.log(.error, "lws_service failed; the service thread stops")
                 break

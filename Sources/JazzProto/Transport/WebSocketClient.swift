@@ -49,7 +49,8 @@ public final class WebSocketClient: Sendable {
         self.configuration = configuration
         self.engine = engine
         self.token = engine.nextToken()
-        self.status = ClientStatus(limit: configuration.maxQueuedBytes)
+        self.status = ClientStatus(limit: configuration.maxQueuedBytes, hardLimit: configuration.hardMaxQueuedBytes,
+                                   lowWater: configuration.effectiveLowWaterBytes)
         engine.loop.post(.register(ClientRegistration(
             token: token, url: url, configuration: configuration, delegate: delegate, status: status)))
     }
@@ -81,8 +82,10 @@ public final class WebSocketClient: Sendable {
 
     /// Queues a text frame on the open connection (dropped when not connected, see above).
     ///
-    /// If more than ``WebSocketClientConfiguration/maxQueuedBytes`` would be waiting, the
-    /// connection is treated as stuck: it is closed (queue dropped) and redialled.
+    /// If more than ``WebSocketClientConfiguration/hardMaxQueuedBytes`` would be waiting, or the queue
+    /// stays above ``WebSocketClientConfiguration/maxQueuedBytes`` without draining for
+    /// ``WebSocketClientConfiguration/stalledConnectionTimeout``, the connection is treated as stuck:
+    /// it is closed (queue dropped) and redialled.
     public func send(_ text: String) {
         enqueue(OutgoingFrame(text: text))
     }
@@ -98,6 +101,10 @@ public final class WebSocketClient: Sendable {
 
     /// Bytes queued on the open connection and not yet handed to the socket.
     public var queuedBytes: Int { status.queuedBytes }
+
+    /// True while the queue holds ``WebSocketClientConfiguration/pacingHighWaterBytes`` or more: a paced
+    /// sender waits for ``WebSocketClientDelegate/clientDrained()`` before queuing more.
+    public var isBackedUp: Bool { status.queuedBytes >= configuration.pacingHighWaterBytes }
 
     private func enqueue(_ frame: OutgoingFrame) {
         switch status.reserve(frame.accountedBytes) {

@@ -15,10 +15,20 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
     public var reconnect: ReconnectPolicy
     /// Largest accepted incoming message; a bigger one closes the connection (status 1009).
     public var maxMessageBytes: Int
-    /// Largest amount of not-yet-written outgoing data (64 MiB by default); beyond it the
-    /// connection is considered stuck, closed and redialled. Check
-    /// ``WebSocketClient/queuedBytes`` to pace large uploads.
+    /// Outgoing data above which the connection must keep draining (64 MiB by default): if nothing
+    /// of the queue reaches the socket for ``stalledConnectionTimeout`` while it is above this, the
+    /// connection is considered stuck, closed and redialled. A large upload that keeps draining is
+    /// never cut; pace it with ``WebSocketClient/isBackedUp`` and
+    /// ``WebSocketClientDelegate/clientDrained()`` (``SyncClient`` does).
     public var maxQueuedBytes: Int
+    /// How long the queue may stay above ``maxQueuedBytes`` without anything reaching the socket.
+    public var stalledConnectionTimeout: Duration
+    /// Outgoing data that is never exceeded: a message that would go beyond it closes the connection
+    /// at once (and it is redialled). Default (nil): 8 × ``maxQueuedBytes``.
+    public var hardMaxQueuedBytes: Int?
+    /// The queue counts as drained when it falls below this after being at or above it
+    /// (``WebSocketClientDelegate/clientDrained()``). Default (nil): ``maxQueuedBytes`` / 16.
+    public var lowWaterBytes: Int?
     /// Joining of waiting messages into batch frames (JS clients batch by default).
     public var batching: OutgoingBatching
 
@@ -32,6 +42,9 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
         reconnect: ReconnectPolicy = .jazzDefault,
         maxMessageBytes: Int = 64 << 20,
         maxQueuedBytes: Int = 64 << 20,
+        stalledConnectionTimeout: Duration = .seconds(10),
+        hardMaxQueuedBytes: Int? = nil,
+        lowWaterBytes: Int? = nil,
         batching: OutgoingBatching = .always(limit: JazzFraming.recommendedBatchLimit)
     ) {
         self.url = url
@@ -41,8 +54,19 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
         self.reconnect = reconnect
         self.maxMessageBytes = maxMessageBytes
         self.maxQueuedBytes = maxQueuedBytes
+        self.stalledConnectionTimeout = stalledConnectionTimeout
+        self.hardMaxQueuedBytes = hardMaxQueuedBytes
+        self.lowWaterBytes = lowWaterBytes
         self.batching = batching
     }
+
+    /// The queue size at which a paced sender should wait for ``WebSocketClientDelegate/clientDrained()``:
+    /// 4 × the low-water mark (16 MiB by default), at most ``maxQueuedBytes``.
+    public var pacingHighWaterBytes: Int {
+        min(maxQueuedBytes, effectiveLowWaterBytes.multipliedReportingOverflow(by: 4).partialValue)
+    }
+
+    var effectiveLowWaterBytes: Int { lowWaterBytes ?? max(1, maxQueuedBytes / 16) }
 
     func validate() throws(TransportError) {
         guard maxMessageBytes > 0 else {
@@ -50,6 +74,15 @@ public struct WebSocketClientConfiguration: Sendable, Equatable {
         }
         guard maxQueuedBytes > 0 else {
             throw .invalidConfiguration("maxQueuedBytes must be positive, got \(maxQueuedBytes)")
+        }
+        guard stalledConnectionTimeout > .zero else {
+            throw .invalidConfiguration("stalledConnectionTimeout must be positive, got \(stalledConnectionTimeout)")
+        }
+        if let hard = hardMaxQueuedBytes, hard < maxQueuedBytes {
+            throw .invalidConfiguration("hardMaxQueuedBytes (\(hard)) must be at least maxQueuedBytes (\(maxQueuedBytes))")
+        }
+        if let low = lowWaterBytes, low <= 0 || low > maxQueuedBytes {
+            throw .invalidConfiguration("lowWaterBytes (\(low)) must be positive and at most maxQueuedBytes (\(maxQueuedBytes))")
         }
         if let timeout = pingTimeout, timeout <= .zero {
             throw .invalidConfiguration("pingTimeout must be positive or nil, got \(timeout)")

@@ -13,4 +13,11 @@ public protocol WebSocketClientDelegate: AnyObject, Sendable {
     /// (e.g. "TLS handshake with wss://host:443 failed: the server's certificate is not
     /// trusted ..."). Messages that were still queued were dropped (the reason says how many).
     func clientDisconnected(reason: String)
+    /// The outgoing queue fell below ``WebSocketClientConfiguration/lowWaterBytes`` after being at or
+    /// above it: a sender that paused for it can queue more. Optional.
+    func clientDrained()
+}
+
+extension WebSocketClientDelegate {
+    public func clientDrained() {}
 }

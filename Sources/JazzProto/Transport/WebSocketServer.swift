@@ -35,7 +35,10 @@ public final class WebSocketServer: Sendable {
         try configuration.validate()
         let loop = ServiceLoop<ServerCommand>()
         let ledger = ConnectionLedger(limit: configuration.maxQueuedBytesPerConnection,
-                                      hardLimit: configuration.hardMaxQueuedBytesPerConnection)
+                                      hardLimit: configuration.hardMaxQueuedBytesPerConnection,
+                                      totalLimit: configuration.maxQueuedBytesTotal,
+                                      lowWater: configuration.effectiveLowWaterBytes,
+                                      stallThreshold: configuration.pacingHighWaterBytes)
         let engine = ServerEngine(configuration: configuration, delegate: delegate, loop: loop, ledger: ledger)
         let (context, port) = try Self.createContext(for: engine)
         engine.attach(to: context)
@@ -83,6 +86,30 @@ public final class WebSocketServer: Sendable {
     /// connection is not open.
     public func queuedBytes(for connection: ConnectionID) -> Int? {
         ledger.queuedBytes(for: connection)
+    }
+
+    /// Bytes queued over all connections and not yet handed to their sockets.
+    public var totalQueuedBytes: Int { ledger.totalQueuedBytes }
+
+    /// True if a paced sender should wait for ``WebSocketServerDelegate/connectionDrained(_:)`` before
+    /// queuing more for `connection`: its queue holds ``WebSocketServerConfiguration/pacingHighWaterBytes``
+    /// or more, or all connections together hold more than
+    /// ``WebSocketServerConfiguration/maxQueuedBytesTotal`` and this one at least
+    /// ``WebSocketServerConfiguration/lowWaterBytes``. False for connections that are not open.
+    public func isBackedUp(_ connection: ConnectionID) -> Bool {
+        ledger.isBackedUp(connection, highWater: configuration.pacingHighWaterBytes)
+    }
+
+    /// Stops (false) or resumes (true) reading from a connection's socket: TCP then holds its sender
+    /// back. For a receiver that cannot keep up with what one connection sends.
+    public func setReceiving(_ receiving: Bool, for connection: ConnectionID) {
+        loop.post(.receive(connection, receiving))
+    }
+
+    /// Makes the service thread take a turn soon (the delegate's ``WebSocketServerDelegate/serviceTurn()``),
+    /// e.g. after another thread queued work for it.
+    public func wake() {
+        loop.post(.wake)
     }
 
     /// Number of open connections.

@@ -20,7 +20,8 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     /// Largest accepted incoming message; a bigger one closes the connection with status 1009.
     public var maxMessageBytes: Int
     /// Outgoing data per connection above which the connection must keep draining: if nothing of
-    /// its queue reaches the socket for ``stalledConnectionTimeout`` while it is above this, it is
+    /// its queue reaches the socket for ``stalledConnectionTimeout`` while it is above this (or above
+    /// ``pacingHighWaterBytes``, the most a paced sender queues, when that is lower), it is
     /// disconnected (and logged). A client that is merely behind (loading a large value, or during a
     /// burst) keeps its connection as long as it reads.
     public var maxQueuedBytesPerConnection: Int
@@ -31,6 +32,15 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     /// disconnects the connection at once, so memory stays bounded whatever a client does. Default
     /// (nil): 8 × ``maxQueuedBytesPerConnection``.
     public var hardMaxQueuedBytesPerConnection: Int?
+    /// Outgoing data over all connections above which the connections that stopped draining (nothing
+    /// written for ``stalledConnectionTimeout``) are disconnected, largest queue first, until the rest
+    /// fits; meanwhile senders that pace themselves (the relay streaming content) hold back for
+    /// connections with at least ``lowWaterBytes`` queued. Default 256 MiB.
+    public var maxQueuedBytesTotal: Int
+    /// A connection's queue counts as drained when it falls below this after being at or above it: the
+    /// delegate then gets ``WebSocketServerDelegate/connectionDrained(_:)`` (to queue the next part of a
+    /// paced stream). Default (nil): ``maxQueuedBytesPerConnection`` / 16 (1 MiB by default).
+    public var lowWaterBytes: Int?
     /// Joining of waiting messages into batch frames (default: like `jazz-run`, only once the
     /// client has sent a batch itself).
     public var batching: OutgoingBatching
@@ -59,6 +69,8 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         maxQueuedBytesPerConnection: Int = 16 << 20,
         stalledConnectionTimeout: Duration = .seconds(10),
         hardMaxQueuedBytesPerConnection: Int? = nil,
+        maxQueuedBytesTotal: Int = 256 << 20,
+        lowWaterBytes: Int? = nil,
         batching: OutgoingBatching = .afterPeerBatches(limit: JazzFraming.recommendedBatchLimit)
     ) {
         self.host = host
@@ -71,8 +83,18 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         self.maxQueuedBytesPerConnection = maxQueuedBytesPerConnection
         self.stalledConnectionTimeout = stalledConnectionTimeout
         self.hardMaxQueuedBytesPerConnection = hardMaxQueuedBytesPerConnection
+        self.maxQueuedBytesTotal = maxQueuedBytesTotal
+        self.lowWaterBytes = lowWaterBytes
         self.batching = batching
     }
+
+    /// The queue size at which a paced sender should wait for ``WebSocketServerDelegate/connectionDrained(_:)``:
+    /// 4 × ``lowWaterBytes`` (4 MiB by default), at most ``maxQueuedBytesPerConnection``.
+    public var pacingHighWaterBytes: Int {
+        min(maxQueuedBytesPerConnection, effectiveLowWaterBytes.multipliedReportingOverflow(by: 4).partialValue)
+    }
+
+    var effectiveLowWaterBytes: Int { lowWaterBytes ?? max(1, maxQueuedBytesPerConnection / 16) }
 
     /// Whether the server speaks `wss://`.
     public var usesTLS: Bool { tlsCertificatePath != nil || tlsPrivateKeyPath != nil }
@@ -98,6 +120,13 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         }
         if let maxConnections, maxConnections < 1 {
             throw .invalidConfiguration("maxConnections must be at least 1, got \(maxConnections)")
+        }
+        guard maxQueuedBytesTotal > 0 else {
+            throw .invalidConfiguration("maxQueuedBytesTotal must be positive, got \(maxQueuedBytesTotal)")
+        }
+        if let low = lowWaterBytes, low <= 0 || low > maxQueuedBytesPerConnection {
+            throw .invalidConfiguration(
+                "lowWaterBytes (\(low)) must be positive and at most maxQueuedBytesPerConnection (\(maxQueuedBytesPerConnection))")
         }
         if let interval = pingInterval, interval <= .zero {
             throw .invalidConfiguration("pingInterval must be positive or nil, got \(interval)")

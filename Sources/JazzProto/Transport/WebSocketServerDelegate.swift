@@ -19,9 +19,18 @@ public protocol WebSocketServerDelegate: AnyObject, Sendable {
     /// instead of `200 ok`. Called on the service thread: return at once (no waiting for locks held
     /// while messages are handled).
     var healthProblem: String? { get }
+    /// The connection's outgoing queue fell below ``WebSocketServerConfiguration/lowWaterBytes``
+    /// after being at or above it: a sender that paused for it can queue more. Optional.
+    func connectionDrained(_ id: ConnectionID)
+    /// Called on the service thread at every turn of its loop (and after ``WebSocketServer/wake()``):
+    /// do a bounded amount of pending work and return true if more remains (the loop then polls without
+    /// waiting and calls again). Optional.
+    func serviceTurn() -> Bool
 }
 
 extension WebSocketServerDelegate {
     /// Healthy by default.
     public var healthProblem: String? { nil }
+    public func connectionDrained(_ id: ConnectionID) {}
+    public func serviceTurn() -> Bool { false }
 }
