@@ -114,7 +114,7 @@ func firstClient(port: Int) -> (JazzIdentity, SyncClient) {
 func writeTransactions(_ client: SyncClient, feed: CoID, count: Int, size: Int) {
     for index in 0..<count {
         let entry = JSONValue.string(String(repeating: "\(index % 10)", count: size))
-        client.write { node in _ = try? node.makeTransaction(in: feed, changes: [entry], privacy: .private) }
+        _ = try? client.write { node in _ = try? node.makeTransaction(in: feed, changes: [entry], privacy: .private) }
     }
 }
 
