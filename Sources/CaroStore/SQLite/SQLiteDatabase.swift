@@ -158,21 +158,49 @@ public final class SQLiteDatabase {
             sqlite3_wal_autocheckpoint(handle, 0)
         }
         do {
-            // The first statement that reads the file: a non-database fails here.
-            if !options.readOnly && path != ":memory:" && !path.isEmpty {
-                try execute("PRAGMA journal_mode = WAL")
-            }
-            try execute("PRAGMA synchronous = NORMAL")
-            try execute("PRAGMA foreign_keys = \(options.foreignKeys ? "ON" : "OFF")")
-            // Reads the schema: a damaged first page fails here rather than later.
-            _ = try userVersion()
-            let schema = try cached("SELECT count(*) FROM sqlite_schema")
-            defer { schema.reset() }
-            try schema.step()
+            try configureRetryingWhileBusy(options)
         } catch {
             close()
             throw error
         }
+    }
+
+    /// The connection's first statements (journal mode, pragmas, a read of the schema).
+    ///
+    /// They are retried on `SQLITE_BUSY` until the busy timeout: SQLite returns it from a connection's
+    /// first access *without* calling the busy handler while another connection briefly holds an exclusive
+    /// lock to run WAL recovery or, closing last, to clean up the WAL files (https://www.sqlite.org/wal.html,
+    /// "Sometimes Queries Return SQLITE_BUSY In WAL Mode"). Twenty shells each adding a command at once
+    /// hit that window; a shell hook must never lose a command to it.
+    private func configureRetryingWhileBusy(_ options: Options) throws(SQLiteError) {
+        let deadline = ContinuousClock.now + .milliseconds(Int(options.busyTimeoutMilliseconds))
+        while true {
+            do {
+                try configure(options)
+                return
+            } catch .busy(let path, let message, let sql) {
+                guard ContinuousClock.now < deadline else { throw .busy(path: path, message: message, sql: sql) }
+                usleep(useconds_t.random(in: 1_000...5_000))
+            }
+        }
+    }
+
+    private func configure(_ options: Options) throws(SQLiteError) {
+        // The first statement that reads the file: a non-database fails here. WAL mode is persistent:
+        // set it only when the file is not in it yet (changing it needs an exclusive lock).
+        if !options.readOnly && path != ":memory:" && !path.isEmpty {
+            let mode = try prepare("PRAGMA journal_mode")
+            let isWAL = try mode.step() && mode.text(at: 0)?.lowercased() == "wal"
+            mode.finalize()
+            if !isWAL { try execute("PRAGMA journal_mode = WAL") }
+        }
+        try execute("PRAGMA synchronous = NORMAL")
+        try execute("PRAGMA foreign_keys = \(options.foreignKeys ? "ON" : "OFF")")
+        // Reads the schema: a damaged first page fails here rather than later.
+        _ = try userVersion()
+        let schema = try cached("SELECT count(*) FROM sqlite_schema")
+        defer { schema.reset() }
+        try schema.step()
     }
 
     /// `path` with the characters a `file:` URI reserves percent-encoded.
