@@ -223,7 +223,7 @@ struct HistorySearchTests {
         }
         #expect(try home.searchCommands() == ["ls", "pwd", "make", "ls", "pwd", "ls"])
         #expect(try home.searchCommands("--limit", "2") == ["ls", "pwd"])
-        #expect(try home.searchCommands("--reverse") == ["ls", "pwd", "ls", "make", "pwd", "ls"].reversed())
+        #expect(try home.searchCommands("--reverse") == ["ls", "pwd", "ls", "make", "pwd", "ls"])  // oldest first
         let unique = try home.caro("history", "search", "--unique", "--json")
         Expect.success(unique)
         #expect(try unique.commands() == ["ls", "pwd", "make"])
