@@ -1,4 +1,5 @@
 import ArgumentParser
+import CaroKit
 import Foundation
 import JazzProto
 
@@ -49,15 +50,23 @@ enum CLIOutput {
     static func error(_ message: String) {
         FileHandle.standardError.write(Data("caro: \(message)\n".utf8))
     }
+
+    /// A note on stderr (progress, what happened), unless `--quiet`.
+    static func note(_ message: String, _ global: GlobalOptions) {
+        guard !global.quiet else { return }
+        FileHandle.standardError.write(Data("caro: \(message)\n".utf8))
+    }
 }
 
-/// Maps library errors to messages ArgumentParser prints and exit code 1.
+/// Turns library errors into ``CaroError/failed(_:)`` (exit 1, their own message).
 enum CLIErrors {
     static func map<T>(_ body: () throws -> T) throws -> T {
         do {
             return try body()
+        } catch let error as CaroError {
+            throw error
         } catch let error as CustomStringConvertible & Error {
-            throw ValidationError(error.description)
+            throw CaroError.failed(error.description)
         }
     }
 }

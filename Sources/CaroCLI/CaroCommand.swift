@@ -2,13 +2,15 @@ import ArgumentParser
 import JazzProto
 
 /// `caro`: command history, preferences and devices, synced end-to-end encrypted through Jazz relays.
-@main
+/// (The entry point is ``CaroMain``.)
 struct CaroCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "caro",
         abstract: "Caro's memory: history, preferences and devices, synced end-to-end encrypted through Jazz relays.",
         version: "0.1.0",
-        subcommands: [DemoCommand.self, JazzCommand.self, RelayCommand.self])
+        subcommands: [
+            HistoryCommand.self, PrefsCommand.self, ExcludeCommand.self, RelayCommand.self, JazzCommand.self, DemoCommand.self,
+        ])
 }
 
 /// `caro jazz …`: tools for Jazz data.

@@ -86,12 +86,19 @@ public final class SQLiteDatabase {
         public var busyTimeoutMilliseconds: Int32
         /// Foreign-key enforcement (`PRAGMA foreign_keys`).
         public var foreignKeys: Bool
+        /// Open read-only as an immutable file (SQLite's `immutable=1`): for a database on a read-only
+        /// file system, where a WAL database cannot otherwise be read. Nobody may write the file meanwhile.
+        public var immutable: Bool
 
-        public init(create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true) {
+        public init(
+            create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
+            immutable: Bool = false
+        ) {
             self.create = create
-            self.readOnly = readOnly
+            self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
             self.foreignKeys = foreignKeys
+            self.immutable = immutable
         }
     }
 
@@ -113,7 +120,12 @@ public final class SQLiteDatabase {
             if options.create { flags |= SQLITE_OPEN_CREATE }
         }
         var handle: OpaquePointer?
-        let code = sqlite3_open_v2(path, &handle, flags, nil)
+        var name = path
+        if options.immutable {
+            flags |= SQLITE_OPEN_URI
+            name = "file:" + Self.uriEscaped(path) + "?immutable=1"
+        }
+        let code = sqlite3_open_v2(name, &handle, flags, nil)
         guard code == SQLITE_OK, let handle else {
             let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
             if let handle { sqlite3_close_v2(handle) }
@@ -138,6 +150,20 @@ public final class SQLiteDatabase {
             close()
             throw error
         }
+    }
+
+    /// `path` with the characters a `file:` URI reserves percent-encoded.
+    static func uriEscaped(_ path: String) -> String {
+        var result = ""
+        for byte in path.utf8 {
+            switch byte {
+            case UInt8(ascii: "?"), UInt8(ascii: "#"), UInt8(ascii: "%"), 0..<32, 127...:
+                result += "%" + String(byte, radix: 16, uppercase: true).leftPadded(to: 2)
+            default:
+                result.unicodeScalars.append(Unicode.Scalar(byte))
+            }
+        }
+        return result
     }
 
     /// A private in-memory database (tests, `--in-memory`).
@@ -281,6 +307,8 @@ public final class SQLiteDatabase {
             previous = migration.version
         }
         let latest = previous
+        // The common case, checked without a write lock: the schema is current.
+        if try userVersion() == latest { return }
         do {
             try transaction(.immediate) { () throws -> Void in
                 let current = try userVersion()
@@ -314,5 +342,11 @@ public final class SQLiteDatabase {
             if let line = statement.text(at: 0), line != "ok" { problems.append(line) }
         }
         return problems
+    }
+}
+
+extension String {
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

@@ -1,0 +1,235 @@
+import ArgumentParser
+import CaroKit
+import CaroStore
+
+/// `caro history …`: record, find, show, delete and count commands, locally (no network).
+struct HistoryCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "history",
+        abstract: "Record and search your command history (local; never touches the network).",
+        subcommands: [Add.self, List.self, Search.self, Show.self, Delete.self, Stats.self])
+}
+
+/// The search filters shared by `list`, `search` and `delete --filter`.
+struct FilterOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Only commands run in exactly this directory.", valueName: "dir"))
+    var cwd: String?
+    @Option(help: ArgumentHelp("Only commands run in this directory or below it.", valueName: "dir"))
+    var under: String?
+    @Flag(help: "Only commands run in the git work tree containing the current directory.")
+    var workspace = false
+    @Option(help: ArgumentHelp("Only commands recorded on this host name.", valueName: "name"))
+    var host: String?
+    @Option(help: ArgumentHelp("Only commands recorded by this device ID.", valueName: "id"))
+    var device: String?
+    @Option(help: ArgumentHelp("Only commands run by this shell (bash, zsh, fish, …).", valueName: "shell"))
+    var shell: String?
+    @Option(help: ArgumentHelp("Only commands at or after this time: ISO 8601, 2h, 3d, 1w, today, yesterday.", valueName: "time"))
+    var since: String?
+    @Option(help: ArgumentHelp("Only commands before this time (same forms as --since).", valueName: "time"))
+    var until: String?
+    @Option(name: .customLong("exit"), help: ArgumentHelp("Only commands that exited with 0, nonzero, or this code.", valueName: "status"))
+    var exitStatus: String?
+    @Flag(help: "Only commands that were executed (not suggestions).")
+    var executed = false
+    @Option(help: ArgumentHelp("At most this many results.", valueName: "n"))
+    var limit: Int?
+    @Flag(help: "Oldest first.")
+    var reverse = false
+    @Flag(help: "Only the newest entry of each distinct command.")
+    var unique = false
+
+    func filters(text: String?) -> HistoryFilters {
+        var filters = HistoryFilters()
+        filters.text = text
+        filters.cwd = cwd
+        filters.under = under
+        filters.workspace = workspace
+        filters.host = host
+        filters.device = device
+        filters.shell = shell
+        filters.since = since
+        filters.until = until
+        filters.exit = exitStatus
+        filters.executedOnly = executed
+        filters.limit = limit
+        filters.reverse = reverse
+        filters.unique = unique
+        return filters
+    }
+
+    /// True when any filter is given (for `delete` without `--filter`).
+    var isEmpty: Bool { filters(text: nil) == HistoryFilters() }
+}
+
+/// Prints entries as `--json` (one array) or text lines.
+func printEntries(_ rows: [HistoryRow], _ global: GlobalOptions) throws {
+    if global.json {
+        try CLIOutput.json(rows.map(EntryOutput.init))
+    } else {
+        CLIOutput.entries(rows, verbose: global.verbose)
+    }
+}
+
+extension HistoryCommand {
+    /// `caro history add`: records one command (the shell hook calls it after every command).
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a command; prints the new entry's ID (with --json, the entry).")
+
+        /// Whether the command ran.
+        enum Execution: EnumerableFlag {
+            case executed, notExecuted
+
+            static func help(for value: Execution) -> ArgumentHelp? {
+                value == .executed ? "The command was run (the default)." : "Caro suggested the command but it was not run."
+            }
+        }
+
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The command line.") var command: String
+        @Option(help: "The natural-language prompt it came from.") var prompt: String?
+        @Option(help: "Caro's explanation of the command.") var explanation: String?
+        @Option(help: ArgumentHelp("The directory it ran in (default: the current directory).", valueName: "dir")) var cwd: String?
+        @Option(name: .customLong("exit"), help: ArgumentHelp("Its exit status.", valueName: "n")) var exitCode: Int?
+        @Option(name: .customLong("duration"), help: ArgumentHelp("How long it ran, in milliseconds.", valueName: "ms"))
+        var durationMs: Int64?
+        @Option(help: ArgumentHelp("The shell it ran in (default: $SHELL's name).", valueName: "shell")) var shell: String?
+        @Option(name: .customLong("safety"), help: ArgumentHelp("Caro's safety level for it.", valueName: "level"))
+        var safetyLevel: String?
+        @Option(name: .customLong("tag"), help: ArgumentHelp("A tag (repeatable).", valueName: "tag")) var tags: [String] = []
+        @Flag var execution: Execution = .executed
+        @Option(help: ArgumentHelp("When it ran, ISO 8601 (default: now).", valueName: "time")) var at: String?
+
+        func run() throws {
+            let createdAt = try at.map { text throws(CaroError) -> Int64 in
+                guard let time = Timestamp.parseISO8601(text) else {
+                    throw .invalidArgument("--at '\(text)' is not an ISO 8601 time: use e.g. 2026-12-05T14:30:00Z or 2026-12-05.")
+                }
+                return time
+            }
+            if let durationMs, durationMs < 0 { throw CaroError.invalidArgument("--duration must be 0 or more milliseconds.") }
+            let entry = NewHistoryEntry(
+                command: command, prompt: prompt, explanation: explanation, executed: execution == .executed, exitCode: exitCode,
+                durationMs: durationMs, cwd: HistoryFilters.absolute(cwd ?? ".", from: HistoryFilters.currentDirectory()),
+                shell: shell ?? DeviceHome.processEnvironment("SHELL").flatMap { $0.split(separator: "/").last.map(String.init) },
+                safetyLevel: safetyLevel, tags: tags, createdAt: createdAt)
+            switch try HistoryService(home: global.deviceHome).add(entry) {
+            case .stored(let row, let verdict):
+                if case .redact(let rules) = verdict, global.verbose {
+                    CLIOutput.note("secrets redacted (\(rules.joined(separator: ", "))) before storing", global)
+                }
+                if global.json { try CLIOutput.json(EntryOutput(row)) } else if !global.quiet { CLIOutput.line(row.id) }
+            case .excluded(let rule):
+                CLIOutput.note("not recorded: the command matches the exclusion rule \(rule)", global)
+                if global.json { try CLIOutput.json(ExcludedOutput(rule: rule)) }
+            }
+        }
+    }
+
+    /// `caro history list`: the newest entries.
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List entries, newest first.")
+        @OptionGroup var global: GlobalOptions
+        @OptionGroup var filter: FilterOptions
+
+        func run() throws {
+            let query = try filter.filters(text: nil).query(now: Timestamp.now())
+            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+        }
+    }
+
+    /// `caro history search`: full-text search with filters.
+    struct Search: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Search entries (command, prompt, explanation, tags), newest first.",
+            discussion: """
+                Words match as prefixes ("doc" finds "docker"); "quoted words" match as a phrase. Text with no letters \
+                or digits (e.g. '&&') is searched as a literal substring.
+                """)
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Words to find (all must match).") var text: [String] = []
+        @OptionGroup var filter: FilterOptions
+
+        func run() throws {
+            let query = try filter.filters(text: text.joined(separator: " ")).query(now: Timestamp.now())
+            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+        }
+    }
+
+    /// `caro history show ID`.
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one entry.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The entry's ID (or a unique prefix of 8+ characters).") var id: String
+
+        func run() throws {
+            let row = try HistoryService(home: global.deviceHome).entry(id: id)
+            if global.json { try CLIOutput.json(EntryOutput(row)) } else { CLIOutput.entryDetails(row) }
+        }
+    }
+
+    /// `caro history delete ID…` or `caro history delete --filter [TEXT] [filters] [--yes]`.
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Delete entries by ID, or every entry matching --filter (deletion syncs to your other devices).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "Entry IDs; with --filter, words to search for.") var arguments: [String] = []
+        @Flag(help: "Delete every entry matching the search words and filters.") var filter = false
+        @OptionGroup var filters: FilterOptions
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func validate() throws {
+            if !filter && arguments.isEmpty { throw ValidationError("Give the IDs to delete, or --filter with filters.") }
+            if !filter && !filters.isEmpty { throw ValidationError("Filters need --filter: caro history delete --filter [filters].") }
+        }
+
+        func run() throws {
+            let service = try HistoryService(home: global.deviceHome)
+            let deleted: Int
+            if filter {
+                let query = try filters.filters(text: arguments.joined(separator: " ")).query(now: Timestamp.now())
+                if !yes {
+                    let count = try service.search(query).count
+                    guard Confirmation.ask("Delete \(count) \(count == 1 ? "entry" : "entries")?") else {
+                        throw CaroError.needsConfirmation(
+                            "Nothing deleted: confirm on a terminal, or add --yes to delete the \(count) matching entries.")
+                    }
+                }
+                deleted = try service.delete(matching: query)
+            } else {
+                deleted = try service.delete(ids: arguments)
+            }
+            if global.json {
+                try CLIOutput.json(DeleteOutput(deleted: deleted))
+            } else if !global.quiet {
+                CLIOutput.line("Deleted \(deleted) \(deleted == 1 ? "entry" : "entries").")
+            }
+        }
+    }
+
+    /// `caro history stats`.
+    struct Stats: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Count entries and show the most used commands and retention.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: ArgumentHelp("How many top commands to show.", valueName: "n")) var top = 10
+
+        func run() throws {
+            let stats = try HistoryService(home: global.deviceHome).stats(top: max(top, 0))
+            if global.json { return try CLIOutput.json(StatsOutput(stats)) }
+            var lines = [
+                "entries: \(stats.entries)", "deleted: \(stats.deleted)",
+                "max entries: \(stats.maxEntries == 0 ? "unlimited" : String(stats.maxEntries))",
+                "retention days: \(stats.retentionDays == 0 ? "unlimited" : String(stats.retentionDays))",
+            ]
+            if let oldest = stats.oldest, let newest = stats.newest {
+                lines.append("from \(Timestamp.iso8601(oldest)) to \(Timestamp.iso8601(newest))")
+            }
+            if !stats.topCommands.isEmpty {
+                lines.append("top commands:")
+                lines += stats.topCommands.map { "  \($0.count)  \($0.command.replacing("\n", with: " ↵ "))" }
+            }
+            CLIOutput.line(lines.joined(separator: "\n"))
+        }
+    }
+}

@@ -1,0 +1,70 @@
+/// One built-in secret filter: its name (as `caro exclude test` reports it), what it does, and a
+/// hand-written matcher over UTF-8 bytes (no regular expression to compile on every `history add`).
+public struct SecretRule: Sendable {
+    /// What a rule does with an entry whose text it matches.
+    public enum Action: String, Sendable, Codable {
+        /// The entry is not recorded at all.
+        case drop
+        /// The secret is replaced by `****` (keeping a recognisable prefix); the rest is recorded.
+        case redact
+    }
+
+    public let name: String
+    public let action: Action
+    /// What it matches, for `caro exclude list` and `Docs/privacy.md`.
+    public let summary: String
+    /// The byte ranges to replace by `****` in `text` (for a `drop` rule: any non-empty result means a match).
+    let find: @Sendable (_ text: [UInt8]) -> [Range<Int>]
+
+    /// Every built-in rule, in the order they are applied.
+    public static let all: [SecretRule] = [
+        SecretRule(name: "private-key", action: .drop, summary: "PEM private-key blocks (-----BEGIN … PRIVATE KEY-----)") { text in
+            guard let begin = SecretScan.find(Array("-----BEGIN ".utf8), in: text, from: 0),
+                SecretScan.find(Array("PRIVATE KEY-----".utf8), in: text, from: begin) != nil
+            else { return [] }
+            return [begin..<text.count]
+        },
+        tokenRule("aws-access-key", summary: "AWS access key IDs (AKIA…, ASIA… + 16 characters)",
+                  prefixes: ["AKIA", "ASIA"], minimum: 16, maximum: 16, characters: SecretScan.upperAlphanumeric),
+        tokenRule("github-token", summary: "GitHub tokens (ghp_, gho_, ghu_, ghs_, ghr_, github_pat_)",
+                  prefixes: ["ghp_", "gho_", "ghu_", "ghs_", "ghr_"], minimum: 30, characters: SecretScan.alphanumeric),
+        tokenRule("github-token", summary: "", prefixes: ["github_pat_"], minimum: 22, characters: SecretScan.tokenCharacters),
+        tokenRule("gitlab-token", summary: "GitLab personal access tokens (glpat-…)", prefixes: ["glpat-"], minimum: 20,
+                  characters: SecretScan.tokenCharacters),
+        tokenRule("slack-token", summary: "Slack tokens (xoxa-, xoxb-, xoxp-, xoxr-)", prefixes: ["xoxa-", "xoxb-", "xoxp-", "xoxr-"],
+                  minimum: 10, characters: SecretScan.tokenCharacters),
+        tokenRule("stripe-key", summary: "Stripe live secret keys (sk_live_…, rk_live_…)", prefixes: ["sk_live_", "rk_live_"],
+                  minimum: 16, characters: SecretScan.alphanumeric),
+        tokenRule("openai-key", summary: "OpenAI-style API keys (sk-… with 20+ characters, sk-proj-…)", prefixes: ["sk-"],
+                  minimum: 20, characters: SecretScan.tokenCharacters),
+        SecretRule(name: "bearer-token", action: .redact, summary: "Authorization: Bearer tokens") { text in
+            SecretScan.valuesAfter(keyword: Array("bearer".utf8), separators: [UInt8(ascii: " "), UInt8(ascii: "\t")], in: text,
+                                   requireSeparator: true)
+        },
+        SecretRule(name: "password-assignment", action: .redact,
+                   summary: "password=…, PASSWORD=… (PGPASSWORD, DB_PASSWORD, …), MYSQL_PWD=…, passwd=…") { text in
+            SecretScan.valuesAfter(keyword: Array("password=".utf8), separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: Array("passwd=".utf8), separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: Array("mysql_pwd=".utf8), separators: [], in: text)
+        },
+        SecretRule(name: "password-option", action: .redact, summary: "--password VALUE, --passwd VALUE") { text in
+            SecretScan.valuesAfter(keyword: Array("--password".utf8), separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
+                + SecretScan.valuesAfter(keyword: Array("--passwd".utf8), separators: [UInt8(ascii: " ")], in: text,
+                                         requireSeparator: true)
+        },
+        SecretRule(name: "url-credentials", action: .redact, summary: "passwords in URLs (scheme://user:PASSWORD@host)") { text in
+            SecretScan.urlPasswords(in: text)
+        },
+    ]
+
+    /// A rule that redacts `prefix` + at least `minimum` (at most `maximum`) token characters, keeping
+    /// the prefix (`ghp_****`).
+    static func tokenRule(
+        _ name: String, summary: String, prefixes: [String], minimum: Int, maximum: Int = .max, characters: SecretScan.CharacterSet
+    ) -> SecretRule {
+        let literals = prefixes.map { Array($0.utf8) }
+        return SecretRule(name: name, action: .redact, summary: summary) { text in
+            literals.flatMap { SecretScan.tokens(after: $0, in: text, minimum: minimum, maximum: maximum, characters: characters) }
+        }
+    }
+}

@@ -1,0 +1,104 @@
+/// The schema of a device home's database, as one ordered, frozen list of migrations keyed by
+/// `user_version`: the CoValue tables (``SQLiteCoValueStore/migrations``) first, then history,
+/// preferences and the device row. Never edit a shipped migration; append a new one.
+///
+/// Open a home's file with ``HomeSchema/migrations`` everywhere (``HistoryStore``, and
+/// `SQLiteCoValueStore(database:migrations:)` for sync), so every opener agrees on one `user_version`.
+public enum HomeSchema {
+    /// Every migration of a home database, in order.
+    public static let migrations: [SQLiteMigration] = SQLiteCoValueStore.migrations + HistoryMigrations.all
+
+    /// The `user_version` of an up-to-date home database.
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+}
+
+/// The history, preferences and device tables (versions 2, 3, …; version 1 is the CoValue store's).
+public enum HistoryMigrations {
+    public static let all: [SQLiteMigration] = [
+        SQLiteMigration(version: 2, name: "history, full-text index, preferences, device", sql: version2)
+    ]
+
+    /// `history`: one row per entry; a deleted entry keeps its `id` and `deleted_at` and loses its text
+    /// (a tombstone: for sync, deletion wins). `seq` is the stable rowid the FTS index points to.
+    /// `pending` = not yet pushed by sync. `import_key` makes re-imports add nothing.
+    /// `history_fts`: FTS5 over command, prompt, explanation, tags (external content, kept by triggers).
+    /// `history_counts`: the number of live entries, kept by triggers (retention reads it on every add).
+    static let version2 = """
+        CREATE TABLE history (
+            seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
+            created_at INTEGER NOT NULL,
+            command TEXT,
+            prompt TEXT,
+            explanation TEXT,
+            executed INTEGER NOT NULL DEFAULT 1 CHECK (executed IN (0, 1)),
+            exit_code INTEGER,
+            duration_ms INTEGER,
+            cwd TEXT,
+            shell TEXT,
+            hostname TEXT,
+            device_id TEXT,
+            platform TEXT,
+            safety_level TEXT,
+            tags TEXT,
+            deleted_at INTEGER,
+            pending INTEGER NOT NULL DEFAULT 1 CHECK (pending IN (0, 1)),
+            import_key TEXT UNIQUE,
+            CHECK ((deleted_at IS NULL) = (command IS NOT NULL))
+        );
+        CREATE INDEX history_by_time ON history(created_at) WHERE deleted_at IS NULL;
+        CREATE INDEX history_by_cwd ON history(cwd, created_at) WHERE deleted_at IS NULL;
+        CREATE INDEX history_by_command ON history(command, created_at) WHERE deleted_at IS NULL;
+        CREATE INDEX history_pending ON history(seq) WHERE pending = 1;
+
+        CREATE VIRTUAL TABLE history_fts USING fts5(
+            command, prompt, explanation, tags,
+            content = 'history', content_rowid = 'seq', tokenize = 'unicode61 remove_diacritics 2');
+        CREATE TRIGGER history_fts_insert AFTER INSERT ON history BEGIN
+            INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
+                VALUES (new.seq, new.command, new.prompt, new.explanation, new.tags);
+        END;
+        CREATE TRIGGER history_fts_delete AFTER DELETE ON history BEGIN
+            INSERT INTO history_fts(history_fts, rowid, command, prompt, explanation, tags)
+                VALUES ('delete', old.seq, old.command, old.prompt, old.explanation, old.tags);
+        END;
+        CREATE TRIGGER history_fts_update AFTER UPDATE OF command, prompt, explanation, tags ON history BEGIN
+            INSERT INTO history_fts(history_fts, rowid, command, prompt, explanation, tags)
+                VALUES ('delete', old.seq, old.command, old.prompt, old.explanation, old.tags);
+            INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
+                VALUES (new.seq, new.command, new.prompt, new.explanation, new.tags);
+        END;
+
+        CREATE TABLE history_counts (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            live INTEGER NOT NULL
+        );
+        INSERT INTO history_counts (id, live) VALUES (1, 0);
+        CREATE TRIGGER history_count_insert AFTER INSERT ON history WHEN new.deleted_at IS NULL BEGIN
+            UPDATE history_counts SET live = live + 1 WHERE id = 1;
+        END;
+        CREATE TRIGGER history_count_delete AFTER DELETE ON history WHEN old.deleted_at IS NULL BEGIN
+            UPDATE history_counts SET live = live - 1 WHERE id = 1;
+        END;
+        CREATE TRIGGER history_count_tombstone AFTER UPDATE OF deleted_at ON history
+            WHEN (old.deleted_at IS NULL) <> (new.deleted_at IS NULL) BEGIN
+            UPDATE history_counts SET live = live + (CASE WHEN new.deleted_at IS NULL THEN 1 ELSE -1 END) WHERE id = 1;
+        END;
+
+        CREATE TABLE preferences (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE TABLE exclusion_patterns (
+            pattern TEXT PRIMARY KEY,
+            created_at INTEGER NOT NULL
+        );
+
+        CREATE TABLE device (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            device_id TEXT NOT NULL
+        );
+        INSERT INTO device (id, device_id) VALUES (1, lower(hex(randomblob(16))));
+        """
+}

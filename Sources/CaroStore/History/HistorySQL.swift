@@ -1,0 +1,95 @@
+/// Builds the one SQL statement of a ``HistoryQuery``: its text and its bindings, in order.
+struct HistorySQL {
+    /// The columns every read selects, in ``HistoryRow`` order (see ``HistoryStore/row(from:)``).
+    static let columns = """
+        h.id, h.created_at, h.command, h.prompt, h.explanation, h.executed, h.exit_code, h.duration_ms, h.cwd, \
+        h.shell, h.hostname, h.device_id, h.platform, h.safety_level, h.tags, h.deleted_at, h.import_key
+        """
+
+    var sql: String
+    var bindings: [SQLiteValue]
+
+    /// The conditions (live rows only) and their bindings, for `query` with text matched as `text`.
+    static func conditions(_ query: HistoryQuery, text: FullTextQuery?) -> (String, [SQLiteValue]) {
+        var clauses = ["h.deleted_at IS NULL"]
+        var bindings: [SQLiteValue] = []
+        switch text {
+        case .match(let expression):
+            clauses.append("h.seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
+            bindings.append(.text(expression))
+        case .substring(let literal):
+            clauses.append(
+                "(instr(lower(h.command), lower(?)) > 0 OR instr(lower(coalesce(h.prompt, '')), lower(?)) > 0 "
+                    + "OR instr(lower(coalesce(h.explanation, '')), lower(?)) > 0)")
+            bindings += [.text(literal), .text(literal), .text(literal)]
+        case nil: break
+        }
+        if let cwd = query.cwd {
+            clauses.append("h.cwd = ?")
+            bindings.append(.text(cwd))
+        }
+        if let under = query.under {
+            // The directory itself, or any path that starts with "dir/" ('0' sorts right after '/').
+            var directory = under
+            while directory.hasSuffix("/") { directory.removeLast() }
+            clauses.append("(h.cwd = ? OR (h.cwd >= ? AND h.cwd < ?))")
+            bindings += [.text(directory.isEmpty ? "/" : directory), .text(directory + "/"), .text(directory + "0")]
+        }
+        for (column, value) in [("h.hostname", query.hostname), ("h.device_id", query.deviceID), ("h.shell", query.shell)] {
+            guard let value else { continue }
+            clauses.append("\(column) = ?")
+            bindings.append(.text(value))
+        }
+        if let since = query.since {
+            clauses.append("h.created_at >= ?")
+            bindings.append(.integer(since))
+        }
+        if let until = query.until {
+            clauses.append("h.created_at < ?")
+            bindings.append(.integer(until))
+        }
+        switch query.exit {
+        case .success: clauses.append("h.exit_code = 0")
+        case .failure: clauses.append("h.exit_code <> 0")
+        case .code(let code):
+            clauses.append("h.exit_code = ?")
+            bindings.append(.integer(Int64(code)))
+        case nil: break
+        }
+        if let executed = query.executed {
+            clauses.append("h.executed = ?")
+            bindings.append(.integer(executed ? 1 : 0))
+        }
+        return (clauses.joined(separator: " AND "), bindings)
+    }
+
+    /// The SELECT for `query`: newest first (oldest first with `reverse`), at most `limit` rows.
+    static func select(_ query: HistoryQuery, text: FullTextQuery?) -> HistorySQL {
+        let (conditions, bindings) = Self.conditions(query, text: text)
+        let order = query.reverse ? "ORDER BY h.created_at ASC, h.seq ASC" : "ORDER BY h.created_at DESC, h.seq DESC"
+        var sql: String
+        if query.unique {
+            // SQLite's bare-column rule: with max(), seq comes from the row holding the maximum.
+            sql = """
+                SELECT \(columns) FROM history h WHERE h.seq IN (
+                    SELECT seq FROM (SELECT h.seq AS seq, max(h.created_at) FROM history h WHERE \(conditions) GROUP BY h.command)
+                ) \(order)
+                """
+        } else {
+            sql = "SELECT \(columns) FROM history h WHERE \(conditions) \(order)"
+        }
+        var all = bindings
+        if let limit = query.limit {
+            sql += " LIMIT ?"
+            all.append(.integer(Int64(limit)))
+        }
+        return HistorySQL(sql: sql, bindings: all)
+    }
+
+    /// The seq of every live row `query` matches (for deleting by filter; limit and uniqueness apply).
+    static func selectSeqs(_ query: HistoryQuery, text: FullTextQuery?) -> HistorySQL {
+        var select = Self.select(query, text: text)
+        select.sql = "SELECT seq FROM history WHERE id IN (SELECT id FROM (" + select.sql + "))"
+        return select
+    }
+}

@@ -1,0 +1,241 @@
+/// The history of one device home in SQLite: entries, their full-text index, tombstones and retention.
+/// Owns every SQL text that touches `history`.
+///
+/// Opening is cheap when the schema is current (one `PRAGMA user_version`); every write is one
+/// `BEGIN IMMEDIATE` transaction, so concurrent processes (twenty shells adding at once) wait for each
+/// other instead of failing. Confined to one thread, like ``SQLiteDatabase``.
+public final class HistoryStore {
+    /// The connection (shared with ``PreferencesStore`` and, for sync, the CoValue store).
+    public let database: SQLiteDatabase
+
+    /// Opens (creating if needed) the home database at `path` and brings its schema up to date
+    /// (``HomeSchema/migrations``).
+    public convenience init(path: String, options: SQLiteDatabase.Options = .init()) throws(SQLiteError) {
+        try self.init(database: try SQLiteDatabase(path: path, options: options))
+    }
+
+    /// Takes over an open connection and brings its schema up to date.
+    public init(database: SQLiteDatabase) throws(SQLiteError) {
+        try database.migrate(HomeSchema.migrations)
+        self.database = database
+    }
+
+    /// This home's device ID (random, created with the database).
+    public func deviceID() throws(SQLiteError) -> String {
+        let statement = try database.cached("SELECT device_id FROM device WHERE id = 1")
+        defer { statement.reset() }
+        guard try statement.step(), let id = statement.text(at: 0) else {
+            throw .failed(path: database.path, code: 1, message: "the device row is missing", sql: statement.sql)
+        }
+        return id
+    }
+
+    // MARK: Writing
+
+    /// Stores one entry and applies `retention`, in one transaction. Returns false (and stores nothing)
+    /// when an entry with the same `id` or `importKey` exists.
+    @discardableResult
+    public func insert(_ row: HistoryRow, retention: HistoryRetention, now: Int64) throws -> Bool {
+        try database.transaction(.immediate) { () throws -> Bool in
+            let inserted = try insertRow(row)
+            if inserted { _ = try applyRetention(retention, now: now) }
+            return inserted
+        }
+    }
+
+    /// Stores many entries in one transaction (bulk import), skipping duplicates (same `id` or
+    /// `importKey`), then applies `retention`. `progress` is called after each batch of `batchSize`
+    /// rows with the number of rows handled so far. On any error nothing is stored.
+    public func insert(
+        _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
+        progress: ((Int) -> Void)? = nil
+    ) throws -> HistoryInsertResult {
+        try database.transaction(.immediate) { () throws -> HistoryInsertResult in
+            var result = HistoryInsertResult()
+            for (index, row) in rows.enumerated() {
+                if try insertRow(row) { result.inserted += 1 } else { result.duplicates += 1 }
+                if let progress, (index + 1) % max(batchSize, 1) == 0 { progress(index + 1) }
+            }
+            progress?(rows.count)
+            result.expired = try applyRetention(retention, now: now)
+            return result
+        }
+    }
+
+    private func insertRow(_ row: HistoryRow) throws -> Bool {
+        let statement = try database.cached(
+            """
+            INSERT OR IGNORE INTO history (id, created_at, command, prompt, explanation, executed, exit_code, duration_ms,
+                cwd, shell, hostname, device_id, platform, safety_level, tags, deleted_at, import_key)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        let live = row.deletedAt == nil
+        try statement.bind(
+            .text(row.id), .integer(row.createdAt), live ? .text(row.command) : .null, Self.text(live ? row.prompt : nil),
+            Self.text(live ? row.explanation : nil), .integer(row.executed ? 1 : 0), Self.integer(row.exitCode.map(Int64.init)),
+            Self.integer(row.durationMs), Self.text(live ? row.cwd : nil), Self.text(row.shell), Self.text(row.hostname),
+            Self.text(row.deviceID), Self.text(row.platform), Self.text(row.safetyLevel),
+            Self.text(live ? HistoryRow.encodeTags(row.tags) : nil), Self.integer(row.deletedAt), Self.text(row.importKey))
+        try statement.run()
+        return database.changes > 0
+    }
+
+    /// Removes live entries beyond `retention` (oldest first). Retention removes rows outright (no
+    /// tombstone): every device applies the same preferences itself. Returns how many were removed.
+    @discardableResult
+    public func applyRetention(_ retention: HistoryRetention, now: Int64) throws -> Int {
+        var removed = 0
+        if retention.maxAgeDays > 0 {
+            let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
+            let statement = try database.cached("DELETE FROM history WHERE deleted_at IS NULL AND created_at < ?")
+            try statement.bind(.integer(cutoff))
+            try statement.run()
+            removed += database.changes
+        }
+        if retention.maxEntries > 0 {
+            let excess = try liveCount() - retention.maxEntries
+            if excess > 0 {
+                let statement = try database.cached(
+                    """
+                    DELETE FROM history WHERE seq IN (
+                        SELECT seq FROM history WHERE deleted_at IS NULL ORDER BY created_at ASC, seq ASC LIMIT ?)
+                    """)
+                try statement.bind(.integer(Int64(excess)))
+                try statement.run()
+                removed += database.changes
+            }
+        }
+        return removed
+    }
+
+    /// Turns the live entries with these IDs into tombstones (text removed, ID and deletion time kept,
+    /// marked pending for sync), in one transaction. Unknown or already deleted IDs are left out of
+    /// the count. Returns how many were deleted.
+    public func delete(ids: [String], at now: Int64) throws -> Int {
+        try database.transaction(.immediate) { () throws -> Int in
+            var deleted = 0
+            for id in ids {
+                let statement = try database.cached(Self.tombstoneSQL + " WHERE id = ? AND deleted_at IS NULL")
+                try statement.bind(.integer(now), .text(id))
+                try statement.run()
+                deleted += database.changes
+            }
+            return deleted
+        }
+    }
+
+    /// Turns every live entry `query` matches into a tombstone, in one transaction. Returns the count.
+    public func delete(matching query: HistoryQuery, at now: Int64) throws -> Int {
+        try database.transaction(.immediate) { () throws -> Int in
+            try withTextFallback(query) { text throws -> Int in
+                let select = HistorySQL.selectSeqs(query, text: text)
+                let statement = try database.prepare(Self.tombstoneSQL + " WHERE seq IN (\(select.sql))")
+                try statement.bind(.integer(now), at: 1)
+                for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 2)) }
+                try statement.run()
+                return database.changes
+            }
+        }
+    }
+
+    private static let tombstoneSQL = """
+        UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
+            pending = 1
+        """
+
+    // MARK: Reading
+
+    /// The entry with `id`, live or deleted; nil if there is none.
+    public func entry(id: String) throws -> HistoryRow? {
+        let statement = try database.cached("SELECT \(HistorySQL.columns) FROM history h WHERE h.id = ?")
+        defer { statement.reset() }
+        try statement.bind(.text(id))
+        return try statement.step() ? Self.row(from: statement) : nil
+    }
+
+    /// IDs of entries whose ID starts with `prefix` (at most `limit`), for short IDs typed by people.
+    public func ids(withPrefix prefix: String, limit: Int = 2) throws -> [String] {
+        let statement = try database.cached("SELECT id FROM history WHERE id >= ? AND id < ? ORDER BY id LIMIT ?")
+        defer { statement.reset() }
+        try statement.bind(.text(prefix), .text(prefix + "\u{10FFFF}"), .integer(Int64(limit)))
+        var ids: [String] = []
+        while try statement.step() { ids.append(statement.text(at: 0) ?? "") }
+        return ids
+    }
+
+    /// The live entries `query` matches, newest first (oldest first with `reverse`).
+    ///
+    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error.
+    public func entries(matching query: HistoryQuery) throws -> [HistoryRow] {
+        try withTextFallback(query) { text throws -> [HistoryRow] in
+            let select = HistorySQL.select(query, text: text)
+            let statement = try database.prepare(select.sql)
+            for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
+            var rows: [HistoryRow] = []
+            while try statement.step() { rows.append(Self.row(from: statement)) }
+            return rows
+        }
+    }
+
+    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it, again as a literal substring.
+    private func withTextFallback<T>(_ query: HistoryQuery, _ body: (FullTextQuery?) throws -> T) throws -> T {
+        let text = query.text.flatMap(FullTextQuery.init)
+        guard case .match = text else { return try body(text) }
+        do {
+            return try body(text)
+        } catch let error as SQLiteError where error.message.contains("fts5") || error.message.contains("syntax error") {
+            return try body(.substring(query.text?.trimmingWhitespace() ?? ""))
+        }
+    }
+
+    /// The number of live entries (kept by a trigger: no table scan).
+    public func liveCount() throws -> Int {
+        let statement = try database.cached("SELECT live FROM history_counts WHERE id = 1")
+        defer { statement.reset() }
+        return try statement.step() ? statement.int(at: 0) : 0
+    }
+
+    /// Counts for `caro history stats`, with the `top` most frequent commands.
+    public func stats(top: Int = 10) throws -> HistoryStoreStats {
+        try database.transaction(.deferred) { () throws -> HistoryStoreStats in
+            let totals = try database.prepare(
+                """
+                SELECT count(*) FILTER (WHERE deleted_at IS NOT NULL), count(*) FILTER (WHERE pending = 1),
+                    (SELECT min(created_at) FROM history WHERE deleted_at IS NULL),
+                    (SELECT max(created_at) FROM history WHERE deleted_at IS NULL)
+                FROM history
+                """)
+            try totals.step()
+            var stats = HistoryStoreStats(
+                live: try liveCount(), deleted: totals.int(at: 0), pending: totals.int(at: 1),
+                oldest: totals.isNull(at: 2) ? nil : totals.int64(at: 2), newest: totals.isNull(at: 3) ? nil : totals.int64(at: 3),
+                topCommands: [])
+            let topStatement = try database.prepare(
+                """
+                SELECT command, count(*) AS uses FROM history WHERE deleted_at IS NULL
+                GROUP BY command ORDER BY uses DESC, max(created_at) DESC LIMIT ?
+                """)
+            try topStatement.bind(.integer(Int64(top)))
+            while try topStatement.step() {
+                stats.topCommands.append((topStatement.text(at: 0) ?? "", topStatement.int(at: 1)))
+            }
+            return stats
+        }
+    }
+
+    // MARK: Rows
+
+    static func row(from statement: Statement) -> HistoryRow {
+        func optionalInt(_ column: Int32) -> Int64? { statement.isNull(at: column) ? nil : statement.int64(at: column) }
+        return HistoryRow(
+            id: statement.text(at: 0) ?? "", createdAt: statement.int64(at: 1), command: statement.text(at: 2) ?? "",
+            prompt: statement.text(at: 3), explanation: statement.text(at: 4), executed: statement.int(at: 5) != 0,
+            exitCode: optionalInt(6).map { Int(clamping: $0) }, durationMs: optionalInt(7), cwd: statement.text(at: 8),
+            shell: statement.text(at: 9), hostname: statement.text(at: 10), deviceID: statement.text(at: 11),
+            platform: statement.text(at: 12), safetyLevel: statement.text(at: 13),
+            tags: HistoryRow.decodeTags(statement.text(at: 14)), deletedAt: optionalInt(15), importKey: statement.text(at: 16))
+    }
+
+    private static func text(_ value: String?) -> SQLiteValue { value.map { .text($0) } ?? .null }
+    private static func integer(_ value: Int64?) -> SQLiteValue { value.map { .integer($0) } ?? .null }
+}

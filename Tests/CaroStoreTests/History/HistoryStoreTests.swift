@@ -1,0 +1,147 @@
+import CaroStore
+import Foundation
+import Testing
+
+@Suite("History store")
+struct HistoryStoreTests {
+    static func row(_ command: String, at time: Int64, cwd: String? = nil, exit: Int? = nil, host: String = "h",
+                    prompt: String? = nil, tags: [String] = [], importKey: String? = nil) -> HistoryRow {
+        HistoryRow(id: UUID().uuidString.lowercased(), createdAt: time, command: command, prompt: prompt, exitCode: exit, cwd: cwd,
+                   shell: "zsh", hostname: host, deviceID: "d1", tags: tags, importKey: importKey)
+    }
+
+    static func store(_ rows: [HistoryRow]) throws -> HistoryStore {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        _ = try store.insert(rows, retention: .unlimited, now: 0)
+        return store
+    }
+
+    static func commands(_ store: HistoryStore, _ query: HistoryQuery) throws -> [String] {
+        try store.entries(matching: query).map(\.command)
+    }
+
+    @Test func roundTripsEveryField() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let row = HistoryRow(id: "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b", createdAt: 1_700_000_000_123, command: "ls\n-la",
+                             prompt: "list", explanation: "lists", executed: false, exitCode: 2, durationMs: 15, cwd: "/tmp",
+                             shell: "bash", hostname: "box", deviceID: "dev", platform: "linux", safetyLevel: "safe",
+                             tags: ["a", "b c"], importKey: nil)
+        #expect(try store.insert(row, retention: .unlimited, now: 0))
+        #expect(try store.entry(id: row.id) == row)
+        #expect(try !store.insert(row, retention: .unlimited, now: 0), "the same ID twice is a duplicate")
+    }
+
+    @Test func newestFirstAndReverse() throws {
+        let store = try Self.store([Self.row("b", at: 2), Self.row("a", at: 1), Self.row("c", at: 3)])
+        #expect(try Self.commands(store, HistoryQuery()) == ["c", "b", "a"])
+        #expect(try Self.commands(store, HistoryQuery(reverse: true)) == ["a", "b", "c"])
+        #expect(try Self.commands(store, HistoryQuery(limit: 2)) == ["c", "b"])
+    }
+
+    @Test func fullTextPrefixPhraseAndFallback() throws {
+        let store = try Self.store([
+            Self.row("docker ps -a", at: 1), Self.row("git push origin main", at: 2),
+            Self.row("echo a && echo b", at: 3), Self.row("ls", at: 4, prompt: "show the containers", tags: ["ops"]),
+        ])
+        #expect(try Self.commands(store, HistoryQuery(text: "dock")) == ["docker ps -a"])
+        #expect(try Self.commands(store, HistoryQuery(text: "git main")) == ["git push origin main"])
+        #expect(try Self.commands(store, HistoryQuery(text: "\"push origin\"")) == ["git push origin main"])
+        #expect(try Self.commands(store, HistoryQuery(text: "\"origin push\"")).isEmpty)
+        #expect(try Self.commands(store, HistoryQuery(text: "containers")) == ["ls"], "prompts are searched")
+        #expect(try Self.commands(store, HistoryQuery(text: "ops")) == ["ls"], "tags are searched")
+        #expect(try Self.commands(store, HistoryQuery(text: "&&")) == ["echo a && echo b"], "punctuation: substring")
+        // FTS5 syntax inside words never fails.
+        for odd in ["NEAR(", "a AND", "\"unclosed", "*", "col:value", "(((", "-", "'"] {
+            _ = try store.entries(matching: HistoryQuery(text: odd))
+        }
+    }
+
+    @Test func directoryFilters() throws {
+        let store = try Self.store([
+            Self.row("a", at: 1, cwd: "/p"), Self.row("b", at: 2, cwd: "/p/sub"), Self.row("c", at: 3, cwd: "/p2"),
+            Self.row("d", at: 4, cwd: "/q"),
+        ])
+        #expect(try Self.commands(store, HistoryQuery(cwd: "/p")) == ["a"])
+        #expect(try Self.commands(store, HistoryQuery(under: "/p")) == ["b", "a"], "/p2 is not under /p")
+        #expect(try Self.commands(store, HistoryQuery(under: "/p/")) == ["b", "a"])
+        #expect(try Self.commands(store, HistoryQuery(under: "/")).count == 4)
+    }
+
+    @Test func otherFiltersAndUnique() throws {
+        let store = try Self.store([
+            Self.row("make", at: 1, exit: 0, host: "a"), Self.row("make", at: 2, exit: 2, host: "b"),
+            Self.row("ls", at: 3, exit: 127, host: "a"), Self.row("make", at: 4, exit: 0, host: "a"),
+        ])
+        #expect(try Self.commands(store, HistoryQuery(exit: .success)) == ["make", "make"])
+        #expect(try Self.commands(store, HistoryQuery(exit: .failure)) == ["ls", "make"])
+        #expect(try Self.commands(store, HistoryQuery(exit: .code(127))) == ["ls"])
+        #expect(try Self.commands(store, HistoryQuery(hostname: "b")) == ["make"])
+        #expect(try Self.commands(store, HistoryQuery(since: 2, until: 4)) == ["ls", "make"])
+        let unique = try store.entries(matching: HistoryQuery(unique: true))
+        #expect(unique.map(\.command) == ["make", "ls"])
+        #expect(unique.first?.createdAt == 4, "the newest of each command")
+        #expect(try Self.commands(store, HistoryQuery(hostname: "b", unique: true)) == ["make"])
+    }
+
+    @Test func deletionLeavesATombstone() throws {
+        let rows = [Self.row("secret thing", at: 1, cwd: "/x", tags: ["t"]), Self.row("kept", at: 2)]
+        let store = try Self.store(rows)
+        #expect(try store.delete(ids: [rows[0].id, "unknown"], at: 10) == 1)
+        let tombstone = try #require(try store.entry(id: rows[0].id))
+        #expect(tombstone.deletedAt == 10)
+        #expect(tombstone.command.isEmpty && tombstone.cwd == nil && tombstone.tags.isEmpty)
+        #expect(try Self.commands(store, HistoryQuery(text: "secret")).isEmpty, "the index forgot it")
+        #expect(try store.liveCount() == 1)
+        #expect(try store.delete(matching: HistoryQuery(text: "kept"), at: 11) == 1)
+        #expect(try store.liveCount() == 0)
+        #expect(try store.stats().deleted == 2)
+    }
+
+    @Test func bulkInsertCountsDuplicatesByImportKey() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let batch = (0..<50).map { Self.row("cmd \($0)", at: Int64($0), importKey: "k\($0)") }
+        var progress: [Int] = []
+        let first = try store.insert(batch, retention: .unlimited, now: 0, batchSize: 20) { progress.append($0) }
+        #expect(first == HistoryInsertResult(inserted: 50, duplicates: 0, expired: 0))
+        #expect(progress == [20, 40, 50])
+        let again = (0..<50).map { Self.row("cmd \($0)", at: Int64($0), importKey: "k\($0)") }
+        #expect(try store.insert(again, retention: .unlimited, now: 0) == HistoryInsertResult(inserted: 0, duplicates: 50))
+    }
+
+    @Test func retentionKeepsTheNewest() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let day: Int64 = 86_400_000
+        let rows = (0..<10).map { Self.row("c\($0)", at: Int64($0) * day) }
+        let result = try store.insert(rows, retention: HistoryRetention(maxEntries: 4, maxAgeDays: 0), now: 10 * day)
+        #expect(result.expired == 6)
+        #expect(try Self.commands(store, HistoryQuery()) == ["c9", "c8", "c7", "c6"])
+        #expect(try store.applyRetention(HistoryRetention(maxEntries: 0, maxAgeDays: 2), now: 10 * day) == 2)
+        #expect(try Self.commands(store, HistoryQuery()) == ["c9", "c8"])
+        #expect(try store.liveCount() == 2)
+    }
+
+    @Test func aNewerSchemaRefusesToOpen() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caro-schema-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        _ = try HistoryStore(path: path)
+        let database = try SQLiteDatabase(path: path)
+        try database.execute("PRAGMA user_version = \(HomeSchema.latestVersion + 1)")
+        database.close()
+        #expect(throws: SQLiteError.self) { _ = try HistoryStore(path: path) }
+    }
+
+    @Test func preferencesAndPatternsAreStored() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let preferences = PreferencesStore(database: store.database)
+        try preferences.set("max-entries", to: "5", at: 1)
+        try preferences.set("max-entries", to: "6", at: 2)
+        #expect(try preferences.values() == ["max-entries": "6"])
+        #expect(try preferences.addExclusionPattern("a", at: 1))
+        #expect(try !preferences.addExclusionPattern("a", at: 2))
+        #expect(try preferences.addExclusionPattern("b", at: 3))
+        #expect(try preferences.exclusionPatterns() == ["a", "b"])
+        #expect(try preferences.removeExclusionPattern("a"))
+        #expect(try !preferences.removeExclusionPattern("a"))
+        #expect(try store.deviceID().count == 32)
+    }
+}
