@@ -46,8 +46,10 @@ struct HistoryAddListShowTests {
         #expect(entry["safetyLevel"]?.stringValue == "moderate")
         #expect(entry["tags"] == .array([.string("swift"), .string("count")]))
         #expect(entry["hostname"]?.stringValue == ProcessInfo.processInfo.hostName || entry["hostname"]?.stringValue == Self.hostname())
-        #expect(!(entry["deviceID"]?.stringValue ?? "").isEmpty, "deviceID is a non-empty string: \(entry)")
-        #expect(!(entry["platform"]?.stringValue ?? "").isEmpty, "platform is a non-empty string: \(entry)")
+        let deviceID = entry["deviceID"]?.stringValue ?? ""
+        let platform = entry["platform"]?.stringValue ?? ""
+        #expect(!deviceID.isEmpty, "deviceID is a non-empty string: \(entry)")
+        #expect(!platform.isEmpty, "platform is a non-empty string: \(entry)")
         // The same shape everywhere: show, list and search print the same object.
         let shown = try home.caro("history", "show", id, "--json")
         Expect.success(shown)
