@@ -5,6 +5,7 @@
 #   Benchmarks/history.sh                 # 100 000 entries, release build with the Swift runtime linked statically
 #   ENTRIES=20000 RUNS=20 Benchmarks/history.sh
 #   SKIP_BUILD=1 Benchmarks/history.sh    # reuse the last release build
+#   KEEP=1 ONLY=data Benchmarks/history.sh  # keep the data set (for profiling), skip the timings
 #
 # The data set is generated deterministically (seeded) in a temporary directory: realistic commands in ~40
 # project directories, times spread over the year before today (so `--since 7d` has something to find), and
@@ -30,7 +31,7 @@ CARO="$(swift build -c release --static-swift-stdlib --show-bin-path)/caro"
 [[ -x "$CARO" ]] || { echo "history.sh: no release caro at $CARO; build it first." >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/caro-history-bench.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [[ -n "${KEEP:-}" ]]; then echo "history.sh: keeping $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
 HOME_DIR="$WORK/home"
 NOW_MS=$(( $(date +%s) * 1000 ))
 
@@ -85,19 +86,21 @@ def uuid7(ms):
 
 def q(text): return "'" + text.replace("'", "''") + "'"
 
+# rows.sql stages the rows in a temporary table, then copies them into `history` with one INSERT … SELECT (its
+# triggers fill the FTS5 index): one statement, so FTS5 flushes its pending terms once, not once per row.
 with open(f"{work}/rows.sql", "w") as sql, open(f"{work}/zsh_history", "w") as zsh:
-    sql.write("BEGIN;\n")
+    sql.write("CREATE TEMP TABLE staged (id, created_at, command, exit_code, duration_ms, cwd);\nBEGIN;\n")
     for offset in offsets:
         ms = now_ms - int(offset)
         command = rng.choices(templates, weights)[0][1]()
         cwd = pick(dirs)
         exit_code = 0 if rng.random() < 0.9 else pick([1, 2, 127, 130])
         duration = int(rng.expovariate(1 / 800))
-        sql.write("INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, "
-                  f"device_id, platform, pending) SELECT {q(uuid7(ms))}, {ms}, {q(command)}, 1, {exit_code}, {duration}, "
-                  f"{q(cwd)}, 'zsh', hostname, device_id, platform, 0 FROM seed;\n")
+        sql.write(f"INSERT INTO staged VALUES ({q(uuid7(ms))}, {ms}, {q(command)}, {exit_code}, {duration}, {q(cwd)});\n")
         zsh.write(f": {ms // 1000}:{duration // 1000};{command}\n")
-    sql.write("COMMIT;\n")
+    sql.write("INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, "
+              "platform, pending) SELECT s.id, s.created_at, s.command, 1, s.exit_code, s.duration_ms, s.cwd, 'zsh', "
+              "seed.hostname, seed.device_id, seed.platform, 0 FROM staged s, seed;\nCOMMIT;\n")
 PY
 
 # caro creates the database (its migrations, its device row); the generated rows copy the seed's device fields.
@@ -120,7 +123,9 @@ MATCH="h.seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH '$WORD*')
 SQL_SEARCH="SELECT $COLUMNS FROM history h WHERE h.deleted_at IS NULL AND $MATCH ORDER BY h.created_at DESC, h.seq DESC"
 SQL_UNDER="SELECT $COLUMNS FROM history h WHERE h.deleted_at IS NULL AND $MATCH AND (h.cwd = '$PROJECT_DIR' OR (h.cwd >= '$PROJECT_DIR/' AND h.cwd < '${PROJECT_DIR}0')) AND h.created_at >= $SINCE_MS ORDER BY h.created_at DESC, h.seq DESC"
 SQL_UNIQUE="SELECT $COLUMNS FROM history h WHERE h.seq IN (SELECT seq FROM (SELECT h.seq AS seq, max(h.created_at) FROM history h WHERE h.deleted_at IS NULL AND $MATCH GROUP BY h.command)) ORDER BY h.created_at DESC, h.seq DESC"
-SQL_ADD="INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, platform) SELECT lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'git status', 1, 0, 12, '/home/dev/src/caro-sync', 'zsh', hostname, device_id, platform FROM history LIMIT 1"
+SQL_ADD="PRAGMA synchronous = NORMAL; INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, platform) SELECT lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'git status', 1, 0, 12, '/home/dev/src/caro-sync', 'zsh', hostname, device_id, platform FROM history LIMIT 1"
+
+[[ "${ONLY:-}" == data ]] && { echo "$WORK"; exit 0; }
 
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS"
@@ -132,6 +137,7 @@ bench() {  # name, then hyperfine arguments
 
 bench add \
     -n "/bin/true" "/bin/true" \
+    -n "caro --version (start-up only)" "$CARO --version" \
     -n "caro history add" "$CARO --home $HOME_DIR history add --command 'git status' --cwd /home/dev/src/caro-sync --exit 0 --duration 12 --shell zsh" \
     -n "sqlite3 INSERT (same row)" "sqlite3 $DB \"$SQL_ADD\""
 bench search \
@@ -157,7 +163,7 @@ if "$CARO" history import --help >/dev/null 2>&1; then
     hyperfine --style basic --warmup 1 --runs "${IMPORT_RUNS:-10}" --export-json "$RESULTS/import.json" \
         --prepare "rm -rf $WORK/import-home && cp -r $EMPTY $WORK/import-home" \
         -n "caro history import zsh ($(( ENTRIES - 1 )) lines)" "$CARO --home $WORK/import-home history import zsh $WORK/zsh_history --quiet" \
-        -n "sqlite3 < same rows" "sqlite3 $WORK/import-home/$REL_DB < $WORK/import.sql" >&2
+        -n "sqlite3: same rows, one INSERT … SELECT" "sqlite3 $WORK/import-home/$REL_DB < $WORK/import.sql" >&2
     IMPORTED=$(cp -r "$EMPTY" "$WORK/check-home" && "$CARO" --home "$WORK/check-home" history import zsh "$WORK/zsh_history" --json)
     echo "import check: $IMPORTED" >&2
 else

@@ -143,6 +143,18 @@ struct BadInputTests {
         #expect(try home.allCommands() == ["kept"])
     }
 
+    /// Documented in Docs/cli.md: under `--json`, an error is one JSON object on stderr.
+    @Test func errorsUnderJSONAreOneJSONObjectOnStderr() throws {
+        let home = try TemporaryHome()
+        let unknown = "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b"
+        let result = try home.caro("history", "show", unknown, "--json")
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        let error = try JSONValue(parsing: result.stderr.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(error["error"]?.stringValue?.contains(unknown) == true, "\(result.stderr)")
+        #expect(error["exitCode"] == .number(1))
+    }
+
     @Test func anAtThatIsNotADate() throws {
         let home = try TemporaryHome()
         try home.add("kept", "--at", "2026-01-01T00:00:00Z")

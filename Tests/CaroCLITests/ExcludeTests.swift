@@ -125,6 +125,23 @@ struct ExcludeTests {
         #expect(!search.stdout.contains(secretCase.secret))
     }
 
+    @Test(arguments: secretCases)
+    func excludeTestNamesTheBuiltInRuleAndNeverEchoesTheSecret(_ secretCase: SecretCase) throws {
+        let home = try TemporaryHome()
+        let result = try home.caro("exclude", "test", secretCase.command)
+        #expect(result.status == 0, "a built-in rule matches: \(result.status) \(result.stdout)")
+        #expect(!result.stdout.isEmpty, "says which rule matched")
+        #expect(!result.stdout.contains(secretCase.secret) && !result.stderr.contains(secretCase.secret))
+        // Documented in Docs/cli.md: {"excluded", "action", "rules", "stored"}.
+        let json = try home.caro("exclude", "test", secretCase.command, "--json").json()
+        #expect(json["excluded"]?.boolValue == true)
+        #expect(["drop", "redact"].contains(json["action"]?.stringValue ?? ""), "\(json)")
+        #expect((json["rules"]?.arrayValue?.count ?? 0) >= 1, "\(json)")
+        #expect(!json.jsonStringify().contains(secretCase.secret))
+        // Nothing was stored by testing.
+        #expect(try home.allCommands() == [])
+    }
+
     @Test func ordinaryCommandsAreNotMistakenForSecrets() throws {
         let home = try TemporaryHome()
         let commands = [
