@@ -53,7 +53,11 @@ enum CLIOutput {
 
     /// A note on stderr (progress, what happened), unless `--quiet`.
     static func note(_ message: String, _ global: GlobalOptions) {
-        guard !global.quiet else { return }
+        note(message, quiet: global.quiet)
+    }
+
+    static func note(_ message: String, quiet: Bool) {
+        guard !quiet else { return }
         FileHandle.standardError.write(Data("caro: \(message)\n".utf8))
     }
 }

@@ -15,9 +15,10 @@ extension ExcludeCommand {
     }
 
     struct Add: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Never record commands matching a regular expression.")
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Never record commands matching a regular expression.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "A regular expression, matched anywhere in the command (and prompt).") var pattern: String
+        @Argument(help: "A regular expression, matched anywhere in the command, prompt or explanation.") var pattern: String
 
         func run() throws {
             let added = try ExcludeCommand.service(global).add(pattern)
@@ -26,7 +27,8 @@ extension ExcludeCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List your patterns and the built-in rules.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List your patterns and the built-in rules.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
@@ -50,7 +52,8 @@ extension ExcludeCommand {
     }
 
     struct Remove: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Remove one of your patterns.")
+        static let configuration = CommandConfiguration(
+            commandName: "remove", abstract: "Remove one of your patterns.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The pattern, exactly as added.") var pattern: String
 
@@ -62,6 +65,7 @@ extension ExcludeCommand {
 
     struct Test: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "test",
             abstract: "Say what would happen to a command: exit 0 if a rule matches (dropped or redacted), 1 if kept as is.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The command to test.") var command: String
@@ -89,7 +93,8 @@ extension ExcludeCommand {
     }
 
     struct Builtin: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Turn the built-in secret filters on or off.")
+        static let configuration = CommandConfiguration(
+            commandName: "builtin", abstract: "Turn the built-in secret filters on or off.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "on or off.") var state: String
 

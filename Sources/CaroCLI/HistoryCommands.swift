@@ -63,18 +63,25 @@ struct FilterOptions: ParsableArguments {
 }
 
 /// Prints entries as `--json` (one array) or text lines.
-func printEntries(_ rows: [HistoryRow], _ global: GlobalOptions) throws {
-    if global.json {
+func printEntries(_ rows: [HistoryRow], json: Bool, verbose: Bool) throws {
+    if json {
         try CLIOutput.json(rows.map(EntryOutput.init))
     } else {
-        CLIOutput.entries(rows, verbose: global.verbose)
+        CLIOutput.entries(rows, verbose: verbose)
     }
+}
+
+/// Runs `caro history list|search` for parsed filters (from ``FilterOptions`` or ``FastSearch``).
+func runSearch(_ filters: HistoryFilters, home: DeviceHome, json: Bool, verbose: Bool) throws {
+    let query = try filters.query(now: Timestamp.now())
+    try printEntries(try HistoryService(home: home).search(query), json: json, verbose: verbose)
 }
 
 extension HistoryCommand {
     /// `caro history add`: records one command (the shell hook calls it after every command).
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Record a command; prints the new entry's ID (with --json, the entry).")
 
         /// Whether the command ran.
@@ -102,46 +109,29 @@ extension HistoryCommand {
         @Option(help: ArgumentHelp("When it ran, ISO 8601 (default: now).", valueName: "time")) var at: String?
 
         func run() throws {
-            let createdAt = try at.map { text throws(CaroError) -> Int64 in
-                guard let time = Timestamp.parseISO8601(text) else {
-                    throw .invalidArgument("--at '\(text)' is not an ISO 8601 time: use e.g. 2026-12-05T14:30:00Z or 2026-12-05.")
-                }
-                return time
-            }
-            if let durationMs, durationMs < 0 { throw CaroError.invalidArgument("--duration must be 0 or more milliseconds.") }
-            let entry = NewHistoryEntry(
-                command: command, prompt: prompt, explanation: explanation, executed: execution == .executed, exitCode: exitCode,
-                durationMs: durationMs, cwd: HistoryFilters.absolute(cwd ?? ".", from: HistoryFilters.currentDirectory()),
-                shell: shell ?? DeviceHome.processEnvironment("SHELL").flatMap { $0.split(separator: "/").last.map(String.init) },
-                safetyLevel: safetyLevel, tags: tags, createdAt: createdAt)
-            switch try HistoryService(home: global.deviceHome).add(entry) {
-            case .stored(let row, let verdict):
-                if case .redact(let rules) = verdict, global.verbose {
-                    CLIOutput.note("secrets redacted (\(rules.joined(separator: ", "))) before storing", global)
-                }
-                if global.json { try CLIOutput.json(EntryOutput(row)) } else if !global.quiet { CLIOutput.line(row.id) }
-            case .excluded(let rule):
-                CLIOutput.note("not recorded: the command matches the exclusion rule \(rule)", global)
-                if global.json { try CLIOutput.json(ExcludedOutput(rule: rule)) }
-            }
+            try AddRequest(
+                command: command, prompt: prompt, explanation: explanation, cwd: cwd, exitCode: exitCode, durationMs: durationMs,
+                shell: shell, safetyLevel: safetyLevel, tags: tags, executed: execution == .executed, at: at
+            ).run(home: global.deviceHome, json: global.json, quiet: global.quiet, verbose: global.verbose)
         }
     }
 
     /// `caro history list`: the newest entries.
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List entries, newest first.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List entries, newest first.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var filter: FilterOptions
 
         func run() throws {
-            let query = try filter.filters(text: nil).query(now: Timestamp.now())
-            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+            try runSearch(filter.filters(text: nil), home: global.deviceHome, json: global.json, verbose: global.verbose)
         }
     }
 
     /// `caro history search`: full-text search with filters.
     struct Search: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "search",
             abstract: "Search entries (command, prompt, explanation, tags), newest first.",
             discussion: """
                 Words match as prefixes ("doc" finds "docker"); "quoted words" match as a phrase. Text with no letters \
@@ -152,14 +142,15 @@ extension HistoryCommand {
         @OptionGroup var filter: FilterOptions
 
         func run() throws {
-            let query = try filter.filters(text: text.joined(separator: " ")).query(now: Timestamp.now())
-            try printEntries(try HistoryService(home: global.deviceHome).search(query), global)
+            try runSearch(filter.filters(text: text.joined(separator: " ")), home: global.deviceHome, json: global.json,
+                          verbose: global.verbose)
         }
     }
 
     /// `caro history show ID`.
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one entry.")
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show one entry.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "The entry's ID (or a unique prefix of 8+ characters).") var id: String
 
@@ -172,6 +163,7 @@ extension HistoryCommand {
     /// `caro history delete ID…` or `caro history delete --filter [TEXT] [filters] [--yes]`.
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "delete",
             abstract: "Delete entries by ID, or every entry matching --filter (deletion syncs to your other devices).")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entry IDs; with --filter, words to search for.") var arguments: [String] = []
@@ -210,7 +202,8 @@ extension HistoryCommand {
 
     /// `caro history stats`.
     struct Stats: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Count entries and show the most used commands and retention.")
+        static let configuration = CommandConfiguration(
+            commandName: "stats", abstract: "Count entries and show the most used commands and retention.")
         @OptionGroup var global: GlobalOptions
         @Option(help: ArgumentHelp("How many top commands to show.", valueName: "n")) var top = 10
 

@@ -15,22 +15,22 @@ extension PrefsCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every preference and its value.")
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List every preference and its value.")
         @OptionGroup var global: GlobalOptions
 
         func run() throws {
             let preferences = try PrefsCommand.service(global).load()
             if global.json {
-                var object: [String: PreferenceValue] = [:]
-                for key in Preferences.Key.allCases { object[key.rawValue] = PreferenceValue(value: preferences.value(of: key)) }
-                return try CLIOutput.json(object)
+                return try CLIOutput.json(PreferencesOutput(preferences))
             }
             CLIOutput.line(Preferences.Key.allCases.map { "\($0.rawValue) = \(preferences.value(of: $0).text)" }.joined(separator: "\n"))
         }
     }
 
     struct Get: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print one preference's value.")
+        static let configuration = CommandConfiguration(
+            commandName: "get", abstract: "Print one preference's value.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "max-entries, retention-days or exclude-builtin.") var key: String
 
@@ -41,7 +41,8 @@ extension PrefsCommand {
     }
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Change one preference.")
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Change one preference.")
         @OptionGroup var global: GlobalOptions
         @Argument(help: "max-entries, retention-days or exclude-builtin.") var key: String
         @Argument(help: "The new value (a number, 0 = unlimited; or on/off).") var value: String

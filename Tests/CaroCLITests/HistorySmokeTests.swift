@@ -19,6 +19,19 @@ struct HistorySmokeTests {
         #expect(list.arrayValue?.first?["id"] == entry["id"])
     }
 
+    @Test func jsonCarriesAnyTextExactly() throws {
+        let home = try TemporaryHome()
+        let command = "printf '%s\\n' \"quoted\" \\ back/slash é 🚀 \u{01}\tend\nsecond line"
+        let added = try home.caro("history", "add", "--command", command, "--prompt", "ünïcode \"prompt\"", "--json")
+        #expect(added.status == 0, "\(added.stderr)")
+        let entry = try JSONValue(parsing: added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(entry["command"]?.stringValue == command)
+        #expect(entry["prompt"]?.stringValue == "ünïcode \"prompt\"")
+        let list = try home.caro("history", "list", "--json")
+        let listed = try JSONValue(parsing: list.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        #expect(listed.arrayValue?.first?["command"]?.stringValue == command)
+    }
+
     @Test func usageErrorsExitTwoAndRuntimeErrorsOne() throws {
         let home = try TemporaryHome()
         let usage = try home.caro("history", "add")
@@ -53,5 +66,62 @@ struct HistorySmokeTests {
         let stats = try JSONValue(parsing: try home.caro("history", "stats", "--json").stdout)
         #expect(stats["entries"] == 2)
         #expect(stats["maxEntries"] == 2)
+    }
+
+    @Test func everyAddOptionReachesTheEntry() throws {
+        let home = try TemporaryHome()
+        // Both spellings (`--opt value`, `--opt=value`) and both parsers (the fast path, and argument-parser
+        // when a combined short flag sends the line there) must store the same entry.
+        let base = ["history", "add", "--command", "make test", "--prompt", "run tests", "--explanation=runs the tests",
+                    "--cwd", "/srv/app", "--exit", "2", "--duration=1500", "--shell", "fish", "--safety", "safe",
+                    "--tag", "ci", "--tag=slow", "--not-executed", "--at", "2026-03-04T05:06:07.089Z", "--json"]
+        for extra in [[], ["-qv"]] {
+            let result = try home.caro(arguments: base + extra)
+            #expect(result.status == 0, "\(result.stderr)")
+            let shown = try home.caro("history", "list", "--limit", "1", "--json")
+            let entry = try #require(try JSONValue(parsing: shown.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?.first)
+            #expect(entry["command"] == "make test")
+            #expect(entry["prompt"] == "run tests")
+            #expect(entry["explanation"] == "runs the tests")
+            #expect(entry["cwd"] == "/srv/app")
+            #expect(entry["exitCode"] == 2)
+            #expect(entry["durationMs"] == 1500)
+            #expect(entry["shell"] == "fish")
+            #expect(entry["safetyLevel"] == "safe")
+            #expect(entry["tags"] == ["ci", "slow"])
+            #expect(entry["executed"] == false)
+            #expect(entry["createdAt"] == "2026-03-04T05:06:07.089Z")
+        }
+    }
+
+    @Test func bothParsersGiveTheSameSearchResults() throws {
+        let home = try TemporaryHome()
+        let seeds: [[String]] = [
+            ["--command", "make build", "--cwd", "/p", "--exit", "0", "--at", "2026-01-01T00:00:00Z"],
+            ["--command", "make test", "--cwd", "/p/sub", "--exit", "2", "--at", "2026-01-02T00:00:00Z"],
+            ["--command", "make build", "--cwd", "/q", "--exit", "0", "--at", "2026-01-03T00:00:00Z", "--shell", "fish"],
+            ["--command", "ls", "--cwd", "/p", "--at", "2026-01-04T00:00:00Z", "--not-executed"],
+        ]
+        for seed in seeds { #expect(try home.caro(arguments: ["history", "add"] + seed).status == 0) }
+        let searches: [([String], [String])] = [
+            (["search", "make"], ["make build", "make test", "make build"]),
+            (["search", "make", "--unique"], ["make build", "make test"]),
+            (["search", "--under", "/p"], ["ls", "make test", "make build"]),
+            (["search", "--cwd=/p", "--reverse"], ["make build", "ls"]),
+            (["search", "--exit", "nonzero"], ["make test"]),
+            (["search", "--since", "2026-01-02", "--until=2026-01-04T00:00:00Z"], ["make build", "make test"]),
+            (["search", "--shell", "fish"], ["make build"]),
+            (["search", "--executed", "--limit", "1"], ["make build"]),
+            (["list", "--limit=2"], ["ls", "make build"]),
+        ]
+        for (arguments, expected) in searches {
+            for extra in [["--json"], ["--json", "-qv"]] {
+                let result = try home.caro(arguments: ["history"] + arguments + extra)
+                #expect(result.status == 0, "\(arguments): \(result.stderr)")
+                let commands = try JSONValue(parsing: result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)).arrayValue?
+                    .compactMap { $0["command"]?.stringValue }
+                #expect(commands == expected, "\(arguments + extra)")
+            }
+        }
     }
 }

@@ -39,8 +39,8 @@ struct StatsOutput: Encodable {
         try container.encode(pending, forKey: .pending)
         try container.encode(maxEntries, forKey: .maxEntries)
         try container.encode(retentionDays, forKey: .retentionDays)
-        try container.encode(oldest, forKey: .oldest)
-        try container.encode(newest, forKey: .newest)
+        try container.encodeOrNull(oldest, forKey: .oldest)
+        try container.encodeOrNull(newest, forKey: .newest)
         try container.encode(topCommands, forKey: .topCommands)
     }
 }
@@ -90,7 +90,7 @@ struct ExclusionTestOutput: Encodable {
         try container.encode(excluded, forKey: .excluded)
         try container.encode(action, forKey: .action)
         try container.encode(rules, forKey: .rules)
-        try container.encode(stored, forKey: .stored)
+        try container.encodeOrNull(stored, forKey: .stored)
     }
 }
 
@@ -117,4 +117,25 @@ struct PreferenceValue: Encodable {
 struct ErrorOutput: Encodable {
     var error: String
     var exitCode: Int
+}
+
+/// `caro prefs list --json`: every key and its typed value, in ``Preferences/Key`` order.
+struct PreferencesOutput: Encodable {
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    var preferences: Preferences
+
+    init(_ preferences: Preferences) { self.preferences = preferences }
+
+    func encode(to encoder: Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        for key in Preferences.Key.allCases {
+            try container.encode(PreferenceValue(value: preferences.value(of: key)), forKey: Key(stringValue: key.rawValue))
+        }
+    }
 }

@@ -7,7 +7,7 @@ import Foundation
 #endif
 
 extension CLIOutput {
-    /// `value` as one line of JSON on stdout (keys sorted, slashes unescaped).
+    /// `value` as one line of JSON on stdout (keys in the order the value encodes them).
     static func json<T: Encodable>(_ value: T) throws {
         line(try encode(value))
     }
@@ -19,9 +19,7 @@ extension CLIOutput {
     }
 
     static func encode<T: Encodable>(_ value: T) throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(value), as: UTF8.self)
+        String(decoding: try JSONLineEncoder.encode(value), as: UTF8.self)
     }
 
     /// Entries as text, one per line: local time, exit status, command (and `# prompt`); with
@@ -36,9 +34,11 @@ extension CLIOutput {
     }
 
     static func entryLine(_ row: HistoryRow, verbose: Bool) -> String {
-        let status = row.exitCode.map(String.init) ?? (row.executed ? "-" : "not run")
-        var line = localTime(row.createdAt) + "  " + status.padding(toLength: 3, withPad: " ", startingAt: 0) + "  "
-            + row.command.replacing("\n", with: " ↵ ")
+        var status = row.exitCode.map(String.init) ?? (row.executed ? "-" : "not run")
+        while status.utf8.count < 3 { status += " " }
+        let command = row.command.utf8.contains(UInt8(ascii: "\n")) ? row.command.split(separator: "\n", omittingEmptySubsequences: false)
+            .joined(separator: " ↵ ") : row.command
+        var line = localTime(row.createdAt) + "  " + status + "  " + command
         if let prompt = row.prompt { line += "  # " + prompt }
         if verbose { line = row.id + "  " + line + (row.cwd.map { "  (in \($0))" } ?? "") }
         return line
@@ -49,9 +49,30 @@ extension CLIOutput {
         var seconds = time_t(milliseconds / 1_000)
         var parts = tm()
         localtime_r(&seconds, &parts)
-        func pad(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        return "\(parts.tm_year + 1900)-\(pad(parts.tm_mon + 1))-\(pad(parts.tm_mday)) "
-            + "\(pad(parts.tm_hour)):\(pad(parts.tm_min)):\(pad(parts.tm_sec))"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(19)
+        func append(_ value: Int32, digits: Int) {
+            var divisor: Int32 = 1
+            for _ in 1..<digits { divisor *= 10 }
+            var rest = value
+            while divisor > 0 {
+                bytes.append(UInt8(48 + (rest / divisor) % 10))
+                rest %= divisor
+                divisor /= 10
+            }
+        }
+        append(parts.tm_year + 1900, digits: 4)
+        bytes.append(UInt8(ascii: "-"))
+        append(parts.tm_mon + 1, digits: 2)
+        bytes.append(UInt8(ascii: "-"))
+        append(parts.tm_mday, digits: 2)
+        bytes.append(UInt8(ascii: " "))
+        append(parts.tm_hour, digits: 2)
+        bytes.append(UInt8(ascii: ":"))
+        append(parts.tm_min, digits: 2)
+        bytes.append(UInt8(ascii: ":"))
+        append(parts.tm_sec, digits: 2)
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     /// One entry as `field: value` lines.

@@ -12,8 +12,11 @@ public enum HomeDatabase {
     /// Cheap when the schema is current: no write happens.
     public static func open(_ home: DeviceHome) throws(CaroError) -> HistoryStore {
         let path = home.databasePath
+        // The default: the log is checkpointed when the process closes the database, so the next process
+        // starts from a short log (keeping the log across processes made each one re-read it: slower).
+        let options = SQLiteDatabase.Options()
         do {
-            return try HistoryStore(path: path)
+            return try HistoryStore(path: path, options: options)
         } catch {
             // Only on failure: find out whether the directory or the path itself is the problem.
             var info = stat()
@@ -24,7 +27,7 @@ public enum HomeDatabase {
             if stat(home.dataDirectory, &info) != 0 {
                 try home.createDataDirectory()
                 do {
-                    return try HistoryStore(path: path)
+                    return try HistoryStore(path: path, options: options)
                 } catch {
                     throw .storage(error)
                 }

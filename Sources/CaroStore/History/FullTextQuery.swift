@@ -1,49 +1,32 @@
-/// What the words of a search become: an FTS5 expression, or (when FTS5 could not use them) a literal
-/// substring to look for.
+/// What the text of a search becomes: prefix terms for plain words, FTS5 syntax as typed, or (when
+/// FTS5 cannot use the text) a literal substring.
 public enum FullTextQuery: Sendable, Equatable {
-    /// An FTS5 MATCH expression: each bare word a quoted prefix (`"git"*`), each `"…"` a phrase, all required.
+    /// Plain words (letters, digits, `_`): each a quoted prefix (`"git"*`), all required.
     case match(String)
-    /// Text with nothing FTS5 indexes (only punctuation, e.g. `&&` or `|`): searched as a literal substring.
+    /// Text with FTS5 syntax (`"a phrase"`, `kube*`, `a OR b`, `-la`, `/etc/hosts`): tried as typed; if
+    /// FTS5 rejects it, it is searched as a literal substring instead.
+    case raw(String)
+    /// A literal substring of the command, prompt or explanation (case-insensitive for ASCII).
     case substring(String)
 
-    /// Translates what a user typed. Blank text gives nil (no text filter). Never fails: text FTS5
-    /// cannot use becomes a substring search.
+    /// Translates what a user typed. Blank text gives nil (no text filter).
     public init?(_ text: String) {
         let trimmed = text.trimmingWhitespace()
         guard !trimmed.isEmpty else { return nil }
-        var terms: [String] = []
-        for term in Self.terms(of: trimmed) {
-            let body = term.text.replacing("\"", with: "\"\"")
-            guard term.text.contains(where: { $0.isLetter || $0.isNumber }) else {
-                self = .substring(trimmed)
-                return
-            }
-            terms.append(term.phrase ? "\"\(body)\"" : "\"\(body)\"*")
+        let words = trimmed.split(whereSeparator: \.isWhitespace)
+        guard words.allSatisfy(Self.isPlainWord) else {
+            self = .raw(trimmed)
+            return
         }
-        self = terms.isEmpty ? .substring(trimmed) : .match(terms.joined(separator: " "))
+        self = .match(words.map { "\"\($0)\"*" }.joined(separator: " "))
     }
 
-    /// The words and quoted phrases of `text`; an unclosed quote runs to the end.
-    static func terms(of text: String) -> [(text: String, phrase: Bool)] {
-        var terms: [(text: String, phrase: Bool)] = []
-        var current = ""
-        var inQuotes = false
-        func flush(phrase: Bool) {
-            if !current.isEmpty { terms.append((current, phrase)) }
-            current = ""
+    /// A word FTS5 reads as one bare term: letters, digits, `_` and non-ASCII only, and not an operator.
+    static func isPlainWord(_ word: Substring) -> Bool {
+        guard !["AND", "OR", "NOT", "NEAR"].contains(word) else { return false }
+        return word.unicodeScalars.allSatisfy { scalar in
+            scalar.value >= 0x80 || scalar == "_" || (scalar.properties.isAlphabetic || ("0"..."9").contains(scalar))
         }
-        for character in text {
-            if character == "\"" {
-                flush(phrase: inQuotes)
-                inQuotes.toggle()
-            } else if character.isWhitespace && !inQuotes {
-                flush(phrase: false)
-            } else {
-                current.append(character)
-            }
-        }
-        flush(phrase: inQuotes)
-        return terms
     }
 }
 

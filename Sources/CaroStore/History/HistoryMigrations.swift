@@ -48,7 +48,6 @@ public enum HistoryMigrations {
         );
         CREATE INDEX history_by_time ON history(created_at) WHERE deleted_at IS NULL;
         CREATE INDEX history_by_cwd ON history(cwd, created_at) WHERE deleted_at IS NULL;
-        CREATE INDEX history_by_command ON history(command, created_at) WHERE deleted_at IS NULL;
         CREATE INDEX history_pending ON history(seq) WHERE pending = 1;
 
         CREATE VIRTUAL TABLE history_fts USING fts5(

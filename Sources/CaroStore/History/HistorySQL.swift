@@ -14,7 +14,7 @@ struct HistorySQL {
         var clauses = ["h.deleted_at IS NULL"]
         var bindings: [SQLiteValue] = []
         switch text {
-        case .match(let expression):
+        case .match(let expression), .raw(let expression):
             clauses.append("h.seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
             bindings.append(.text(expression))
         case .substring(let literal):
@@ -64,32 +64,16 @@ struct HistorySQL {
     }
 
     /// The SELECT for `query`: newest first (oldest first with `reverse`), at most `limit` rows.
+    /// `unique` is not applied here: ``HistoryStore`` skips repeated commands while it reads.
     static func select(_ query: HistoryQuery, text: FullTextQuery?) -> HistorySQL {
         let (conditions, bindings) = Self.conditions(query, text: text)
         let order = query.reverse ? "ORDER BY h.created_at ASC, h.seq ASC" : "ORDER BY h.created_at DESC, h.seq DESC"
-        var sql: String
-        if query.unique {
-            // SQLite's bare-column rule: with max(), seq comes from the row holding the maximum.
-            sql = """
-                SELECT \(columns) FROM history h WHERE h.seq IN (
-                    SELECT seq FROM (SELECT h.seq AS seq, max(h.created_at) FROM history h WHERE \(conditions) GROUP BY h.command)
-                ) \(order)
-                """
-        } else {
-            sql = "SELECT \(columns) FROM history h WHERE \(conditions) \(order)"
-        }
+        var sql = "SELECT \(columns) FROM history h WHERE \(conditions) \(order)"
         var all = bindings
         if let limit = query.limit {
             sql += " LIMIT ?"
             all.append(.integer(Int64(limit)))
         }
         return HistorySQL(sql: sql, bindings: all)
-    }
-
-    /// The seq of every live row `query` matches (for deleting by filter; limit and uniqueness apply).
-    static func selectSeqs(_ query: HistoryQuery, text: FullTextQuery?) -> HistorySQL {
-        var select = Self.select(query, text: text)
-        select.sql = "SELECT seq FROM history WHERE id IN (SELECT id FROM (" + select.sql + "))"
-        return select
     }
 }

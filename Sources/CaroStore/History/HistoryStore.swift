@@ -127,14 +127,7 @@ public final class HistoryStore {
     /// Turns every live entry `query` matches into a tombstone, in one transaction. Returns the count.
     public func delete(matching query: HistoryQuery, at now: Int64) throws -> Int {
         try database.transaction(.immediate) { () throws -> Int in
-            try withTextFallback(query) { text throws -> Int in
-                let select = HistorySQL.selectSeqs(query, text: text)
-                let statement = try database.prepare(Self.tombstoneSQL + " WHERE seq IN (\(select.sql))")
-                try statement.bind(.integer(now), at: 1)
-                for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 2)) }
-                try statement.run()
-                return database.changes
-            }
+            try delete(ids: try entries(matching: query).map(\.id), at: now)
         }
     }
 
@@ -165,26 +158,47 @@ public final class HistoryStore {
 
     /// The live entries `query` matches, newest first (oldest first with `reverse`).
     ///
-    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error.
+    /// Text FTS5 cannot parse is searched as a literal substring instead: never an error. With `unique`,
+    /// rows are read newest first and a command already seen is skipped, so the newest entry of each
+    /// command is kept, and reading stops as soon as `limit` entries are found.
     public func entries(matching query: HistoryQuery) throws -> [HistoryRow] {
         try withTextFallback(query) { text throws -> [HistoryRow] in
-            let select = HistorySQL.select(query, text: text)
+            var sqlQuery = query
+            if query.unique {
+                sqlQuery.limit = nil
+                sqlQuery.reverse = false
+            }
+            let select = HistorySQL.select(sqlQuery, text: text)
             let statement = try database.prepare(select.sql)
             for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
             var rows: [HistoryRow] = []
-            while try statement.step() { rows.append(Self.row(from: statement)) }
+            guard query.unique else {
+                while try statement.step() { rows.append(Self.row(from: statement)) }
+                return rows
+            }
+            var seen = Set<String>()
+            while try statement.step() {
+                guard seen.insert(statement.text(at: 2) ?? "").inserted else { continue }
+                rows.append(Self.row(from: statement))
+                if !query.reverse, let limit = query.limit, rows.count >= limit { break }
+            }
+            if query.reverse {
+                rows.reverse()
+                if let limit = query.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+            }
             return rows
         }
     }
 
-    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it, again as a literal substring.
+    /// Runs `body` with the query's text as FTS5; if FTS5 rejects it (a syntax error, an unknown column
+    /// in `word:word`), again as a literal substring.
     private func withTextFallback<T>(_ query: HistoryQuery, _ body: (FullTextQuery?) throws -> T) throws -> T {
         let text = query.text.flatMap(FullTextQuery.init)
-        guard case .match = text else { return try body(text) }
+        guard case .raw(let typed) = text else { return try body(text) }
         do {
             return try body(text)
-        } catch let error as SQLiteError where error.message.contains("fts5") || error.message.contains("syntax error") {
-            return try body(.substring(query.text?.trimmingWhitespace() ?? ""))
+        } catch let error as SQLiteError where error.code.map({ $0 & 0xFF }) == 1 {
+            return try body(.substring(typed))
         }
     }
 

@@ -14,6 +14,10 @@ final class SQLiteConnection {
     /// The error for `code`, with SQLite's current message.
     func error(_ code: Int32, sql: String?) -> SQLiteError {
         let message = handle.flatMap { sqlite3_errmsg($0) }.map { String(cString: $0) } ?? String(cString: sqlite3_errstr(code))
+        // An I/O error whose cause is a full file system (e.g. the -wal or -shm file cannot grow) is a full disk.
+        if code & 0xFF == SQLITE_IOERR, let handle, sqlite3_system_errno(handle) == 28 /* ENOSPC */ {
+            return .diskFull(path: path, message: message, sql: sql)
+        }
         return SQLiteError(code: code, message: message, sql: sql, path: path)
     }
 

@@ -50,6 +50,12 @@ struct HistoryStoreTests {
         #expect(try Self.commands(store, HistoryQuery(text: "containers")) == ["ls"], "prompts are searched")
         #expect(try Self.commands(store, HistoryQuery(text: "ops")) == ["ls"], "tags are searched")
         #expect(try Self.commands(store, HistoryQuery(text: "&&")) == ["echo a && echo b"], "punctuation: substring")
+        #expect(try Self.commands(store, HistoryQuery(text: "push*")) == ["git push origin main"], "FTS5 syntax as typed")
+        #expect(try Self.commands(store, HistoryQuery(text: "ps -a")) == ["docker ps -a"], "not FTS5: a literal substring")
+        #expect(try Self.commands(store, HistoryQuery(text: "origin:main")).isEmpty, "no such column: literal, not found")
+        #expect(FullTextQuery("git push") == .match("\"git\"* \"push\"*"))
+        #expect(FullTextQuery("a AND") == .raw("a AND"))
+        #expect(FullTextQuery("  ") == nil)
         // FTS5 syntax inside words never fails.
         for odd in ["NEAR(", "a AND", "\"unclosed", "*", "col:value", "(((", "-", "'"] {
             _ = try store.entries(matching: HistoryQuery(text: odd))
@@ -81,6 +87,13 @@ struct HistoryStoreTests {
         #expect(unique.map(\.command) == ["make", "ls"])
         #expect(unique.first?.createdAt == 4, "the newest of each command")
         #expect(try Self.commands(store, HistoryQuery(hostname: "b", unique: true)) == ["make"])
+        #expect(try Self.commands(store, HistoryQuery(limit: 1, unique: true)) == ["make"])
+        let oldestFirst = try store.entries(matching: HistoryQuery(reverse: true, unique: true))
+        #expect(oldestFirst.map(\.command) == ["ls", "make"])
+        #expect(oldestFirst.last?.createdAt == 4, "still the newest of each command")
+        #expect(try Self.commands(store, HistoryQuery(limit: 1, reverse: true, unique: true)) == ["ls"])
+        #expect(try store.delete(matching: HistoryQuery(unique: true), at: 9) == 2, "delete --filter --unique")
+        #expect(try Self.commands(store, HistoryQuery()) == ["make", "make"])
     }
 
     @Test func deletionLeavesATombstone() throws {
