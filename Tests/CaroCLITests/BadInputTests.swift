@@ -11,7 +11,10 @@ struct BadInputTests {
         try home.add("first", "--at", "2026-01-01T00:00:00Z")
         try home.add("second", "--at", "2026-01-02T00:00:00Z")
         try home.add("third", "--at", "2026-01-03T00:00:00Z")
-        return (home, try home.databaseFile(), ["third", "second", "first"])
+        let database = try home.databaseFile()
+        // Everything in the main file, whatever caro's checkpoint policy, before the tests remove -wal/-shm.
+        try Tool.run("/usr/bin/sqlite3", [database, "PRAGMA wal_checkpoint(TRUNCATE);"])
+        return (home, database, ["third", "second", "first"])
     }
 
     /// The database's path relative to a home (found by adding one entry to a scratch home).

@@ -35,24 +35,38 @@ struct HomeAndGlobalOptionsTests {
         #expect(try overridden.commands() == [])
     }
 
+    /// Where things live without `--home` (the lead's decision on finding T3, see Docs/cli.md): the database, with
+    /// the synced preferences and exclusion patterns, in `$XDG_DATA_HOME/caro`; `$XDG_CONFIG_HOME/caro` is for the
+    /// device-local config file of a later issue; nothing is written anywhere else.
     @Test func xdgDirectoriesWithoutAHome() throws {
         let scratch = try Files.temporaryDirectory("caro-xdg")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let cwd = scratch + "/cwd"
+        try FileManager.default.createDirectory(atPath: cwd, withIntermediateDirectories: true)
         let environment = Self.isolatedEnvironment(home: scratch + "/user", [
             "XDG_DATA_HOME": scratch + "/data", "XDG_CONFIG_HOME": scratch + "/config",
         ])
-        Expect.success(try CaroBinary.run(["history", "add", "--command", "via XDG"], environment: environment))
-        Expect.success(try CaroBinary.run(["prefs", "set", "retention-days", "12"], environment: environment))
-        Expect.success(try CaroBinary.run(["exclude", "add", "xdg-secret"], environment: environment))
-        #expect(Files.regularFiles(under: scratch + "/data/caro").contains(where: Files.isSQLite),
-                "the database is in $XDG_DATA_HOME/caro: \(Files.regularFiles(under: scratch))")
-        #expect(!Files.regularFiles(under: scratch + "/config/caro").isEmpty,
-                "preferences are in $XDG_CONFIG_HOME/caro: \(Files.regularFiles(under: scratch))")
+        func run(_ arguments: String...) throws -> CaroBinary.Result {
+            try CaroBinary.run(arguments, environment: environment, currentDirectory: cwd)
+        }
+        Expect.success(try run("history", "add", "--command", "via XDG"))
+        Expect.success(try run("prefs", "set", "retention-days", "12"))
+        Expect.success(try run("exclude", "add", "xdg-secret"))
+        let database = Files.regularFiles(under: scratch + "/data/caro").filter(Files.isSQLite)
+        #expect(database.count == 1, "the database is in $XDG_DATA_HOME/caro: \(Files.regularFiles(under: scratch))")
+        #expect(!Files.anyFile(under: scratch + "/data/caro", contains: "xdg-secret").isEmpty,
+                "exclusion patterns live with the data: \(Files.regularFiles(under: scratch))")
         #expect(!Files.regularFiles(under: scratch + "/config/caro").contains(where: Files.isSQLite))
-        #expect(Files.regularFiles(under: scratch + "/user").isEmpty)
-        #expect(try CaroBinary.run(["history", "list", "--json"], environment: environment).commands() == ["via XDG"])
-        #expect(try CaroBinary.run(["prefs", "get", "retention-days"], environment: environment)
-            .stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "12")
+        let elsewhere = Files.regularFiles(under: scratch).filter {
+            !$0.hasPrefix(scratch + "/data/caro/") && !$0.hasPrefix(scratch + "/config/caro/")
+        }
+        #expect(elsewhere.isEmpty, "files outside the XDG directories (HOME, current directory): \(elsewhere)")
+        // Everything survives across processes.
+        #expect(try run("history", "list", "--json").commands() == ["via XDG"])
+        #expect(try run("prefs", "get", "retention-days").stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "12")
+        #expect(try run("exclude", "list").stdout.contains("xdg-secret"))
+        _ = try run("history", "add", "--command", "echo xdg-secret")
+        #expect(try run("history", "list", "--json").commands() == ["via XDG"])
     }
 
     @Test func xdgDefaultsUnderHOMEWhenUnset() throws {
@@ -63,8 +77,13 @@ struct HomeAndGlobalOptionsTests {
         Expect.success(try CaroBinary.run(["prefs", "set", "max-entries", "99"], environment: environment))
         #expect(Files.regularFiles(under: scratch + "/.local/share/caro").contains(where: Files.isSQLite),
                 "database in ~/.local/share/caro: \(Files.regularFiles(under: scratch))")
-        #expect(!Files.regularFiles(under: scratch + "/.config/caro").isEmpty, "preferences in ~/.config/caro: \(Files.regularFiles(under: scratch))")
+        let elsewhere = Files.regularFiles(under: scratch).filter {
+            !$0.hasPrefix(scratch + "/.local/share/caro/") && !$0.hasPrefix(scratch + "/.config/caro/")
+        }
+        #expect(elsewhere.isEmpty, "files outside the XDG directories: \(elsewhere)")
         #expect(try CaroBinary.run(["history", "list", "--json"], environment: environment).commands() == ["via defaults"])
+        #expect(try CaroBinary.run(["prefs", "get", "max-entries"], environment: environment)
+            .stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "99")
     }
 
     @Test func globalOptionsAlsoWorkAfterTheSubcommand() throws {
