@@ -149,7 +149,7 @@ bench search-under \
     -n "sqlite3 (same query)" "sqlite3 $DB \"$SQL_UNDER\""
 bench search-unique \
     -n "caro history search $WORD --unique" "$CARO --home $HOME_DIR history search $WORD --unique" \
-    -n "sqlite3 (same query)" "sqlite3 $DB \"$SQL_UNIQUE\""
+    -n "sqlite3 (same result: GROUP BY command)" "sqlite3 $DB \"$SQL_UNIQUE\""
 
 # Import: a fresh home per run (max-entries 0, so every line is stored); baseline: sqlite3 inserting the same rows
 # into a fresh copy of the empty database.
