@@ -172,8 +172,8 @@ extension HistoryCommand {
         @Flag(help: "Do not ask for confirmation.") var yes = false
 
         func validate() throws {
-            if !filter && arguments.isEmpty { throw ValidationError("Give the IDs to delete, or --filter with filters.") }
             if !filter && !filters.isEmpty { throw ValidationError("Filters need --filter: caro history delete --filter [filters].") }
+            if !filter && arguments.isEmpty { throw ValidationError("Give the IDs to delete, or --filter with filters.") }
         }
 
         func run() throws {
@@ -183,7 +183,7 @@ extension HistoryCommand {
                 let query = try filters.filters(text: arguments.joined(separator: " ")).query(now: Timestamp.now())
                 if !yes {
                     let count = try service.search(query).count
-                    guard Confirmation.ask("Delete \(count) \(count == 1 ? "entry" : "entries")?") else {
+                    guard count == 0 || Confirmation.ask("Delete \(count) \(count == 1 ? "entry" : "entries")?") else {
                         throw CaroError.needsConfirmation(
                             "Nothing deleted: confirm on a terminal, or add --yes to delete the \(count) matching entries.")
                     }

@@ -15,6 +15,9 @@ struct TimeAndIDTests {
         #expect(Timestamp.parseISO8601("2023-11-14T22:13:20Z") == 1_700_000_000_000)
         #expect(Timestamp.parseISO8601("2023-11-15T00:13:20+02:00") == 1_700_000_000_000)
         #expect(Timestamp.parseISO8601("2023-11-14T22:13:20.1Z") == 1_700_000_000_100)
+        // What bash's printf %(%z)T gives the shell hooks: an offset without a colon.
+        #expect(Timestamp.parseISO8601("2023-11-14T23:13:20.123+0100") == 1_700_000_000_123)
+        #expect(Timestamp.parseISO8601("2023-11-14T16:43:20-0530") == 1_700_000_000_000)
         for bad in ["", "next tuesday", "2026-13-45T99:00:00Z", "1700000000x", "2023-02-29", "2023-11-14T25:00Z", "2023-11-14Tx"] {
             #expect(Timestamp.parseISO8601(bad) == nil, "\(bad)")
         }
