@@ -174,9 +174,9 @@ fi
 echo
 echo "caro history, whole process: $LIVE entries; $(nproc) cores; $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); $(date -u +%Y-%m-%d)"
 echo
-echo "| benchmark | command | median | mean ± σ | min |"
-echo "|---|---|---:|---:|---:|"
+echo "| benchmark | command | median | mean ± σ | min | CPU (user + sys, mean) |"
+echo "|---|---|---:|---:|---:|---:|"
 for name in add search search-under search-unique import; do
     [[ -f "$RESULTS/$name.json" ]] || continue
-    jq -r --arg b "$name" '.results[] | "| \($b) | \(.command) | \(.median * 1000 | . * 100 | round / 100) ms | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) ms | \(.min * 1000 | . * 100 | round / 100) ms |"' "$RESULTS/$name.json"
+    jq -r --arg b "$name" '.results[] | "| \($b) | \(.command) | \(.median * 1000 | . * 100 | round / 100) ms | \(.mean * 1000 | . * 100 | round / 100) ± \(.stddev * 1000 | . * 100 | round / 100) ms | \(.min * 1000 | . * 100 | round / 100) ms | \((.user + .system) * 1000 | . * 100 | round / 100) ms |"' "$RESULTS/$name.json"
 done
