@@ -159,6 +159,21 @@ struct HistoryAddListShowTests {
         #expect(try shown.json()["tags"] == .array([.string("ünïcode")]))
     }
 
+    /// A shell records whatever was typed, even text that looks like an option (`--command=VALUE` form).
+    @Test func commandsThatLookLikeOptionsAreStoredVerbatim() throws {
+        let home = try TemporaryHome()
+        for command in ["--help", "-rf /tmp/x", "--version", "-", "--", "--command=inner"] {
+            let result = try home.caro("history", "add", "--command=\(command)", "--json")
+            Expect.success(result)
+            #expect(try result.json()["command"]?.stringValue == command)
+        }
+        let withPrompt = try home.caro("history", "add", "--command=ls", "--prompt=-h", "--tag=--x", "--json")
+        Expect.success(withPrompt)
+        #expect(try withPrompt.json()["prompt"]?.stringValue == "-h")
+        #expect(try withPrompt.json()["tags"] == .array([.string("--x")]))
+        #expect(try home.allCommands().count == 7)
+    }
+
     @Test func deviceIDStaysTheSameWithinAHomeAndDiffersBetweenHomes() throws {
         let home = try TemporaryHome()
         let first = try home.addJSON("a")["deviceID"]?.stringValue
