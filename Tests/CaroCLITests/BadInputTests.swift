@@ -171,6 +171,34 @@ struct BadInputTests {
         #expect(try home.allCommands() == ["kept"])
     }
 
+    /// A hook may pass bytes that are not UTF-8 (a Latin-1 file name): stored with U+FFFD or refused, never a crash.
+    @Test func aCommandThatIsNotUTF8() throws {
+        let home = try TemporaryHome()
+        try home.add("kept")
+        let result = try Tool.run("/bin/sh", ["-c", #""$0" --home "$1" history add --command "$(printf 'cat caf\351.txt')""#,
+                                              CaroBinary.url.path, home.path])
+        #expect(!result.looksLikeACrash, "\(result.stderr)")
+        let commands = try home.allCommands()
+        if result.status == 0 {
+            #expect(commands.count == 2)
+            #expect(commands.first?.hasPrefix("cat caf") == true, "\(commands)")
+        } else {
+            Expect.cleanFailure(result, singleLine: false)
+            #expect(commands == ["kept"])
+        }
+    }
+
+    /// The longest single argument Linux passes (128 KiB): stored whole and found.
+    @Test func aVeryLongCommand() throws {
+        let home = try TemporaryHome()
+        let long = "echo " + (0..<12_000).map { "w\($0)" }.joined(separator: " ") + " needle-at-the-end"
+        try #require(long.utf8.count < 131_072)
+        let id = try home.add(long)
+        let shown = try home.caro("history", "show", id, "--json")
+        #expect(try shown.json()["command"]?.stringValue == long)
+        #expect(try home.searchCommands("needle-at-the-end") == [long])
+    }
+
     @Test func badNumbersAreUsageErrors() throws {
         let home = try TemporaryHome()
         try home.add("kept")

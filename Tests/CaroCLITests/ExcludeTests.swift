@@ -142,6 +142,22 @@ struct ExcludeTests {
         #expect(try home.allCommands() == [])
     }
 
+    /// A secret pasted into a prompt, an explanation or a tag is screened too: nothing of it reaches the files.
+    @Test func secretsInPromptExplanationAndTagsAreNotStoredEither() throws {
+        let home = try TemporaryHome()
+        let secret = "Hx7Kq2Wm9Pz4Lr8Tn3Vb6Yc1Df5Gj0Sa2Qe"
+        let result = try home.caro("history", "add", "--command", "gh api user",
+                                   "--prompt", "call the API with ghp_\(secret)",
+                                   "--explanation", "uses the token ghp_\(secret) from your shell",
+                                   "--tag", "ghp_\(secret)", "--json")
+        #expect(!result.looksLikeACrash)
+        #expect(!result.stdout.contains(secret))
+        for fragment in Self.fragments(of: secret) {
+            let files = Files.anyFile(under: home.path, contains: fragment)
+            #expect(files.isEmpty, "\"\(fragment)\" found in \(files)")
+        }
+    }
+
     @Test func ordinaryCommandsAreNotMistakenForSecrets() throws {
         let home = try TemporaryHome()
         let commands = [
