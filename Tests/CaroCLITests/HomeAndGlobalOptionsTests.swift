@@ -153,18 +153,46 @@ struct HomeAndGlobalOptionsTests {
     @Test func twentyProcessesAddingFiftyEachAtOnce() throws {
         let home = try TemporaryHome()
         // A brand-new home: the twenty also race to create the database and run its migrations.
+        let errors = try Self.addConcurrently(home: home, workers: 20, each: 50)
+        #expect(!errors.localizedCaseInsensitiveContains("locked"), "\(errors.prefix(1000))")
+        #expect(errors.isEmpty, "\(errors.prefix(1000))")
+        let commands = try home.allCommands()
+        #expect(commands.count == 1000)
+        let expected = Set((0..<20).flatMap { worker in (0..<50).map { "worker \(worker) entry \($0)" } })
+        #expect(Set(commands) == expected)
+        #expect(try HistoryDeleteStatsTests.stats(home)["entries"] == .number(1000))
+        let list = try home.caro("history", "list", "--json", "--limit", "2000")
+        let ids = try list.entries().compactMap { $0["id"]?.stringValue }
+        #expect(Set(ids).count == 1000, "every entry has its own ID")
+        #expect(try Tool.integrityIsOK(try home.databaseFile()))
+    }
+
+    /// Retention under the same race: whatever order the adds commit in, exactly max-entries stay.
+    @Test func concurrentAddsKeepExactlyMaxEntries() throws {
+        let home = try TemporaryHome()
+        Expect.success(try home.caro("prefs", "set", "max-entries", "40"))
+        let errors = try Self.addConcurrently(home: home, workers: 10, each: 20)
+        #expect(errors.isEmpty, "\(errors.prefix(1000))")
+        #expect(try home.allCommands().count == 40)
+        #expect(try HistoryDeleteStatsTests.stats(home)["entries"] == .number(40))
+        #expect(try Tool.integrityIsOK(try home.databaseFile()))
+    }
+
+    /// Starts `workers` shells at once, each running `caro history add` `each` times ("worker W entry I");
+    /// returns what they wrote to stderr (plus a line per non-zero exit).
+    static func addConcurrently(home: TemporaryHome, workers: Int, each: Int) throws -> String {
         let scratch = try Files.temporaryDirectory("caro-concurrent")
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let script = """
             i=0
-            while [ $i -lt 50 ]; do
-              "$CARO" --home "$CARO_TEST_HOME" history add --command "worker $W entry $i" --cwd /w$W >/dev/null 2>>"$ERR" \
+            while [ $i -lt \(each) ]; do
+              "$CARO" --home "$CARO_TEST_HOME" history add --command "worker $W entry $i" --cwd /w$W >/dev/null 2>>"$ERR" \\
                 || echo "exit $? for worker $W entry $i" >>"$ERR"
               i=$((i + 1))
             done
             """
         var processes: [Process] = []
-        for worker in 0..<20 {
+        for worker in 0..<workers {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/bin/sh")
             process.arguments = ["-c", script]
@@ -178,17 +206,6 @@ struct HomeAndGlobalOptionsTests {
         }
         for process in processes { try process.run() }
         for process in processes { process.waitUntilExit() }
-        let errors = (0..<20).compactMap { try? String(contentsOfFile: scratch + "/err\($0)", encoding: .utf8) }.joined()
-        #expect(!errors.localizedCaseInsensitiveContains("locked"), "\(errors.prefix(1000))")
-        #expect(errors.isEmpty, "\(errors.prefix(1000))")
-        let commands = try home.allCommands()
-        #expect(commands.count == 1000)
-        let expected = Set((0..<20).flatMap { worker in (0..<50).map { "worker \(worker) entry \($0)" } })
-        #expect(Set(commands) == expected)
-        #expect(try HistoryDeleteStatsTests.stats(home)["entries"] == .number(1000))
-        let list = try home.caro("history", "list", "--json", "--limit", "2000")
-        let ids = try list.entries().compactMap { $0["id"]?.stringValue }
-        #expect(Set(ids).count == 1000, "every entry has its own ID")
-        #expect(try Tool.integrityIsOK(try home.databaseFile()))
+        return (0..<workers).compactMap { try? String(contentsOfFile: scratch + "/err\($0)", encoding: .utf8) }.joined()
     }
 }
