@@ -174,6 +174,18 @@ struct HistoryAddListShowTests {
         #expect(try home.allCommands().count == 7)
     }
 
+    /// Demanding-user expectation: Enter on an empty prompt (the hook then sends "" or spaces) records nothing,
+    /// so no blank rows appear in lists and stats; it is not an error either (hooks run in the background).
+    @Test func blankCommandsAreNotStored() throws {
+        let home = try TemporaryHome()
+        try home.add("real command")
+        for blank in ["", "   ", "\t", "\n"] {
+            let result = try home.caro("history", "add", "--command", blank)
+            #expect(!result.looksLikeACrash)
+        }
+        #expect(try home.allCommands() == ["real command"])
+    }
+
     @Test func deviceIDStaysTheSameWithinAHomeAndDiffersBetweenHomes() throws {
         let home = try TemporaryHome()
         let first = try home.addJSON("a")["deviceID"]?.stringValue
