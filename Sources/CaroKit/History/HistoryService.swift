@@ -42,7 +42,7 @@ public final class HistoryService {
         if case .drop(let rule) = verdict { return .excluded(rule: rule) }
         let now = clock()
         let row = try makeRow(entry, now: now)
-        try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now) }
+        _ = try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now) }
         return .stored(row, verdict: verdict)
     }
 

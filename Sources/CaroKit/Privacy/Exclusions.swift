@@ -54,10 +54,11 @@ public struct Exclusions {
         }
         guard !builtins.isEmpty else { return Screened(verdict: .keep, text: text) }
         let bytes = Array(text.utf8)
+        let scanned = ScannedText(bytes)
         var ranges: [Range<Int>] = []
         var names: [String] = []
         for rule in builtins {
-            let found = rule.find(bytes)
+            let found = rule.find(scanned)
             guard !found.isEmpty else { continue }
             if rule.action == .drop { return Screened(verdict: .drop(rule: rule.name), text: nil) }
             ranges += found

@@ -14,15 +14,15 @@ public struct SecretRule: Sendable {
     /// What it matches, for `caro exclude list` and `Docs/privacy.md`.
     public let summary: String
     /// The byte ranges to replace by `****` in `text` (for a `drop` rule: any non-empty result means a match).
-    let find: @Sendable (_ text: [UInt8]) -> [Range<Int>]
+    let find: @Sendable (_ text: ScannedText) -> [Range<Int>]
 
     /// Every built-in rule, in the order they are applied.
     public static let all: [SecretRule] = [
         SecretRule(name: "private-key", action: .drop, summary: "PEM private-key blocks (-----BEGIN … PRIVATE KEY-----)") { text in
-            guard let begin = SecretScan.find(Array("-----BEGIN ".utf8), in: text, from: 0),
-                SecretScan.find(Array("PRIVATE KEY-----".utf8), in: text, from: begin) != nil
+            guard let begin = SecretScan.find(SecretScan.pemBegin, in: text.bytes, from: 0),
+                SecretScan.find(SecretScan.pemPrivateKey, in: text.bytes, from: begin) != nil
             else { return [] }
-            return [begin..<text.count]
+            return [begin..<text.bytes.count]
         },
         tokenRule("aws-access-key", summary: "AWS access key IDs (AKIA…, ASIA… + 16 characters)",
                   prefixes: ["AKIA", "ASIA"], minimum: 16, maximum: 16, characters: SecretScan.upperAlphanumeric),
@@ -38,22 +38,22 @@ public struct SecretRule: Sendable {
         tokenRule("openai-key", summary: "OpenAI-style API keys (sk-… with 20+ characters, sk-proj-…)", prefixes: ["sk-"],
                   minimum: 20, characters: SecretScan.tokenCharacters),
         SecretRule(name: "bearer-token", action: .redact, summary: "Authorization: Bearer tokens") { text in
-            SecretScan.valuesAfter(keyword: Array("bearer".utf8), separators: [UInt8(ascii: " "), UInt8(ascii: "\t")], in: text,
+            SecretScan.valuesAfter(keyword: SecretScan.bearer, separators: [UInt8(ascii: " "), UInt8(ascii: "\t")], in: text,
                                    requireSeparator: true)
         },
         SecretRule(name: "password-assignment", action: .redact,
                    summary: "password=…, PASSWORD=… (PGPASSWORD, DB_PASSWORD, …), MYSQL_PWD=…, passwd=…") { text in
-            SecretScan.valuesAfter(keyword: Array("password=".utf8), separators: [], in: text)
-                + SecretScan.valuesAfter(keyword: Array("passwd=".utf8), separators: [], in: text)
-                + SecretScan.valuesAfter(keyword: Array("mysql_pwd=".utf8), separators: [], in: text)
+            SecretScan.valuesAfter(keyword: SecretScan.passwordAssignment, separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwdAssignment, separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.mysqlPassword, separators: [], in: text)
         },
         SecretRule(name: "password-option", action: .redact, summary: "--password VALUE, --passwd VALUE") { text in
-            SecretScan.valuesAfter(keyword: Array("--password".utf8), separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
-                + SecretScan.valuesAfter(keyword: Array("--passwd".utf8), separators: [UInt8(ascii: " ")], in: text,
+            SecretScan.valuesAfter(keyword: SecretScan.passwordOption, separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwdOption, separators: [UInt8(ascii: " ")], in: text,
                                          requireSeparator: true)
         },
         SecretRule(name: "url-credentials", action: .redact, summary: "passwords in URLs (scheme://user:PASSWORD@host)") { text in
-            SecretScan.urlPasswords(in: text)
+            SecretScan.urlPasswords(in: text.bytes)
         },
     ]
 
@@ -64,7 +64,19 @@ public struct SecretRule: Sendable {
     ) -> SecretRule {
         let literals = prefixes.map { Array($0.utf8) }
         return SecretRule(name: name, action: .redact, summary: summary) { text in
-            literals.flatMap { SecretScan.tokens(after: $0, in: text, minimum: minimum, maximum: maximum, characters: characters) }
+            literals.flatMap { SecretScan.tokens(after: $0, in: text.bytes, minimum: minimum, maximum: maximum, characters: characters) }
         }
+    }
+}
+
+/// A text as the rules scan it: its UTF-8 bytes, and an ASCII-lower-cased copy for the keywords that
+/// match in any case (made once per text).
+struct ScannedText {
+    let bytes: [UInt8]
+    let lowered: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        lowered = bytes.map(SecretScan.lower)
     }
 }

@@ -65,10 +65,15 @@ struct HistorySQL {
 
     /// The SELECT for `query`: newest first (oldest first with `reverse`), at most `limit` rows.
     /// `unique` is not applied here: ``HistoryStore`` skips repeated commands while it reads.
-    static func select(_ query: HistoryQuery, text: FullTextQuery?) -> HistorySQL {
+    ///
+    /// `walkTime` reads the time index in order and checks each row against the filters (the full-text
+    /// matches become an in-memory set), which finds the first `limit` rows of a common word quickly;
+    /// otherwise SQLite fetches every match and sorts them (quick for rare words).
+    static func select(_ query: HistoryQuery, text: FullTextQuery?, walkTime: Bool = false) -> HistorySQL {
         let (conditions, bindings) = Self.conditions(query, text: text)
         let order = query.reverse ? "ORDER BY h.created_at ASC, h.seq ASC" : "ORDER BY h.created_at DESC, h.seq DESC"
-        var sql = "SELECT \(columns) FROM history h WHERE \(conditions) \(order)"
+        let source = walkTime ? "history h INDEXED BY history_by_time" : "history h"
+        var sql = "SELECT \(columns) FROM \(source) WHERE \(conditions) \(order)"
         var all = bindings
         if let limit = query.limit {
             sql += " LIMIT ?"

@@ -194,7 +194,7 @@ public final class HistoryStore {
                 sqlQuery.limit = nil
                 sqlQuery.reverse = false
             }
-            let select = HistorySQL.select(sqlQuery, text: text)
+            let select = HistorySQL.select(sqlQuery, text: text, walkTime: try shouldWalkTime(query, text: text))
             let statement = try database.prepare(select.sql)
             for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
             var rows: [HistoryRow] = []
@@ -214,6 +214,24 @@ public final class HistoryStore {
             }
             return rows
         }
+    }
+
+    /// Whether to find the first `limit` matches by walking the time index rather than sorting every
+    /// match: when the words are common. Walking reads about limit × live / matches rows; sorting reads
+    /// all matches.
+    private func shouldWalkTime(_ query: HistoryQuery, text: FullTextQuery?) throws -> Bool {
+        // Unique oldest-first reads every match anyway (see entries(matching:)).
+        guard let limit = query.limit, !(query.unique && query.reverse) else { return false }
+        let expression: String
+        switch text {
+        case .match(let value), .raw(let value): expression = value
+        case .substring, nil: return false
+        }
+        let count = try database.cached("SELECT count(*) FROM history_fts WHERE history_fts MATCH ?")
+        defer { count.reset() }
+        try count.bind(.text(expression))
+        let matches = try count.step() ? count.int64(at: 0) : 0
+        return matches * matches > Int64(limit) * Int64(max(try liveCount(), 1))
     }
 
     /// Runs `body` with the query's text as FTS5; if FTS5 rejects it (a syntax error, an unknown column

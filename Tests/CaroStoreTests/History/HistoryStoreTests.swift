@@ -62,6 +62,21 @@ struct HistoryStoreTests {
         }
     }
 
+    @Test func commonWordsWithALimitGiveTheSameRowsEitherWay() throws {
+        // 300 matches of 301 rows, in shuffled time order: a small limit walks the time index.
+        var generator = SystemRandomNumberGenerator()
+        let times = (0..<300).map { Int64($0) * 1_000 }.shuffled(using: &generator)
+        let store = try Self.store(times.map { Self.row("common word \($0)", at: $0, cwd: ($0 / 1_000) % 2 == 0 ? "/even" : "/odd") }
+            + [Self.row("rare", at: 5)])
+        let all = try Self.commands(store, HistoryQuery(text: "common"))
+        #expect(all.count == 300)
+        #expect(try Self.commands(store, HistoryQuery(text: "common", limit: 5)) == Array(all.prefix(5)))
+        #expect(try Self.commands(store, HistoryQuery(text: "comm", limit: 3, reverse: true)) == Array(all.reversed().prefix(3)))
+        #expect(try Self.commands(store, HistoryQuery(text: "common", cwd: "/odd", limit: 2)) == ["common word 299000", "common word 297000"])
+        #expect(try Self.commands(store, HistoryQuery(text: "common", limit: 4, unique: true)) == Array(all.prefix(4)))
+        #expect(try Self.commands(store, HistoryQuery(text: "rare", limit: 5)) == ["rare"])
+    }
+
     @Test func directoryFilters() throws {
         let store = try Self.store([
             Self.row("a", at: 1, cwd: "/p"), Self.row("b", at: 2, cwd: "/p/sub"), Self.row("c", at: 3, cwd: "/p2"),
@@ -141,6 +156,17 @@ struct HistoryStoreTests {
         try database.execute("PRAGMA user_version = \(HomeSchema.latestVersion + 1)")
         database.close()
         #expect(throws: SQLiteError.self) { _ = try HistoryStore(path: path) }
+    }
+
+    @Test func theCoValueStoreSharesTheHomeFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caro-home-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let history = try HistoryStore(path: path)
+        #expect(try history.insert(Self.row("kept", at: 1), retention: .unlimited, now: 1))
+        let coValues = try SQLiteCoValueStore(database: try SQLiteDatabase(path: path), migrations: HomeSchema.migrations)
+        #expect(try coValues.storedIDs().isEmpty)
+        #expect(try history.database.userVersion() == HomeSchema.latestVersion)
+        #expect(try Self.commands(history, HistoryQuery()) == ["kept"])
     }
 
     @Test func preferencesAndPatternsAreStored() throws {
