@@ -17,8 +17,9 @@ enum FishHook {
             function __caro_postexec --on-event fish_postexec
                 set -l caro_exit $status
                 set -l duration $CMD_DURATION
-                set -l cwd $PWD
-                set -q __caro_cwd; and set cwd $__caro_cwd
+                # No fish_preexec before it: the line that installed this hook.
+                set -q __caro_cwd; or return
+                set -l cwd $__caro_cwd
                 set -e __caro_cwd
                 set -l line $argv[1]
                 string match -qr '^\s' -- $line; and return
