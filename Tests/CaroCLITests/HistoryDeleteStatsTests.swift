@@ -22,6 +22,24 @@ struct HistoryDeleteStatsTests {
         #expect(try Self.stats(home)["entries"] == .number(1))
     }
 
+    /// Demanding-user expectation (privacy): "I pasted a password, delete it" must remove the text from the disk,
+    /// not only from the results: no copy in the database, its write-ahead log or the full-text index.
+    @Test func deletedEntriesLeaveNoTraceInTheFiles() throws {
+        let home = try TemporaryHome()
+        for index in 1...3 { try home.add("echo filler\(index)") }
+        let id = try home.add("mysql -h db -u root -pZorblaxQuux42 shop")
+        let other = try home.add("echo QuuxVexWomble-by-filter", "--cwd", "/oops")
+        try home.add("echo after")
+        Expect.success(try home.caro("history", "delete", id))
+        Expect.success(try home.caro("history", "delete", "--filter", "--cwd", "/oops", "--yes"))
+        #expect(try home.caro("history", "show", other).status != 0)
+        for text in ["ZorblaxQuux42", "zorblaxquux42", "QuuxVexWomble", "quuxvexwomble"] {
+            let files = Files.anyFile(under: home.path, contains: text)
+            #expect(files.isEmpty, "\"\(text)\" is still in \(files) after delete")
+        }
+        #expect(try home.allCommands() == ["echo after", "echo filler3", "echo filler2", "echo filler1"])
+    }
+
     @Test func deletingAnUnknownIDFailsAndDeletesNothing() throws {
         let home = try TemporaryHome()
         try home.add("keep me")
