@@ -186,6 +186,25 @@ struct HistoryAddListShowTests {
         #expect(try home.allCommands() == ["real command"])
     }
 
+    /// Issue 11: `history add` "never touches the network" (nor do the other local commands): no IP socket at all,
+    /// not even a DNS lookup for the host name. Checked with strace where it is installed.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/strace"), "needs strace"))
+    func localCommandsOpenNoNetworkSocket() throws {
+        let home = try TemporaryHome()
+        try home.add("warm")
+        let trace = home.path + "/../caro-strace-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        for arguments in [["history", "add", "--command", "git push", "--exit", "0"], ["history", "search", "git"],
+                          ["history", "list", "--json"], ["history", "stats", "--json"], ["prefs", "list"]] {
+            let result = try Tool.run("/usr/bin/strace", ["-f", "-qq", "-e", "trace=socket,connect", "-o", trace,
+                                                          CaroBinary.url.path, "--home", home.path] + arguments)
+            Expect.success(result)
+            let calls = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+            let network = calls.split(separator: "\n").filter { $0.contains("AF_INET") || $0.contains("AF_NETLINK") }
+            #expect(network.isEmpty, "\(arguments) opened network sockets: \(network)")
+        }
+    }
+
     @Test func deviceIDStaysTheSameWithinAHomeAndDiffersBetweenHomes() throws {
         let home = try TemporaryHome()
         let first = try home.addJSON("a")["deviceID"]?.stringValue
