@@ -24,9 +24,6 @@ struct AddRequest {
             return time
         }
         if let durationMs, durationMs < 0 { throw CaroError.invalidArgument("--duration must be 0 or more milliseconds.") }
-        if command.allSatisfy(\.isWhitespace) {
-            throw CaroError.invalidArgument("--command is empty: give the command line to record.")
-        }
         let entry = NewHistoryEntry(
             command: command, prompt: prompt, explanation: explanation, executed: executed, exitCode: exitCode,
             durationMs: durationMs, cwd: HistoryFilters.absolute(cwd ?? ".", from: HistoryFilters.currentDirectory()),

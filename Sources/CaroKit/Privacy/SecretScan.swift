@@ -41,6 +41,9 @@ enum SecretScan {
     static let passwordOption = Array("--password".utf8)
     static let passwdOption = Array("--passwd".utf8)
     static let schemeSeparator = Array("://".utf8)
+    static let mysql = Array("mysql".utf8)
+    static let mariadb = Array("mariadb".utf8)
+    static let shortPasswordOption = Array(" -p".utf8)
 
 
     /// The first index of `needle` in `text` at or after `start` (`memchr` for the first byte, then
@@ -90,6 +93,7 @@ enum SecretScan {
     static func valuesAfter(keyword: [UInt8], separators: [UInt8], in scanned: ScannedText, requireSeparator: Bool = false)
         -> [Range<Int>]
     {
+        guard scanned.mayContain(keyword) else { return [] }
         var ranges: [Range<Int>] = []
         var start = 0
         let text = scanned.bytes
@@ -120,6 +124,27 @@ enum SecretScan {
             }
             guard end > index, text[index..<end].elementsEqual("****".utf8) == false else { continue }
             ranges.append(index..<end)
+            start = end
+        }
+        return ranges
+    }
+
+    /// The value of each `-pVALUE` (no space) in a command that runs mysql, mysqldump, mysqladmin or
+    /// mariadb, whose `-p` option takes the password that way.
+    static func mysqlShortPasswords(in text: ScannedText) -> [Range<Int>] {
+        guard text.mayContain(shortPasswordOption), text.mayContain(mysql) || text.mayContain(mariadb),
+            find(mysql, in: text.lowered, from: 0) != nil || find(mariadb, in: text.lowered, from: 0) != nil
+        else { return [] }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        let bytes = text.bytes
+        while let found = find(shortPasswordOption, in: bytes, from: start) {
+            start = found + 1
+            var end = found + shortPasswordOption.count
+            while end < bytes.count && (valueCharacters.contains(bytes[end]) || bytes[end] >= 128) { end += 1 }
+            let value = (found + shortPasswordOption.count)..<end
+            guard !value.isEmpty, !bytes[value].elementsEqual("****".utf8) else { continue }
+            ranges.append(value)
             start = end
         }
         return ranges
