@@ -32,6 +32,8 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// Most lines could not be read: binary data, or text in another encoding.
     case notAHistoryFile(path: String, shell: HistoryShell, utf16: Bool)
+    /// The file starts in another shell's format (a zsh extended line, a fish record, a bash `#<epoch>`).
+    case otherShell(path: String, shell: HistoryShell, looksLike: HistoryShell)
 
     public var description: String {
         switch self {
@@ -48,6 +50,9 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) does not look like a \(shell.rawValue) history file (binary data or another encoding; "
                 + "caro reads UTF-8): nothing was imported."
+        case .otherShell(let path, let shell, let other):
+            return "\(path) looks like a \(other.rawValue) history file, not \(shell.rawValue): import it with "
+                + "caro history import \(other.rawValue) \(path); nothing was imported."
         }
     }
 }
@@ -66,6 +71,9 @@ public struct ImportService {
     /// Imports `path` as `shell`'s history. `progress` gets (entries stored so far, entries to store).
     public func importFile(_ path: String, shell: HistoryShell, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         let bytes = try Self.readFile(path, shell: shell)
+        if let other = HistoryFormatSniffer.distinctiveShell(of: bytes), other != shell {
+            throw ImportError.otherShell(path: path, shell: shell, looksLike: other)
+        }
         let parsed = shell.historyParser.parse(bytes)
         // Mostly unreadable: binary data or another encoding, where a few random bytes may pass as a line.
         if parsed.unparseableLines.count > parsed.entries.count {
@@ -76,7 +84,10 @@ public struct ImportService {
         summary.unparseableLines = parsed.unparseableLines
         let now = clock()
         let all = Self.entries(parsed.entries, shell: shell, now: now)
-        let kept = Self.withinRetention(all, try history.preferences().retention, now: now)
+        let retention = try history.preferences().retention
+        let existing = retention.maxEntries > 0
+            ? try CaroError.storage { try history.store.newestLiveTimes(limit: retention.maxEntries) } : []
+        let kept = Self.withinRetention(all, retention, existing: existing, now: now)
         summary.beyondRetention = all.count - kept.count
         let total = kept.count
         let result = try history.add(batch: kept, progress: progress.map { report in { report($0, total) } })
@@ -98,7 +109,8 @@ public struct ImportService {
         } else {
             previous = now - Int64(commands.count) - 1
         }
-        var occurrences: [String: Int] = [:]
+        // How often each (second, command) pair was seen; keyed by the command's hash (no copy of the text).
+        var occurrences: [SecondAndHash: Int] = [:]
         var lastSecond: Int64 = .min
         var sameSecond: Int64 = 0
         var result: [NewHistoryEntry] = []
@@ -106,18 +118,19 @@ public struct ImportService {
         for command in commands {
             let createdAt: Int64
             let key: String
+            let hash = ImportKey.hash(command.command)
             if let timestamp = command.timestamp {
                 let seconds = Self.milliseconds(timestamp) / 1_000
                 sameSecond = seconds == lastSecond ? min(sameSecond + 1, 999) : 0
                 lastSecond = seconds
                 createdAt = seconds * 1_000 + sameSecond
-                let pair = "\(seconds)\u{0}\(command.command)"
+                let pair = SecondAndHash(second: seconds, hash: hash)
                 let occurrence = occurrences[pair, default: 0]
                 occurrences[pair] = occurrence + 1
-                key = ImportKey.timed(shell: shell, seconds: seconds, occurrence: occurrence, command: command.command)
+                key = ImportKey.timed(shell: shell, seconds: seconds, occurrence: occurrence, hash: hash)
             } else {
                 createdAt = previous + 1
-                key = ImportKey.untimed(shell: shell, line: command.line, command: command.command)
+                key = ImportKey.untimed(shell: shell, line: command.line, hash: hash)
             }
             previous = createdAt
             result.append(NewHistoryEntry(
@@ -127,20 +140,43 @@ public struct ImportService {
         return result
     }
 
-    /// The entries retention would keep: none older than its days, at most its newest max entries.
-    static func withinRetention(_ entries: [NewHistoryEntry], _ retention: HistoryRetention, now: Int64) -> [NewHistoryEntry] {
-        var kept = entries
+    private struct SecondAndHash: Hashable {
+        let second: Int64
+        let hash: UInt64
+    }
+
+    /// The entries retention would keep: none older than its days, and only those among the newest max
+    /// entries once stored beside `existing` (the newest live entries, newest first). An entry whose
+    /// import key is already stored is kept (the insert counts it as a duplicate) without taking a place.
+    /// Between equal times the one stored later counts as newer, as retention sees it.
+    static func withinRetention(_ entries: [NewHistoryEntry], _ retention: HistoryRetention,
+                                existing: [(createdAt: Int64, importKey: String?)] = [], now: Int64) -> [NewHistoryEntry] {
+        var candidates = Array(entries.indices)
         if retention.maxAgeDays > 0 {
             let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
-            kept.removeAll { ($0.createdAt ?? now) < cutoff }
+            candidates.removeAll { (entries[$0].createdAt ?? now) < cutoff }
         }
-        if retention.maxEntries > 0 && kept.count > retention.maxEntries {
-            // Newest by time; equal times keep file order.
-            let order = kept.indices.sorted { (kept[$0].createdAt ?? now, $0) > (kept[$1].createdAt ?? now, $1) }
-            let newest = Set(order.prefix(retention.maxEntries))
-            kept = kept.indices.filter(newest.contains).map { kept[$0] }
+        guard retention.maxEntries > 0 else { return candidates.map { entries[$0] } }
+        let storedKeys = Set(existing.compactMap(\.importKey))
+        // Newest first: later time, then later in the file (stored later).
+        let order = candidates.sorted { (entries[$0].createdAt ?? now, $0) > (entries[$1].createdAt ?? now, $1) }
+        var keep = Set<Int>()
+        var newer = 0  // entries that will be newer than the current one
+        var existingIndex = 0
+        for index in order {
+            if let key = entries[index].importKey, storedKeys.contains(key) {
+                keep.insert(index)
+                continue
+            }
+            let time = entries[index].createdAt ?? now
+            while existingIndex < existing.count && existing[existingIndex].createdAt > time {
+                existingIndex += 1
+            }
+            guard existingIndex + newer < retention.maxEntries else { continue }
+            keep.insert(index)
+            newer += 1
         }
-        return kept
+        return candidates.filter(keep.contains).map { entries[$0] }
     }
 
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)) }
