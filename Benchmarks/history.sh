@@ -2,7 +2,7 @@
 # Whole-process timings of `caro history` (issue 11), side by side with baselines in one hyperfine run each:
 # `/bin/true` (process start-up) and `sqlite3` doing the same query on the same database file.
 #
-#   Benchmarks/history.sh                 # 100 000 entries, release build with the Swift runtime linked statically
+#   Benchmarks/history.sh                 # 100 000 entries, the release binary of scripts/release.sh (all static)
 #   ENTRIES=20000 RUNS=20 Benchmarks/history.sh
 #   SKIP_BUILD=1 Benchmarks/history.sh    # reuse the last release build
 #   KEEP=1 ONLY=data Benchmarks/history.sh  # keep the data set (for profiling), skip the timings
@@ -24,11 +24,16 @@ for tool in hyperfine sqlite3 jq python3; do
     command -v "$tool" >/dev/null || { echo "history.sh: $tool is needed (apt-get install $tool)." >&2; exit 1; }
 done
 
+# The release binary users get (scripts/release.sh): Swift runtime and C libraries linked statically. Beside it,
+# when present, the build with only the Swift runtime static (C libraries dynamic) as a second row.
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-    swift build -c release --static-swift-stdlib --product caro >&2
+    CARO_STATIC_C=1 swift build -c release --static-swift-stdlib --product caro --scratch-path .build-static >&2
 fi
-CARO="$(swift build -c release --static-swift-stdlib --show-bin-path)/caro"
-[[ -x "$CARO" ]] || { echo "history.sh: no release caro at $CARO; build it first." >&2; exit 1; }
+CARO="$PWD/.build-static/release/caro"
+[[ -x "$CARO" ]] || { echo "history.sh: no release caro at $CARO; build it first (scripts/release.sh)." >&2; exit 1; }
+CARO_DYNC="$(swift build -c release --static-swift-stdlib --show-bin-path 2>/dev/null)/caro"
+DYNC_ADD=()
+DYNC_SEARCH=()
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/caro-history-bench.XXXXXX")
 if [[ -n "${KEEP:-}" ]]; then echo "history.sh: keeping $WORK" >&2; else trap 'rm -rf "$WORK"' EXIT; fi
@@ -126,6 +131,10 @@ SQL_UNIQUE="SELECT $COLUMNS FROM history h WHERE h.seq IN (SELECT seq FROM (SELE
 SQL_ADD="PRAGMA synchronous = NORMAL; INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, platform) SELECT lower(hex(randomblob(16))), CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER), 'git status', 1, 0, 12, '/home/dev/src/caro-sync', 'zsh', hostname, device_id, platform FROM history LIMIT 1"
 
 [[ "${ONLY:-}" == data ]] && { echo "$WORK"; exit 0; }
+if [[ -x "$CARO_DYNC" ]]; then
+    DYNC_ADD=(-n "caro history add (C libraries dynamic)" "$CARO_DYNC --home $HOME_DIR history add --command 'git status' --cwd /home/dev/src/caro-sync --exit 0 --duration 12 --shell zsh")
+    DYNC_SEARCH=(-n "caro history search $WORD (C libraries dynamic)" "$CARO_DYNC --home $HOME_DIR history search $WORD")
+fi
 
 RESULTS="$WORK/results"
 mkdir -p "$RESULTS"
@@ -139,10 +148,12 @@ bench add \
     -n "/bin/true" "/bin/true" \
     -n "caro --version (start-up only)" "$CARO --version" \
     -n "caro history add" "$CARO --home $HOME_DIR history add --command 'git status' --cwd /home/dev/src/caro-sync --exit 0 --duration 12 --shell zsh" \
+    "${DYNC_ADD[@]}" \
     -n "sqlite3 INSERT (same row)" "sqlite3 $DB \"$SQL_ADD\""
 bench search \
     -n "/bin/true" "/bin/true" \
     -n "caro history search $WORD" "$CARO --home $HOME_DIR history search $WORD" \
+    "${DYNC_SEARCH[@]}" \
     -n "sqlite3 (same query)" "sqlite3 $DB \"$SQL_SEARCH\""
 bench search-under \
     -n "caro history search $WORD --under DIR --since 7d" "$CARO --home $HOME_DIR history search $WORD --under $PROJECT_DIR --since 7d" \
