@@ -235,6 +235,23 @@ struct HistoryImportTests {
         #expect(quiet.contains("duplicates: 2500"))
     }
 
+    @Test func aDeviceIsRefusedAndAPipeIsRead() throws {
+        let home = try TemporaryHome()
+        let device = try home.caro("history", "import", "bash", "/dev/zero")
+        #expect(device.status == 1 && device.stderr.contains("is a device"), "\(device.stderr)")
+        // A pipe, as `caro history import zsh <(…)` passes it.
+        let fifo = home.path + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        DispatchQueue.global().async {
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                handle.write(Data(": 1700000000:0;echo through a pipe\n".utf8))
+                try? handle.close()
+            }
+        }
+        #expect(try Self.importCounts(home, "zsh", fifo) == Self.counts(1))
+        #expect(try Self.commands(home) == ["echo through a pipe"])
+    }
+
     @Test func anEmptyFileImportsNothing() throws {
         let home = try TemporaryHome()
         let path = try Self.file("")

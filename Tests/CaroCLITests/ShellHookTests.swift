@@ -1,3 +1,4 @@
+import CaroKit
 import Foundation
 import JazzProto
 import Testing
@@ -68,6 +69,17 @@ struct ShellHookTests {
             #expect(text.contains("Ctrl-R"))
             #expect(!text.contains("bind "))
         }
+    }
+
+    /// The binary and home are quoted so each shell reads them back unchanged, whatever they contain.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func pathsWithQuotesAndSpacesSurviveQuoting(shell: String) throws {
+        let path = #"/tmp/it's a "dir" \ with $HOME and `x`"#
+        let word = shell == "fish" ? ShellHook.fishQuoted(path) : ShellHook.posixQuoted(path)
+        let flags = ["bash": ["--norc", "-c"], "zsh": ["-f", "-c"], "fish": ["--no-config", "-c"]][shell] ?? []
+        let result = try ExternalProcess.run("/usr/bin/env", [shell] + flags + ["printf '%s' \(word)"])
+        #expect(result.status == 0)
+        #expect(result.stdout == path)
     }
 
     @Test func anUnknownShellIsAUsageError() throws {

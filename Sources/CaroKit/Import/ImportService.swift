@@ -34,6 +34,9 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
     case notAHistoryFile(path: String, shell: HistoryShell, utf16: Bool)
     /// The file starts in another shell's format (a zsh extended line, a fish record, a bash `#<epoch>`).
     case otherShell(path: String, shell: HistoryShell, looksLike: HistoryShell)
+    /// A device (like /dev/zero), or more than ``ImportService/maximumFileSize`` bytes.
+    case notAFile(path: String)
+    case tooLarge(path: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -50,6 +53,11 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) does not look like a \(shell.rawValue) history file (binary data or another encoding; "
                 + "caro reads UTF-8): nothing was imported."
+        case .notAFile(let path):
+            return "\(path) is a device, not a history file: give the path of a history file."
+        case .tooLarge(let path, let limit):
+            return "\(path) is larger than \(limit >> 20) MiB, too large for a history file: check the path, or split "
+                + "the file and import the parts."
         case .otherShell(let path, let shell, let other):
             return "\(path) looks like a \(other.rawValue) history file, not \(shell.rawValue): import it with "
                 + "caro history import \(other.rawValue) \(path); nothing was imported."
@@ -181,6 +189,9 @@ public struct ImportService {
 
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)) }
 
+    /// The largest history file an import reads (a million-line history is ~50 MiB).
+    public static let maximumFileSize = 512 << 20
+
     /// The whole file, or an ``ImportError`` that says what is wrong with the path.
     static func readFile(_ path: String, shell: HistoryShell) throws(ImportError) -> [UInt8] {
         var info = stat()
@@ -188,7 +199,11 @@ public struct ImportService {
             if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(path: path, shell: shell) }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path, shell: shell) }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw .isDirectory(path: path, shell: shell) }
+        // Regular files, and pipes (`<(…)`) read up to the limit; never a device that has no end.
+        guard kind == S_IFREG || kind == S_IFIFO else { throw .notAFile(path: path) }
+        if Int(info.st_size) > maximumFileSize { throw .tooLarge(path: path, limit: maximumFileSize) }
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
@@ -202,6 +217,7 @@ public struct ImportService {
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if count == 0 { break }
+            guard bytes.count + count <= maximumFileSize else { throw .tooLarge(path: path, limit: maximumFileSize) }
             bytes.append(contentsOf: chunk[0..<count])
         }
         return bytes
