@@ -23,8 +23,14 @@ enum CaroBinary {
     /// process's environment, feeding `stdin` (empty when nil), and waits for it.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String?] = [:],
                     currentDirectory: String? = nil) throws -> Result {
+        try runExecutable(url, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+    }
+
+    /// Runs any program the same way (for the tools tests need beside `caro`: git, sqlite3, mount…).
+    static func runExecutable(_ executable: URL, _ arguments: [String], stdin: String? = nil,
+                              environment: [String: String?] = [:], currentDirectory: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }
@@ -58,6 +64,12 @@ final class TemporaryHome {
 
     init() throws {
         path = FileManager.default.temporaryDirectory.appendingPathComponent("caro-home-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    /// A home at a chosen path (e.g. on a small mounted file system), created if missing.
+    init(at path: String) throws {
+        self.path = path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
