@@ -1,0 +1,130 @@
+import ArgumentParser
+import CaroKit
+import Foundation
+import JazzProto
+
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
+/// `caro sync init|join|now|status`.
+struct SyncCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sync",
+        abstract: "Sync history, preferences and devices end-to-end encrypted through a Jazz relay.",
+        subcommands: [Init.self, Join.self, Now.self, Status.self])
+}
+
+extension SyncCommand {
+    struct Init: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "init",
+            abstract: "Create a new identity (24 recovery words) and make this device its first device.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The relay (ws:// or wss://, e.g. wss://cloud.jazz.tools/?key=you@example.com).") var relay: String
+        @Option(name: .customLong("words-file"), help: "Write the 24 words only to this new file (mode 0600) instead of printing them.")
+        var wordsFile: String?
+        @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
+
+        func run() async throws {
+            let home = global.deviceHome
+            let identity = try SyncSetupWords.newIdentity()
+            if let wordsFile { try SyncSetupWords.write(identity.phrase, to: wordsFile) }
+            let outcome: SyncSetup.Outcome
+            do {
+                outcome = try await SyncSetup(home: home).initialize(relay: relay, deviceName: deviceName, identity: identity)
+            } catch {
+                if let wordsFile { unlink(wordsFile) }
+                throw error
+            }
+            let summary = try await SyncSession(home: home).syncNow()
+            if global.json {
+                return try CLIOutput.json(SyncSetupOutput(
+                    identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay,
+                    words: wordsFile == nil ? identity.phrase : nil, restored: 0))
+            }
+            if let wordsFile {
+                CLIOutput.note("the 24 recovery words are in \(wordsFile) (only you can read it); keep them safe, they are the only way to add a device", global)
+            } else {
+                CLIOutput.note("your 24 recovery words (shown once; write them down, they are the only way to add a device):", global)
+                CLIOutput.line(identity.phrase)
+            }
+            CLIOutput.note("identity \(outcome.credentials.identity) created on \(relay); \(summary.pushed) entries pushed", global)
+        }
+    }
+
+    struct Join: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "join",
+            abstract: "Add this device to an identity with its 24 words, and restore everything.",
+            discussion: "The words come from --words-file, else standard input when it is not a terminal, else a hidden prompt. The device keeps only its own secret, never the words.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "The relay (ws:// or wss://).") var relay: String
+        @Option(name: .customLong("words-file"), help: "Read the 24 words from this file.") var wordsFile: String?
+        @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
+
+        func run() async throws {
+            let phrase: String
+            if let wordsFile {
+                phrase = try CLIInput.readFile(wordsFile)
+            } else if isatty(STDIN_FILENO) == 0 {
+                phrase = CLIInput.readStandardInput()
+            } else {
+                phrase = CLIInput.hiddenPrompt("Your 24 recovery words: ")
+            }
+            let outcome = try await SyncSetup(home: global.deviceHome).join(relay: relay, phrase: phrase, deviceName: deviceName)
+            if global.json {
+                return try CLIOutput.json(SyncSetupOutput(
+                    identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay, words: nil,
+                    restored: outcome.restored))
+            }
+            CLIOutput.note("joined identity \(outcome.credentials.identity); \(outcome.restored) entries restored", global)
+        }
+    }
+
+    struct Now: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "now", abstract: "Push what is pending, pull what other devices wrote, and exit.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Use this relay instead of the configured one.") var relay: String?
+
+        func run() async throws {
+            let summary = try await SyncSession(home: global.deviceHome).syncNow(relayOverride: relay)
+            if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
+            CLIOutput.note("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions", global)
+        }
+    }
+
+    struct Status: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "status", abstract: "Show whether sync is set up, the relay, pending entries and the last sync.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            let status = try SyncStatusService(home: global.deviceHome).status()
+            if global.json { return try CLIOutput.json(SyncStatusOutput(status)) }
+            guard status.configured else {
+                return CLIOutput.line("sync: not set up (caro sync init --relay URL, or caro sync join --relay URL)\npending: \(status.pending)")
+            }
+            var lines = ["sync: \(status.paused ? "paused" : "on")", "relay: \(status.relay ?? "")", "device: \(status.deviceID)",
+                         "pending: \(status.pending)", "last sync: \(status.state.lastSync.map(Timestamp.iso8601) ?? "never")"]
+            if let error = status.state.lastError { lines.append("last error: \(error)") }
+            CLIOutput.line(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+/// The recovery words at `init`.
+enum SyncSetupWords {
+    static func newIdentity() throws -> JazzIdentity {
+        try SyncSetup.newIdentity()
+    }
+
+    /// Writes the words to a new file only its owner can read; refuses to replace an existing file.
+    static func write(_ phrase: String, to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else {
+            throw CaroError.invalidArgument("\(path) already exists: choose a new file for the words (caro never overwrites one).")
+        }
+        try SecretFile.write(Data((phrase + "\n").utf8), to: path)
+    }
+}

@@ -1,0 +1,61 @@
+import JazzProto
+
+/// The CaroRoot CoMap as read from a node (Docs/schema.md): the schema version, the IDs of the history
+/// feed, preferences and devices, and the field keys.
+public struct CaroRoot: Sendable {
+    public var schemaVersion: Int
+    public var history: CoID
+    public var preferences: CoID
+    public var devices: CoID
+    public var cipher: FieldCipher
+
+    /// Reads the root `id` from `node`; nil when it is not loaded or lacks a part (or this node cannot
+    /// read it).
+    public init?(_ id: CoID, in node: LocalNode) {
+        guard let view = node.view(of: id), let version = view[CaroSchema.RootKey.schemaVersion]?.int64Value,
+            let history = view[CaroSchema.RootKey.history]?.stringValue.flatMap({ try? CoID($0) }),
+            let preferences = view[CaroSchema.RootKey.preferences]?.stringValue.flatMap({ try? CoID($0) }),
+            let devices = view[CaroSchema.RootKey.devices]?.stringValue.flatMap({ try? CoID($0) })
+        else { return nil }
+        let current = Int(view[CaroSchema.RootKey.fieldKeyVersion]?.int64Value ?? 0)
+        var keys: [Int: [UInt8]] = [:]
+        for version in 1...max(current, 1) {
+            if let text = view[CaroSchema.RootKey.fieldKey(version)]?.stringValue, let key = try? Base64URL.decode(text),
+                key.count == SecretBox.keyByteCount
+            {
+                keys[version] = key
+            }
+        }
+        self.schemaVersion = Int(version)
+        self.history = history
+        self.preferences = preferences
+        self.devices = devices
+        self.cipher = FieldCipher(keys: keys, currentVersion: current)
+    }
+
+    /// The changes that create a root (one private transaction).
+    static func creation(history: CoID, preferences: CoID, devices: CoID, fieldKey: [UInt8]) -> [JSONValue] {
+        CoMapChanges.assign([
+            (CaroSchema.RootKey.schemaVersion, .number(Double(CaroSchema.version))),
+            (CaroSchema.RootKey.history, .string(history.description)),
+            (CaroSchema.RootKey.preferences, .string(preferences.description)),
+            (CaroSchema.RootKey.devices, .string(devices.description)),
+            (CaroSchema.RootKey.fieldKeyVersion, .number(1)),
+            (CaroSchema.RootKey.fieldKey(1), .string(Base64URL.encode(fieldKey))),
+        ])
+    }
+
+    /// Every history item of the feed, decoded with the field keys, and the problems met (entries
+    /// skipped). Items of a format this caro does not know are skipped silently.
+    public func feedItems(in node: LocalNode) -> (items: [SyncEngine.FeedItem], problems: [String]) {
+        var items: [SyncEngine.FeedItem] = []
+        var problems: [String] = []
+        for item in CoStreamState(transactions: node.decodedTransactions(of: history)).allItems {
+            guard let decoded = HistoryBatch.decode(item.value, cipher: cipher) else { continue }
+            problems += decoded.problems
+            items.append(SyncEngine.FeedItem(session: item.txID.sessionID.description, txIndex: item.txID.txIndex,
+                                             batch: decoded.batch))
+        }
+        return (items, problems)
+    }
+}
