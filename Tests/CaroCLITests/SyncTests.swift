@@ -1,0 +1,213 @@
+import Foundation
+import Testing
+
+/// `caro sync` end to end: real `caro relay` processes on 127.0.0.1 and two device homes.
+@Suite("caro sync", .serialized)
+struct SyncTests {
+    /// A relay, home A set up with `sync init` (words in a file), and home B joined with them.
+    final class Pair {
+        let relay: RelayProcess
+        let a: TemporaryHome
+        let b: TemporaryHome
+        let words: String
+
+        init(relayArguments: [String] = ["--in-memory"], beforeInit: (TemporaryHome) throws -> Void = { _ in }) throws {
+            relay = try RelayProcess(relayArguments)
+            a = try TemporaryHome()
+            b = try TemporaryHome()
+            words = a.path + "-words.txt"
+            try beforeInit(a)
+            let initialised = try a.caro("sync", "init", "--relay", relay.url, "--words-file", words, "--device-name", "laptop")
+            #expect(initialised.status == 0, "\(initialised.stderr)")
+            let joined = try b.caro("sync", "join", "--relay", relay.url, "--words-file", words, "--device-name", "desktop")
+            #expect(joined.status == 0, "\(joined.stderr)")
+        }
+
+        deinit {
+            relay.stop()
+            try? FileManager.default.removeItem(atPath: words)
+        }
+    }
+
+    static func ids(_ home: TemporaryHome) throws -> [String] {
+        let listed = try home.caro("history", "list", "--limit", "100000", "--json")
+        #expect(listed.status == 0, "\(listed.stderr)")
+        let entries = try JSONSerialization.jsonObject(with: Data(listed.stdout.utf8)) as? [[String: Any]] ?? []
+        return entries.compactMap { $0["id"] as? String }.sorted()
+    }
+
+    static func syncNow(_ home: TemporaryHome) throws {
+        let result = try home.caro("sync", "now")
+        #expect(result.status == 0, "\(result.stderr)")
+    }
+
+    @Test func anEntryAddedOnAIsFoundOnBAndBackAfterSyncNow() throws {
+        let pair = try Pair(beforeInit: { home in
+            _ = try home.caro("history", "add", "--command", "terraform plan -out tfplan", "--prompt", "preview the infra", "--cwd", "/srv/infra")
+        })
+        let words = try String(contentsOfFile: pair.words, encoding: .utf8)
+        #expect(words.split(whereSeparator: \.isWhitespace).count == 24)
+        let mode = try FileManager.default.attributesOfItem(atPath: pair.words)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+
+        // Restored by join.
+        let found = try pair.b.caro("history", "search", "terraform", "--json")
+        #expect(found.stdout.contains("terraform plan -out tfplan"))
+        #expect(found.stdout.contains("preview the infra"))
+        #expect(found.stdout.contains("/srv/infra"))
+
+        // Added later on A: after sync now on A then B.
+        _ = try pair.a.caro("history", "add", "--command", "kubectl rollout status deploy/web")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        #expect(try pair.b.caro("history", "search", "rollout").stdout.contains("kubectl rollout status deploy/web"))
+
+        // And from B to A.
+        _ = try pair.b.caro("history", "add", "--command", "cargo bench --bench parse")
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        #expect(try pair.a.caro("history", "search", "bench").stdout.contains("cargo bench --bench parse"))
+        #expect(try Self.ids(pair.a) == Self.ids(pair.b))
+
+        // B keeps its own device secret (0600), never the words.
+        let credentials = try String(contentsOfFile: pair.b.path + "/sync.json", encoding: .utf8)
+        for word in words.split(whereSeparator: \.isWhitespace).prefix(3) { #expect(!credentials.contains(" \(word) ")) }
+        #expect(try FileManager.default.attributesOfItem(atPath: pair.b.path + "/sync.json")[.posixPermissions] as? Int == 0o600)
+
+        // Devices: both, `current` only for the one asking.
+        let devices = try pair.b.caro("devices", "list", "--json")
+        let list = try JSONSerialization.jsonObject(with: Data(devices.stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(Set(list.compactMap { $0["name"] as? String }) == ["laptop", "desktop"])
+        #expect(list.filter { $0["current"] as? Bool == true }.compactMap { $0["name"] as? String } == ["desktop"])
+        for key in ["id", "name", "platform", "caroVersion", "schemaVersion", "firstSeen", "lastSeen", "active", "current"] {
+            #expect(list.allSatisfy { $0[key] != nil }, "missing \(key)")
+        }
+    }
+
+    @Test func offlineAddsAndDeletesOnBothDevicesConvergeWithoutDuplicatesAndDeletionsWin() throws {
+        let pair = try Pair(relayArguments: ["--db", FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path])
+        // Shared history, on both.
+        for index in 0..<6 { _ = try pair.a.caro("history", "add", "--command", "shared-\(index) --flag") }
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        let sharedIDs = Set(try Self.ids(pair.a))
+        #expect(sharedIDs.count == 6)
+        #expect(try Self.ids(pair.b) == sharedIDs.sorted())
+
+        // Offline on both: a hundred adds each, and deletions of own and shared entries.
+        for (home, name) in [(pair.a, "alpha"), (pair.b, "beta")] {
+            for index in 0..<100 {
+                let added = try home.caro("history", "add", "--command", "\(name)-command-\(index)", "--cwd", "/w/\(index % 7)")
+                #expect(added.status == 0, "\(added.stderr)")
+            }
+            let deleted = try home.caro("history", "delete", "--filter", "--cwd", "/w/3", "--yes")
+            #expect(deleted.status == 0, "\(deleted.stderr)")
+        }
+        _ = try pair.a.caro("history", "delete", "--filter", "shared-1", "--yes")
+        _ = try pair.b.caro("history", "delete", "--filter", "shared-2", "--yes")
+
+        let offlineA = Set(try Self.ids(pair.a))
+        let offlineB = Set(try Self.ids(pair.b))
+        #expect(offlineA.count > 80 && offlineB.count > 80)
+        // Everything either side has, except shared entries one side deleted.
+        let expected = offlineA.union(offlineB).subtracting(sharedIDs.subtracting(offlineA.intersection(offlineB)))
+        #expect(expected.count == offlineA.count + offlineB.count - 4 - 2)
+
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        let idsA = try Self.ids(pair.a)
+        let idsB = try Self.ids(pair.b)
+        #expect(idsA == idsB)
+        #expect(Set(idsA).count == idsA.count)
+        #expect(Set(idsA) == expected)
+        for home in [pair.a, pair.b] {
+            let shared = try home.caro("history", "search", "shared").stdout
+            #expect(!shared.contains("shared-1 ") && !shared.contains("shared-2 "))
+            #expect(shared.contains("shared-0") && shared.contains("shared-5"))
+        }
+        // A replay (another sync of both) adds nothing.
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        #expect(try Self.ids(pair.a) == idsA)
+        #expect(try Self.ids(pair.b) == idsB)
+    }
+
+    @Test func wrongMistypedOr23WordsFailClearlyAndWriteNothing() throws {
+        let pair = try Pair()
+        let words = try String(contentsOfFile: pair.words, encoding: .utf8).split(whereSeparator: \.isWhitespace).map(String.init)
+        var swapped = words
+        swapped.swapAt(0, 1)
+        let attempts = [
+            Array(words.dropLast()).joined(separator: " "),  // 23 words
+            (["abandonn"] + words.dropFirst()).joined(separator: " "),  // mistyped
+            (words[0] == swapped[0] ? words.reversed() : swapped).joined(separator: " "),  // checksum fails
+        ]
+        for phrase in attempts {
+            let home = try TemporaryHome()
+            let result = try home.caro("sync", "join", "--relay", pair.relay.url, stdin: phrase)
+            #expect(result.status != 0)
+            #expect(result.stderr.contains("words"), "\(result.stderr)")
+            #expect(!FileManager.default.fileExists(atPath: home.path + "/sync.json"))
+            #expect(!FileManager.default.fileExists(atPath: home.path + "/caro.db"))
+        }
+        // Valid words of an identity the relay does not know: refused, nothing written.
+        let stranger = try TemporaryHome()
+        let otherRelay = try RelayProcess(["--in-memory"])
+        defer { otherRelay.stop() }
+        let refused = try stranger.caro("sync", "join", "--relay", otherRelay.url, "--words-file", pair.words)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.contains("no account"), "\(refused.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: stranger.path + "/sync.json"))
+    }
+
+    @Test func theRelayDatabaseHoldsNoCommandPromptOrDirectoryInPlaintext() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let secrets = ["zanzibar-deploy-xq7", "explain the quokka pipeline", "/home/someone/project-ocelot"]
+        let pair = try Pair(relayArguments: ["--db", db], beforeInit: { home in
+            _ = try home.caro("history", "add", "--command", "./\(secrets[0]) --now", "--prompt", secrets[1], "--cwd", secrets[2])
+        })
+        _ = try pair.b.caro("history", "add", "--command", "\(secrets[0]) again", "--cwd", secrets[2])
+        try Self.syncNow(pair.b)
+        #expect(try pair.a.caro("history", "search", "zanzibar").status == 0)
+        pair.relay.stop()
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes.append((try? Data(contentsOf: URL(fileURLWithPath: db + suffix))) ?? Data()) }
+        #expect(bytes.count > 10_000)
+        for secret in secrets + ["quokka", "ocelot", "zanzibar"] { #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in the relay's database") }
+    }
+
+    @Test func anUnreachableRelayExitsWith3AndSetsNothingUp() throws {
+        let home = try TemporaryHome()
+        // A port nobody listens on: bind one, note it, close it.
+        let relay = try RelayProcess(["--in-memory"])
+        let url = relay.url
+        relay.stop()
+        let result = try home.caro("sync", "init", "--relay", url, "--words-file", home.path + "/words")
+        #expect(result.status == 3, "\(result.stderr)")
+        #expect(result.stderr.contains("relay"))
+        #expect(!FileManager.default.fileExists(atPath: home.path + "/sync.json"))
+        #expect(!FileManager.default.fileExists(atPath: home.path + "/words"))
+        let status = try home.caro("sync", "status", "--json")
+        #expect(status.stdout.contains(#""configured":false"#))
+    }
+
+    @Test func withoutSyncHistoryAddOpensNoSocket() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return }
+        let home = try TemporaryHome()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        let trace = home.path + "/trace"
+        process.arguments = ["-f", "-e", "trace=socket,connect", "-o", trace, CaroBinary.url.path, "--home", home.path,
+                             "history", "add", "--command", "echo hi"]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        let calls = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(!calls.contains("socket(") && !calls.contains("connect("), "\(calls)")
+        #expect(try home.caro("history", "search", "echo").stdout.contains("echo hi"))
+    }
+}
