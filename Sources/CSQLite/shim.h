@@ -2,3 +2,9 @@
 
 /// SQLITE_TRANSIENT is a cast macro Swift cannot import.
 static inline sqlite3_destructor_type caro_sqlite_transient(void) { return SQLITE_TRANSIENT; }
+
+/// sqlite3_db_config is variadic, which Swift cannot call: leave the write-ahead log in place when the
+/// connection closes instead of checkpointing it there (the caller checkpoints it when it has grown).
+static inline int caro_sqlite_no_checkpoint_on_close(sqlite3 *db) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
+}

@@ -36,6 +36,7 @@ struct HistorySmokeTests {
         let home = try TemporaryHome()
         let usage = try home.caro("history", "add")
         #expect(usage.status == 2)
+        #expect(try home.caro("history", "add", "--command", "  ").status == 2, "an empty command is refused")
         #expect(usage.stderr.hasPrefix("caro: "))
         let unknown = try home.caro("history", "show", "0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b", "--json")
         #expect(unknown.status == 1)

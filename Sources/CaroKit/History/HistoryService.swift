@@ -34,7 +34,11 @@ public final class HistoryService {
     // MARK: Recording
 
     /// Screens `entry` with the exclusions, then stores it and applies retention in one transaction.
+    /// A blank command is refused with ``CaroError/invalidArgument(_:)`` (exit 2).
     public func add(_ entry: NewHistoryEntry) throws(CaroError) -> AddOutcome {
+        guard !entry.command.allSatisfy(\.isWhitespace) else {
+            throw .invalidArgument("--command is empty: give the command line to record.")
+        }
         let preferences = try preferences()
         let exclusions = try Exclusions(patterns: preferences.exclusionPatterns, builtinRules: preferences.builtinExclusions)
         var entry = entry
@@ -42,7 +46,7 @@ public final class HistoryService {
         if case .drop(let rule) = verdict { return .excluded(rule: rule) }
         let now = clock()
         let row = try makeRow(entry, now: now)
-        try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now) }
+        _ = try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now) }
         return .stored(row, verdict: verdict)
     }
 

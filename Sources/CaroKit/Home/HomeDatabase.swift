@@ -12,9 +12,9 @@ public enum HomeDatabase {
     /// Cheap when the schema is current: no write happens.
     public static func open(_ home: DeviceHome) throws(CaroError) -> HistoryStore {
         let path = home.databasePath
-        // The default: the log is checkpointed when the process closes the database, so the next process
-        // starts from a short log (keeping the log across processes made each one re-read it: slower).
-        let options = SQLiteDatabase.Options()
+        // Each command is a short process that writes a few pages: instead of checkpointing (and syncing
+        // the disk four times) on every exit, the log is emptied once it passes ~64 pages (every few adds).
+        let options = SQLiteDatabase.Options(checkpointAfterPages: 64)
         do {
             return try HistoryStore(path: path, options: options)
         } catch {

@@ -54,10 +54,11 @@ public struct Exclusions {
         }
         guard !builtins.isEmpty else { return Screened(verdict: .keep, text: text) }
         let bytes = Array(text.utf8)
+        let scanned = ScannedText(bytes)
         var ranges: [Range<Int>] = []
         var names: [String] = []
         for rule in builtins {
-            let found = rule.find(bytes)
+            let found = rule.find(scanned)
             guard !found.isEmpty else { continue }
             if rule.action == .drop { return Screened(verdict: .drop(rule: rule.name), text: nil) }
             ranges += found
@@ -67,8 +68,8 @@ public struct Exclusions {
         return Screened(verdict: .redact(rules: names), text: String(decoding: SecretScan.redact(bytes, ranges: ranges), as: UTF8.self))
     }
 
-    /// Screens every text field of an entry: dropped if any field is dropped, otherwise each field
-    /// redacted where needed. Returns the verdict for the whole entry.
+    /// Screens every text field of an entry (command, prompt, explanation, each tag): dropped if any
+    /// field is dropped, otherwise each field redacted where needed. Returns the verdict for the whole entry.
     public func screen(_ entry: inout NewHistoryEntry) -> Verdict {
         var redacted: [String] = []
         for keyPath in [\NewHistoryEntry.prompt, \NewHistoryEntry.explanation] {
@@ -81,6 +82,17 @@ public struct Exclusions {
             }
             entry[keyPath: keyPath] = result.text
         }
+        var tags: [String] = []
+        for tag in entry.tags {
+            let result = screen(tag)
+            switch result.verdict {
+            case .drop: return result.verdict
+            case .redact(let rules): redacted += rules.filter { !redacted.contains($0) }
+            case .keep: break
+            }
+            tags.append(result.text ?? tag)
+        }
+        entry.tags = tags
         let command = screen(entry.command)
         switch command.verdict {
         case .drop: return command.verdict

@@ -14,15 +14,15 @@ public struct SecretRule: Sendable {
     /// What it matches, for `caro exclude list` and `Docs/privacy.md`.
     public let summary: String
     /// The byte ranges to replace by `****` in `text` (for a `drop` rule: any non-empty result means a match).
-    let find: @Sendable (_ text: [UInt8]) -> [Range<Int>]
+    let find: @Sendable (_ text: ScannedText) -> [Range<Int>]
 
     /// Every built-in rule, in the order they are applied.
     public static let all: [SecretRule] = [
         SecretRule(name: "private-key", action: .drop, summary: "PEM private-key blocks (-----BEGIN … PRIVATE KEY-----)") { text in
-            guard let begin = SecretScan.find(Array("-----BEGIN ".utf8), in: text, from: 0),
-                SecretScan.find(Array("PRIVATE KEY-----".utf8), in: text, from: begin) != nil
+            guard text.mayContain(SecretScan.pemBegin), let begin = SecretScan.find(SecretScan.pemBegin, in: text.bytes, from: 0),
+                SecretScan.find(SecretScan.pemPrivateKey, in: text.bytes, from: begin) != nil
             else { return [] }
-            return [begin..<text.count]
+            return [begin..<text.bytes.count]
         },
         tokenRule("aws-access-key", summary: "AWS access key IDs (AKIA…, ASIA… + 16 characters)",
                   prefixes: ["AKIA", "ASIA"], minimum: 16, maximum: 16, characters: SecretScan.upperAlphanumeric),
@@ -38,22 +38,24 @@ public struct SecretRule: Sendable {
         tokenRule("openai-key", summary: "OpenAI-style API keys (sk-… with 20+ characters, sk-proj-…)", prefixes: ["sk-"],
                   minimum: 20, characters: SecretScan.tokenCharacters),
         SecretRule(name: "bearer-token", action: .redact, summary: "Authorization: Bearer tokens") { text in
-            SecretScan.valuesAfter(keyword: Array("bearer".utf8), separators: [UInt8(ascii: " "), UInt8(ascii: "\t")], in: text,
+            SecretScan.valuesAfter(keyword: SecretScan.bearer, separators: [UInt8(ascii: " "), UInt8(ascii: "\t")], in: text,
                                    requireSeparator: true)
         },
         SecretRule(name: "password-assignment", action: .redact,
                    summary: "password=…, PASSWORD=… (PGPASSWORD, DB_PASSWORD, …), MYSQL_PWD=…, passwd=…") { text in
-            SecretScan.valuesAfter(keyword: Array("password=".utf8), separators: [], in: text)
-                + SecretScan.valuesAfter(keyword: Array("passwd=".utf8), separators: [], in: text)
-                + SecretScan.valuesAfter(keyword: Array("mysql_pwd=".utf8), separators: [], in: text)
+            SecretScan.valuesAfter(keyword: SecretScan.passwordAssignment, separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwdAssignment, separators: [], in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.mysqlPassword, separators: [], in: text)
         },
-        SecretRule(name: "password-option", action: .redact, summary: "--password VALUE, --passwd VALUE") { text in
-            SecretScan.valuesAfter(keyword: Array("--password".utf8), separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
-                + SecretScan.valuesAfter(keyword: Array("--passwd".utf8), separators: [UInt8(ascii: " ")], in: text,
+        SecretRule(name: "password-option", action: .redact,
+                   summary: "--password VALUE, --passwd VALUE, and -pVALUE in mysql/mariadb commands") { text in
+            SecretScan.mysqlShortPasswords(in: text)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwordOption, separators: [UInt8(ascii: " ")], in: text, requireSeparator: true)
+                + SecretScan.valuesAfter(keyword: SecretScan.passwdOption, separators: [UInt8(ascii: " ")], in: text,
                                          requireSeparator: true)
         },
         SecretRule(name: "url-credentials", action: .redact, summary: "passwords in URLs (scheme://user:PASSWORD@host)") { text in
-            SecretScan.urlPasswords(in: text)
+            text.mayContain(SecretScan.schemeSeparator) ? SecretScan.urlPasswords(in: text.bytes) : []
         },
     ]
 
@@ -64,7 +66,58 @@ public struct SecretRule: Sendable {
     ) -> SecretRule {
         let literals = prefixes.map { Array($0.utf8) }
         return SecretRule(name: name, action: .redact, summary: summary) { text in
-            literals.flatMap { SecretScan.tokens(after: $0, in: text, minimum: minimum, maximum: maximum, characters: characters) }
+            literals.flatMap { literal in
+                text.mayContain(literal)
+                    ? SecretScan.tokens(after: literal, in: text.bytes, minimum: minimum, maximum: maximum, characters: characters) : []
+            }
+        }
+    }
+}
+
+/// A text as the rules scan it: its UTF-8 bytes, and an ASCII-lower-cased copy for the keywords that
+/// match in any case (made once per text).
+struct ScannedText {
+    let bytes: [UInt8]
+    let lowered: [UInt8]
+    /// Which byte values occur in `lowered`: a literal with a byte that does not occur cannot match, so
+    /// most rules skip most commands without scanning them.
+    private let present: ByteSet
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        lowered = bytes.map(SecretScan.lower)
+        var present = ByteSet()
+        for byte in lowered { present.insert(byte) }
+        self.present = present
+    }
+
+    /// False when `literal` cannot occur in the text (compared ignoring ASCII case): some byte is missing.
+    func mayContain(_ literal: [UInt8]) -> Bool {
+        literal.allSatisfy { present.contains(SecretScan.lower($0)) }
+    }
+}
+
+/// A set of byte values, as 256 bits.
+struct ByteSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    mutating func insert(_ byte: UInt8) {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
         }
     }
 }

@@ -1,44 +1,69 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Byte-level scanning for the built-in secret rules.
 enum SecretScan {
-    /// A set of ASCII bytes, as a 128-entry table.
-    struct CharacterSet: Sendable {
-        let table: [Bool]
-        init(_ ranges: [ClosedRange<UInt8>], extra: String = "") {
-            var table = [Bool](repeating: false, count: 128)
-            for range in ranges { for byte in range { table[Int(byte)] = true } }
-            for byte in extra.utf8 { table[Int(byte)] = true }
-            self.table = table
+    /// A class of ASCII bytes (a predicate, so nothing is built at start-up).
+    enum CharacterSet: Sendable {
+        case upperAlphanumeric, alphanumeric, token, value
+
+        func contains(_ byte: UInt8) -> Bool {
+            let digit = (48...57).contains(byte)
+            let upper = (65...90).contains(byte)
+            let lower = (97...122).contains(byte)
+            switch self {
+            case .upperAlphanumeric: return digit || upper
+            case .alphanumeric: return digit || upper || lower
+            case .token: return digit || upper || lower || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-")
+            case .value:
+                // Printable ASCII except the space and the quotes that may close a quoted argument.
+                return (33...126).contains(byte) && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "'")
+            }
         }
-        func contains(_ byte: UInt8) -> Bool { byte < 128 && table[Int(byte)] }
     }
 
-    static let upperAlphanumeric = CharacterSet([48...57, 65...90])
-    static let alphanumeric = CharacterSet([48...57, 65...90, 97...122])
-    static let tokenCharacters = CharacterSet([48...57, 65...90, 97...122], extra: "_-")
+    static let upperAlphanumeric = CharacterSet.upperAlphanumeric
+    static let alphanumeric = CharacterSet.alphanumeric
+    static let tokenCharacters = CharacterSet.token
     /// What may follow `Bearer ` or `password=` as the secret.
-    static let valueCharacters = CharacterSet([35...38, 40...126], extra: "!")
+    static let valueCharacters = CharacterSet.value
 
-    /// The first index of `needle` in `text` at or after `start`.
-    static func find(_ needle: [UInt8], in text: [UInt8], from start: Int, caseInsensitive: Bool = false) -> Int? {
-        guard let first = needle.first, text.count >= needle.count else { return nil }
-        var index = start
-        let last = text.count - needle.count
-        while index <= last {
-            let byte = caseInsensitive ? lower(text[index]) : text[index]
-            if byte == first {
-                var matched = true
-                for offset in 1..<needle.count {
-                    let candidate = caseInsensitive ? lower(text[index + offset]) : text[index + offset]
-                    if candidate != needle[offset] {
-                        matched = false
-                        break
-                    }
+    // The literals the rules look for (lower case where they match in any case).
+    static let pemBegin = Array("-----BEGIN ".utf8)
+    static let pemPrivateKey = Array("PRIVATE KEY-----".utf8)
+    static let bearer = Array("bearer".utf8)
+    static let passwordAssignment = Array("password=".utf8)
+    static let passwdAssignment = Array("passwd=".utf8)
+    static let mysqlPassword = Array("mysql_pwd=".utf8)
+    static let passwordOption = Array("--password".utf8)
+    static let passwdOption = Array("--passwd".utf8)
+    static let schemeSeparator = Array("://".utf8)
+    static let mysql = Array("mysql".utf8)
+    static let mariadb = Array("mariadb".utf8)
+    static let shortPasswordOption = Array(" -p".utf8)
+
+
+    /// The first index of `needle` in `text` at or after `start` (`memchr` for the first byte, then
+    /// `memcmp`: these scans run on every recorded and imported command).
+    static func find(_ needle: [UInt8], in text: [UInt8], from start: Int) -> Int? {
+        guard let first = needle.first, start >= 0, start + needle.count <= text.count else { return nil }
+        return text.withUnsafeBufferPointer { haystack -> Int? in
+            needle.withUnsafeBufferPointer { pattern -> Int? in
+                guard let base = haystack.baseAddress, let pattern = pattern.baseAddress else { return nil }
+                let last = haystack.count - needle.count
+                var index = start
+                while index <= last {
+                    guard let hit = memchr(base + index, Int32(first), last - index + 1) else { return nil }
+                    let offset = UnsafeRawPointer(base).distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + offset, pattern, needle.count) == 0 { return offset }
+                    index = offset + 1
                 }
-                if matched { return index }
+                return nil
             }
-            index += 1
         }
-        return nil
     }
 
     static func lower(_ byte: UInt8) -> UInt8 { (65...90).contains(byte) ? byte + 32 : byte }
@@ -65,10 +90,15 @@ enum SecretScan {
     /// The value after each case-insensitive `keyword` (`password=`, `Bearer `): after any of
     /// `separators` (required if `requireSeparator`), up to whitespace, or inside quotes. Values already
     /// redacted (`****`) are skipped.
-    static func valuesAfter(keyword: [UInt8], separators: [UInt8], in text: [UInt8], requireSeparator: Bool = false) -> [Range<Int>] {
+    static func valuesAfter(keyword: [UInt8], separators: [UInt8], in scanned: ScannedText, requireSeparator: Bool = false)
+        -> [Range<Int>]
+    {
+        guard scanned.mayContain(keyword) else { return [] }
         var ranges: [Range<Int>] = []
         var start = 0
-        while let found = find(keyword, in: text, from: start, caseInsensitive: true) {
+        let text = scanned.bytes
+        // The keywords are lower case: they are found in the lower-cased copy.
+        while let found = find(keyword, in: scanned.lowered, from: start) {
             start = found + 1
             var index = found + keyword.count
             var separated = false
@@ -99,12 +129,32 @@ enum SecretScan {
         return ranges
     }
 
+    /// The value of each `-pVALUE` (no space) in a command that runs mysql, mysqldump, mysqladmin or
+    /// mariadb, whose `-p` option takes the password that way.
+    static func mysqlShortPasswords(in text: ScannedText) -> [Range<Int>] {
+        guard text.mayContain(shortPasswordOption), text.mayContain(mysql) || text.mayContain(mariadb),
+            find(mysql, in: text.lowered, from: 0) != nil || find(mariadb, in: text.lowered, from: 0) != nil
+        else { return [] }
+        var ranges: [Range<Int>] = []
+        var start = 0
+        let bytes = text.bytes
+        while let found = find(shortPasswordOption, in: bytes, from: start) {
+            start = found + 1
+            var end = found + shortPasswordOption.count
+            while end < bytes.count && (valueCharacters.contains(bytes[end]) || bytes[end] >= 128) { end += 1 }
+            let value = (found + shortPasswordOption.count)..<end
+            guard !value.isEmpty, !bytes[value].elementsEqual("****".utf8) else { continue }
+            ranges.append(value)
+            start = end
+        }
+        return ranges
+    }
+
     /// The password of each `scheme://user:password@host`.
     static func urlPasswords(in text: [UInt8]) -> [Range<Int>] {
         var ranges: [Range<Int>] = []
         var start = 0
-        let separator = Array("://".utf8)
-        while let found = find(separator, in: text, from: start) {
+        while let found = find(schemeSeparator, in: text, from: start) {
             start = found + 3
             var index = found + 3
             var colon: Int?

@@ -53,7 +53,9 @@ public final class HistoryStore {
         _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
         progress: ((Int) -> Void)? = nil
     ) throws -> HistoryInsertResult {
-        try database.transaction(.immediate) { () throws -> HistoryInsertResult in
+        // The staging table in memory, and room in the page cache for the indexes being filled.
+        if !database.isInTransaction { try database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536") }
+        return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
             try database.execute(
                 """
                 CREATE TEMP TABLE IF NOT EXISTS history_staging (id TEXT, created_at INTEGER, command TEXT, prompt TEXT,
@@ -137,8 +139,12 @@ public final class HistoryStore {
     /// Turns the live entries with these IDs into tombstones (text removed, ID and deletion time kept,
     /// marked pending for sync), in one transaction. Unknown or already deleted IDs are left out of
     /// the count. Returns how many were deleted.
+    ///
+    /// The deleted text leaves the files too (people delete an entry because they pasted a secret):
+    /// freed space is zeroed (`secure_delete`), the full-text index is rewritten without the deleted
+    /// terms, and the write-ahead log is emptied.
     public func delete(ids: [String], at now: Int64) throws -> Int {
-        try database.transaction(.immediate) { () throws -> Int in
+        try erasingDeletedText {
             var deleted = 0
             for id in ids {
                 let statement = try database.cached(Self.tombstoneSQL + " WHERE id = ? AND deleted_at IS NULL")
@@ -150,11 +156,25 @@ public final class HistoryStore {
         }
     }
 
-    /// Turns every live entry `query` matches into a tombstone, in one transaction. Returns the count.
+    /// Turns every live entry `query` matches into a tombstone, in one transaction, erasing the text as
+    /// ``delete(ids:at:)`` does. Returns the count.
     public func delete(matching query: HistoryQuery, at now: Int64) throws -> Int {
-        try database.transaction(.immediate) { () throws -> Int in
-            try delete(ids: try entries(matching: query).map(\.id), at: now)
+        try erasingDeletedText { try delete(ids: try entries(matching: query).map(\.id), at: now) }
+    }
+
+    /// Runs `tombstone` (which returns how many rows it deleted) in one transaction with `secure_delete`
+    /// on, rewrites the full-text index if anything was deleted, then empties the log.
+    private func erasingDeletedText(_ tombstone: () throws -> Int) throws -> Int {
+        guard !database.isInTransaction else { return try tombstone() }
+        try database.execute("PRAGMA secure_delete = ON")
+        defer { try? database.execute("PRAGMA secure_delete = OFF") }
+        let deleted = try database.transaction(.immediate) { () throws -> Int in
+            let deleted = try tombstone()
+            if deleted > 0 { try database.execute("INSERT INTO history_fts(history_fts) VALUES ('optimize')") }
+            return deleted
         }
+        if deleted > 0 { try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)") }
+        return deleted
     }
 
     private static let tombstoneSQL = """

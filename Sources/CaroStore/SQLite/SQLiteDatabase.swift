@@ -1,5 +1,11 @@
 import CSQLite
 
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// The raw connection shared by a database and its statements, so that a statement can tell whether
 /// the connection was closed under it.
 final class SQLiteConnection {
@@ -93,11 +99,18 @@ public final class SQLiteDatabase {
         /// Open read-only as an immutable file (SQLite's `immutable=1`): for a database on a read-only
         /// file system, where a WAL database cannot otherwise be read. Nobody may write the file meanwhile.
         public var immutable: Bool
+        /// For many short-lived processes writing a little each (`caro history add`): when set, closing does
+        /// not checkpoint the write-ahead log (a checkpoint syncs the disk several times), and instead a
+        /// commit that leaves the log above this many pages checkpoints it and truncates it to empty
+        /// (`wal_checkpoint(TRUNCATE)`). The log must be emptied, not just copied: a new process rebuilds
+        /// its index of the log by reading every frame in it. Nil: SQLite's default (checkpoint on close).
+        public var checkpointAfterPages: Int?
 
         public init(
             create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
-            immutable: Bool = false
+            immutable: Bool = false, checkpointAfterPages: Int? = nil
         ) {
+            self.checkpointAfterPages = checkpointAfterPages
             self.create = create
             self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -111,6 +124,7 @@ public final class SQLiteDatabase {
     let connection: SQLiteConnection
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
+    private let checkpointAfterPages: Int?
 
     /// Opens (and by default creates) the database at `path` and configures the connection. A file that
     /// is not a database fails here with ``SQLiteError/notADatabase(path:message:sql:)``.
@@ -138,6 +152,11 @@ public final class SQLiteDatabase {
         connection = SQLiteConnection(handle: handle, path: path)
         sqlite3_extended_result_codes(handle, 1)
         sqlite3_busy_timeout(handle, options.busyTimeoutMilliseconds)
+        checkpointAfterPages = options.readOnly ? nil : options.checkpointAfterPages
+        if checkpointAfterPages != nil {
+            caro_sqlite_no_checkpoint_on_close(handle)
+            sqlite3_wal_autocheckpoint(handle, 0)
+        }
         do {
             // The first statement that reads the file: a non-database fails here.
             if !options.readOnly && path != ":memory:" && !path.isEmpty {
@@ -256,7 +275,21 @@ public final class SQLiteDatabase {
             rollbackIfOpen()
             throw error
         }
+        if mode != .deferred { checkpointIfLogIsLong() }
         return result
+    }
+
+    /// With ``Options/checkpointAfterPages``: checkpoints and empties the log once it is longer than that.
+    /// Best effort: if readers keep it busy past the busy timeout, a later commit tries again.
+    private func checkpointIfLogIsLong() {
+        guard let limit = checkpointAfterPages, let handle = connection.handle else { return }
+        var info = stat()
+        guard stat(path + "-wal", &info) == 0 else { return }
+        let pageSize = 4_096 + 24
+        guard Int(info.st_size) > 32 + limit * pageSize else { return }
+        var logged: Int32 = 0
+        var copied: Int32 = 0
+        _ = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logged, &copied)
     }
 
     private func savepoint<T>(_ body: () throws -> T) throws -> T {

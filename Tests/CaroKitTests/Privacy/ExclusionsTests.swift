@@ -16,6 +16,7 @@ struct ExclusionsTests {
         ("K=sk-proj-Ab3De6Gh9Jk2Mn5Pq8St1Vw4 run", "K=sk-**** run", "openai-key"),
         ("slack xoxb-2841576930-77153299", "slack xoxb-****", "slack-token"),
         ("clone glpat-Xy7Bq2Mz9Kd4Lp8Rw3Tn", "clone glpat-****", "gitlab-token"),
+        ("mysql -h db -u root -pZorblaxQuux42 shop", "mysql -h db -u root -p**** shop", "password-option"),
     ])
     func redactsSecrets(_ command: String, _ stored: String, _ rule: String) {
         let result = Self.builtins.screen(command)
@@ -31,7 +32,7 @@ struct ExclusionsTests {
     }
 
     @Test(arguments: ["npm run task-runner", "git checkout risk-assessment", "grep -r 'password' docs/", "man passwd",
-                      "ssh deploy@build.example.com", "curl https://example.com/path?q=1", "echo AKIA", "ls ~/.ssh"])
+                      "ssh deploy@build.example.com", "mysql -u root -p shop", "mkdir -p build", "curl https://example.com/path?q=1", "echo AKIA", "ls ~/.ssh"])
     func leavesOrdinaryCommandsAlone(_ command: String) {
         let result = Self.builtins.screen(command)
         #expect(result.verdict == .keep)
@@ -51,9 +52,15 @@ struct ExclusionsTests {
         }
     }
 
-    @Test func entriesAreScreenedInEveryTextField() {
+    @Test func entriesAreScreenedInEveryTextField() throws {
         var entry = NewHistoryEntry(command: "ls", prompt: "use ghp_R8mZq2LxV7nKp4TwYb9Hs3DcFg6JuE1aQo5N please")
         #expect(Self.builtins.screen(&entry) == .redact(rules: ["github-token"]))
         #expect(entry.prompt == "use ghp_**** please")
+        var tagged = NewHistoryEntry(command: "gh api user", tags: ["ok", "ghp_R8mZq2LxV7nKp4TwYb9Hs3DcFg6JuE1aQo5N"])
+        #expect(Self.builtins.screen(&tagged) == .redact(rules: ["github-token"]))
+        #expect(tagged.tags == ["ok", "ghp_****"])
+        var dropped = NewHistoryEntry(command: "ls", tags: ["vault-1"])
+        let patterns = try Exclusions(patterns: ["vault-"], builtinRules: true)
+        #expect(patterns.screen(&dropped) == .drop(rule: "pattern 'vault-'"))
     }
 }

@@ -158,6 +158,17 @@ struct HistoryStoreTests {
         #expect(throws: SQLiteError.self) { _ = try HistoryStore(path: path) }
     }
 
+    @Test func theCoValueStoreSharesTheHomeFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("caro-home-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
+        let history = try HistoryStore(path: path)
+        #expect(try history.insert(Self.row("kept", at: 1), retention: .unlimited, now: 1))
+        let coValues = try SQLiteCoValueStore(database: try SQLiteDatabase(path: path), migrations: HomeSchema.migrations)
+        #expect(try coValues.storedIDs().isEmpty)
+        #expect(try history.database.userVersion() == HomeSchema.latestVersion)
+        #expect(try Self.commands(history, HistoryQuery()) == ["kept"])
+    }
+
     @Test func preferencesAndPatternsAreStored() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         let preferences = PreferencesStore(database: store.database)
