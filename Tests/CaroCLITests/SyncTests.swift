@@ -133,6 +133,40 @@ struct SyncTests {
         #expect(try Self.ids(pair.b) == idsB)
     }
 
+    @Test func preferencesSyncWithTheLastWritePerKey() throws {
+        let pair = try Pair()
+        func value(_ home: TemporaryHome, _ key: String) throws -> String {
+            try home.caro("prefs", "get", key).stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        _ = try pair.a.caro("prefs", "set", "max-entries", "500")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        #expect(try value(pair.b, "max-entries") == "500")
+        // Changed on both while apart: the later write of each key wins everywhere.
+        _ = try pair.b.caro("prefs", "set", "max-entries", "600")
+        _ = try pair.b.caro("prefs", "set", "retention-days", "30")
+        Thread.sleep(forTimeInterval: 0.01)
+        _ = try pair.a.caro("prefs", "set", "max-entries", "700")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        // B pushes its older value first, A its newer one later: the time a value was set decides.
+        _ = try pair.b.caro("prefs", "set", "retention-days", "40")
+        Thread.sleep(forTimeInterval: 0.01)
+        _ = try pair.a.caro("prefs", "set", "retention-days", "30")
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        for home in [pair.a, pair.b] {
+            #expect(try value(home, "max-entries") == "700")
+            #expect(try value(home, "retention-days") == "30")
+        }
+        // A new device gets them at join.
+        let c = try TemporaryHome()
+        #expect(try c.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words).status == 0)
+        #expect(try value(c, "max-entries") == "700")
+    }
+
     @Test func wrongMistypedOr23WordsFailClearlyAndWriteNothing() throws {
         let pair = try Pair()
         let words = try String(contentsOfFile: pair.words, encoding: .utf8).split(whereSeparator: \.isWhitespace).map(String.init)

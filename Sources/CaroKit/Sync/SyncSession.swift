@@ -47,8 +47,14 @@ public struct SyncSession {
         let rootID = try credentials.id(credentials.root)
         let historyID = try credentials.id(credentials.history)
 
-        var engine = SyncEngine(applied: state.applied, ownSession: credentials.session)
-        var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, now: clock()))
+        let preferencesID = try credentials.id(credentials.preferences)
+        let preferenceStore = PreferencesStore(database: history.database)
+        var engine = SyncEngine(applied: state.applied, ownSession: credentials.session,
+                                syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
+        let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
+            .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
+        var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, preferences: localPreferences,
+                                         now: clock()))
         var waiting: Waiting = .nothing
         var lastReload = clock()
         while true {
@@ -66,8 +72,13 @@ public struct SyncSession {
                     }
                     state.applied = frontier
                     try state.save(to: home)
-                case .push(let batches):
-                    try push(batches, client: client, rootID: rootID, historyID: historyID, credentials: credentials, deviceID: deviceID)
+                case .applyPreferences(let values):
+                    try CaroError.storage {
+                        for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
+                    }
+                case .push(let batches, let preferences):
+                    try push(batches, preferences: preferences, client: client, rootID: rootID, historyID: historyID,
+                             deviceID: deviceID)
                     waiting = .acknowledgement
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
@@ -100,8 +111,9 @@ public struct SyncSession {
                 guard root.schemaVersion <= CaroSchema.version else {
                     throw .failed("The synced data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro. Nothing was written.")
                 }
+                let remotePreferences = client.read { node in Self.preferences(in: node, map: preferencesID) }
                 waiting = .nothing
-                queue = engine.handle(.pulled(items: items, now: now))
+                queue = engine.handle(.pulled(items: items, preferences: remotePreferences, now: now))
             case .acknowledgement where client.isSynced:
                 waiting = .nothing
                 queue = engine.handle(.acknowledged(now: now))
@@ -119,9 +131,26 @@ public struct SyncSession {
 
     private enum Waiting { case nothing, connection, pull, acknowledgement }
 
-    /// Appends each batch as one private transaction to the feed, and refreshes this device's `lastSeen`.
-    private func push(_ batches: [HistoryBatch], client: SyncClient, rootID: CoID, historyID: CoID,
-                      credentials: DeviceCredentials, deviceID: String) throws(CaroError) {
+    /// The synced preferences: each key's value (as text) and when it was last written.
+    static func preferences(in node: LocalNode, map: CoID) -> [String: PreferenceMerge.Stamped] {
+        let state = CoMapState(transactions: node.decodedTransactions(of: map))
+        var values: [String: PreferenceMerge.Stamped] = [:]
+        for key in state.keys {
+            guard let edit = state.lastEdit(forKey: key), let stored = edit.value else { continue }
+            // `{"value", "setAt"}`: the time the user set it (a push may come much later); plain text: its edit time.
+            if let value = stored["value"]?.stringValue {
+                values[key] = PreferenceMerge.Stamped(value: value, at: stored["setAt"]?.int64Value ?? Int64(clamping: edit.madeAt))
+            } else if let value = stored.stringValue {
+                values[key] = PreferenceMerge.Stamped(value: value, at: Int64(clamping: edit.madeAt))
+            }
+        }
+        return values
+    }
+
+    /// Appends each batch as one private transaction to the feed, sets `preferences` (one transaction),
+    /// and refreshes this device's `lastSeen`.
+    private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], client: SyncClient, rootID: CoID,
+                      historyID: CoID, deviceID: String) throws(CaroError) {
         let now = clock()
         do {
             try client.write { node in
@@ -129,6 +158,12 @@ public struct SyncSession {
                 for batch in batches {
                     let item = try batch.encoded(with: root.cipher)
                     try node.makeTransaction(in: historyID, changes: CoStreamChanges.push(item), privacy: .private)
+                }
+                if !preferences.isEmpty {
+                    let changes = CoMapChanges.assign(preferences.sorted { $0.key < $1.key }.map { key, stamped in
+                        (key, .object(JSONObject([("value", .string(stamped.value)), ("setAt", .number(Double(stamped.at)))])))
+                    })
+                    try node.makeTransaction(in: root.preferences, changes: changes, privacy: .private)
                 }
                 if var record = DeviceRecord.all(in: node, devices: root.devices).first(where: { $0.id == deviceID }) {
                     record.lastSeen = now

@@ -121,24 +121,34 @@ public struct SyncSetup {
         try await RelayConnection.wait(client, for: "registering this device") { $0.isSynced }
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
         let (items, _) = client.read { root.feedItems(in: $0) }
+        let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, ids: ids)
-        // Restore: everything the feed holds, into SQLite (idempotent), and remember what was applied.
-        var engine = SyncEngine()
+        // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
+        let preferences = PreferencesStore(database: history.database)
+        let local = try CaroError.storage { try preferences.timedValues() }
+            .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
+        var engine = SyncEngine(ownSession: credentials.session, syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
         var restored = 0
-        for action in engine.handle(.start(pending: [], now: now)) + engine.handle(.connected(now: now))
-            + engine.handle(.pulled(items: items, now: now))
+        var state = SyncState()
+        for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
+            + engine.handle(.pulled(items: items, preferences: synced, now: now))
         {
-            guard case .applyRemote(let merge, let frontier) = action else { continue }
-            let retention = try CaroError.storage { try Preferences.load(from: PreferencesStore(database: history.database)).retention }
-            restored = try CaroError.storage {
-                try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
-                                        retention: retention, now: clock()).inserted
+            switch action {
+            case .applyPreferences(let values):
+                try CaroError.storage { for (key, value) in values { try preferences.set(key, to: value.value, at: value.at) } }
+            case .applyRemote(let merge, let frontier):
+                let retention = try CaroError.storage { try Preferences.load(from: preferences).retention }
+                restored = try CaroError.storage {
+                    try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
+                                            retention: retention, now: clock()).inserted
+                }
+                state.applied = frontier
+            default:
+                break  // Local preferences newer than the synced ones go out with the next sync.
             }
-            var state = SyncState()
-            state.applied = frontier
-            state.lastSync = clock()
-            try state.save(to: home)
         }
+        state.lastSync = clock()
+        try state.save(to: home)
         return Outcome(identity: identity, credentials: credentials, restored: restored)
     }
 

@@ -31,12 +31,13 @@ public struct SyncEngine: Sendable {
     }
 
     public enum Event: Sendable {
-        /// Start a sync with the rows waiting in SQLite (pending = 1).
-        case start(pending: [HistoryRow], now: Int64)
+        /// Start a sync with the rows waiting in SQLite (pending = 1) and the local preferences.
+        case start(pending: [HistoryRow], preferences: [String: PreferenceMerge.Stamped] = [:], now: Int64)
         case connected(now: Int64)
         case disconnected(reason: String)
-        /// The relay and this device agree on every CoValue; `items` is every item of the history feed.
-        case pulled(items: [FeedItem], now: Int64)
+        /// The relay and this device agree on every CoValue; `items` is every item of the history feed,
+        /// `preferences` the synced preferences.
+        case pulled(items: [FeedItem], preferences: [String: PreferenceMerge.Stamped] = [:], now: Int64)
         /// The relay acknowledged everything this device holds (the pushed batches included).
         case acknowledged(now: Int64)
         case tick(now: Int64)
@@ -48,9 +49,11 @@ public struct SyncEngine: Sendable {
         case awaitPull
         /// Upsert into SQLite (deletion wins), then remember `frontier` as applied.
         case applyRemote(RemoteMerge, frontier: [String: Int])
-        /// Append each batch as one private transaction to the history feed; then report
-        /// ``Event/acknowledged(now:)`` once the relay confirmed.
-        case push([HistoryBatch])
+        /// Store newer synced preferences locally (with the synced time).
+        case applyPreferences([String: PreferenceMerge.Stamped])
+        /// Append each batch as one private transaction to the history feed and set `preferences` in the
+        /// preferences CoMap; then report ``Event/acknowledged(now:)`` once the relay confirmed.
+        case push([HistoryBatch], preferences: [String: PreferenceMerge.Stamped])
         /// Clear the pending flag of these rows (as they were when pushed).
         case markPushed([HistoryRow])
         case finish(SyncSummary)
@@ -64,6 +67,9 @@ public struct SyncEngine: Sendable {
     public let timeouts: Timeouts
     private(set) var phase: Phase = .idle
     private var pending: [HistoryRow] = []
+    private var localPreferences: [String: PreferenceMerge.Stamped] = [:]
+    /// The preference keys that sync (the others stay on the device).
+    let syncedPreferenceKeys: Set<String>
     /// Per feed session, how many of its transactions were applied already (from the last run).
     private(set) var applied: [String: Int]
     private var summary = SyncSummary()
@@ -73,8 +79,10 @@ public struct SyncEngine: Sendable {
     let ownSession: String?
 
     /// `applied`: the frontier of feed items applied by earlier runs (they are skipped).
-    public init(applied: [String: Int] = [:], ownSession: String? = nil, timeouts: Timeouts = Timeouts()) {
+    public init(applied: [String: Int] = [:], ownSession: String? = nil, syncedPreferenceKeys: Set<String> = [],
+                timeouts: Timeouts = Timeouts()) {
         self.applied = applied
+        self.syncedPreferenceKeys = syncedPreferenceKeys
         self.ownSession = ownSession
         self.timeouts = timeouts
     }
@@ -83,8 +91,9 @@ public struct SyncEngine: Sendable {
 
     public mutating func handle(_ event: Event) -> [Action] {
         switch (phase, event) {
-        case (.idle, .start(let rows, let now)):
+        case (.idle, .start(let rows, let preferences, let now)):
             pending = rows
+            localPreferences = preferences
             phase = .connecting(deadline: now + timeouts.connect)
             return [.connect]
         case (.connecting, .connected(let now)):
@@ -93,8 +102,8 @@ public struct SyncEngine: Sendable {
         case (_, .disconnected(let reason)):
             lastDisconnect = reason
             return []
-        case (.pulling, .pulled(let items, let now)):
-            return pulled(items, now: now)
+        case (.pulling, .pulled(let items, let preferences, let now)):
+            return pulled(items, preferences: preferences, now: now)
         case (.pushing, .acknowledged):
             phase = .done
             return [.markPushed(pending), .finish(summary)]
@@ -112,8 +121,11 @@ public struct SyncEngine: Sendable {
         }
     }
 
-    private mutating func pulled(_ items: [FeedItem], now: Int64) -> [Action] {
+    private mutating func pulled(_ items: [FeedItem], preferences: [String: PreferenceMerge.Stamped], now: Int64) -> [Action] {
         var actions: [Action] = []
+        // Preferences first: a synced retention applies to the entries applied next.
+        let preferenceMerge = PreferenceMerge(local: localPreferences, remote: preferences, syncedKeys: syncedPreferenceKeys)
+        if !preferenceMerge.toLocal.isEmpty { actions.append(.applyPreferences(preferenceMerge.toLocal)) }
         var frontier = applied
         var fresh: [HistoryBatch] = []
         var foreign: [HistoryBatch] = []
@@ -130,15 +142,17 @@ public struct SyncEngine: Sendable {
             summary.receivedDeletions = received.deletions.count
         }
         applied = frontier
+        summary.preferencesReceived = preferenceMerge.toLocal.count
+        summary.preferencesPushed = preferenceMerge.toRemote.count
         let batches = HistoryBatch.batches(from: pending)
         summary.pushed = pending.filter(\.isLive).count
         summary.pushedDeletions = pending.count - summary.pushed
-        if batches.isEmpty {
+        if batches.isEmpty && preferenceMerge.toRemote.isEmpty {
             phase = .done
             actions.append(.finish(summary))
         } else {
             phase = .pushing(deadline: now + timeouts.push)
-            actions.append(.push(batches))
+            actions.append(.push(batches, preferences: preferenceMerge.toRemote))
         }
         return actions
     }
@@ -150,6 +164,8 @@ public struct SyncSummary: Sendable, Equatable, Codable {
     public var pushedDeletions = 0
     public var received = 0
     public var receivedDeletions = 0
+    public var preferencesPushed = 0
+    public var preferencesReceived = 0
     public init() {}
 }
 

@@ -26,13 +26,31 @@ struct SyncEngineTests {
         var engine = SyncEngine()
         let pending = [Self.row("a"), Self.row("b", deletedAt: 5)]
         let actions = Self.pull(&engine, pending: pending, items: [])
-        #expect(actions == [.push([HistoryBatch(entries: [Self.row("a")], deletions: [.init(id: "b", deletedAt: 5)])])])
+        #expect(actions == [.push([HistoryBatch(entries: [Self.row("a")], deletions: [.init(id: "b", deletedAt: 5)])], preferences: [:])])
         #expect(engine.handle(.tick(now: 30)) == [])
         var summary = SyncSummary()
         summary.pushed = 1
         summary.pushedDeletions = 1
         #expect(engine.handle(.acknowledged(now: 40)) == [.markPushed(pending), .finish(summary)])
         #expect(engine.isFinished)
+    }
+
+    @Test func preferencesFollowTheLastWritePerKey() {
+        typealias Stamped = PreferenceMerge.Stamped
+        let local = ["max-entries": Stamped(value: "500", at: 20), "retention-days": Stamped(value: "7", at: 5),
+                     "exclude-builtin": Stamped(value: "on", at: 1), "device-only": Stamped(value: "x", at: 99)]
+        let remote = ["max-entries": Stamped(value: "800", at: 10), "retention-days": Stamped(value: "30", at: 6),
+                      "exclude-builtin": Stamped(value: "on", at: 3)]
+        let keys: Set<String> = ["max-entries", "retention-days", "exclude-builtin"]
+        var engine = SyncEngine(syncedPreferenceKeys: keys)
+        #expect(engine.handle(.start(pending: [], preferences: local, now: 0)) == [.connect])
+        _ = engine.handle(.connected(now: 1))
+        let actions = engine.handle(.pulled(items: [], preferences: remote, now: 2))
+        #expect(actions.first == .applyPreferences(["retention-days": Stamped(value: "30", at: 6)]))
+        #expect(actions.last == .push([], preferences: ["max-entries": Stamped(value: "500", at: 20)]))
+        // Equal values need nothing; a key only one side has goes to the other.
+        #expect(PreferenceMerge(local: [:], remote: remote, syncedKeys: keys).toLocal.count == 3)
+        #expect(PreferenceMerge(local: remote, remote: remote, syncedKeys: keys).isEmpty)
     }
 
     @Test func largePushesAreSplitIntoBoundedBatches() {
