@@ -9,18 +9,23 @@ public struct CaroRoot: Sendable {
     public var devices: CoID
     public var cipher: FieldCipher
 
-    /// Reads the root `id` from `node`; nil when it is not loaded or lacks a part (or this node cannot
-    /// read it).
-    public init?(_ id: CoID, in node: LocalNode) {
-        guard let view = node.view(of: id), let version = view[CaroSchema.RootKey.schemaVersion]?.int64Value,
-            let history = view[CaroSchema.RootKey.history]?.stringValue.flatMap({ try? CoID($0) }),
-            let preferences = view[CaroSchema.RootKey.preferences]?.stringValue.flatMap({ try? CoID($0) }),
-            let devices = view[CaroSchema.RootKey.devices]?.stringValue.flatMap({ try? CoID($0) })
+    /// Reads the root `id` from `node`, trusting only edits made by `admin` (the 24-word account: a
+    /// device, a writer in the group, cannot redirect the history or replace a field key); nil when it
+    /// is not loaded, lacks a part, or this node cannot read it.
+    public init?(_ id: CoID, in node: LocalNode, admin: CoID) {
+        guard node.hasContent(id) else { return nil }
+        let state = CoMapState(transactions: node.decodedTransactions(of: id))
+        func value(_ key: String) -> JSONValue? {
+            state.edits(forKey: key).last { $0.author == .account(admin) }?.value
+        }
+        func reference(_ key: String) -> CoID? { value(key)?.stringValue.flatMap { try? CoID($0) } }
+        guard let version = value(CaroSchema.RootKey.schemaVersion)?.int64Value, let history = reference(CaroSchema.RootKey.history),
+            let preferences = reference(CaroSchema.RootKey.preferences), let devices = reference(CaroSchema.RootKey.devices)
         else { return nil }
-        let current = Int(view[CaroSchema.RootKey.fieldKeyVersion]?.int64Value ?? 0)
+        let current = Int(value(CaroSchema.RootKey.fieldKeyVersion)?.int64Value ?? 0)
         var keys: [Int: [UInt8]] = [:]
         for version in 1...max(current, 1) {
-            if let text = view[CaroSchema.RootKey.fieldKey(version)]?.stringValue, let key = try? Base64URL.decode(text),
+            if let text = value(CaroSchema.RootKey.fieldKey(version))?.stringValue, let key = try? Base64URL.decode(text),
                 key.count == SecretBox.keyByteCount
             {
                 keys[version] = key

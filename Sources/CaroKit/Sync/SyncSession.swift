@@ -46,6 +46,7 @@ public struct SyncSession {
         defer { client.stop() }
         let rootID = try credentials.id(credentials.root)
         let historyID = try credentials.id(credentials.history)
+        let identityID = try credentials.id(credentials.identity)
 
         let preferencesID = try credentials.id(credentials.preferences)
         let preferenceStore = PreferencesStore(database: history.database)
@@ -77,7 +78,7 @@ public struct SyncSession {
                         for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
                     }
                 case .push(let batches, let preferences):
-                    try push(batches, preferences: preferences, client: client, rootID: rootID, historyID: historyID,
+                    try push(batches, preferences: preferences, client: client, rootID: rootID, identityID: identityID, historyID: historyID,
                              deviceID: deviceID)
                     waiting = .acknowledgement
                 case .markPushed(let rows):
@@ -104,7 +105,7 @@ public struct SyncSession {
                 waiting = .nothing
                 queue = engine.handle(.connected(now: now))
             case .pull where client.isSynced:
-                let pulled = client.read { node in CaroRoot(rootID, in: node).map { ($0, $0.feedItems(in: node).items) } }
+                let pulled = client.read { node in CaroRoot(rootID, in: node, admin: identityID).map { ($0, $0.feedItems(in: node).items) } }
                 guard let (root, items) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
                 }
@@ -150,11 +151,11 @@ public struct SyncSession {
     /// Appends each batch as one private transaction to the feed, sets `preferences` (one transaction),
     /// and refreshes this device's `lastSeen`.
     private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], client: SyncClient, rootID: CoID,
-                      historyID: CoID, deviceID: String) throws(CaroError) {
+                      identityID: CoID, historyID: CoID, deviceID: String) throws(CaroError) {
         let now = clock()
         do {
             try client.write { node in
-                guard let root = CaroRoot(rootID, in: node) else { throw CaroError.failed("Caro's root is not readable on this device.") }
+                guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
                 for batch in batches {
                     let item = try batch.encoded(with: root.cipher)
                     try node.makeTransaction(in: historyID, changes: CoStreamChanges.push(item), privacy: .private)

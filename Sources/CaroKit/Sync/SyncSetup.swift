@@ -97,7 +97,7 @@ public struct SyncSetup {
         }
         client.load(rootID)
         try await RelayConnection.wait(client, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
-        guard let root = client.read({ CaroRoot(rootID, in: $0) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
+        guard let root = client.read({ CaroRoot(rootID, in: $0, admin: account) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
         else {
             throw .failed("Caro's root in this account cannot be read (damaged or not Caro's). Nothing was written.")
         }
