@@ -1,10 +1,14 @@
 import ArgumentParser
 import CaroKit
 
+#if canImport(Glibc)
+    @preconcurrency import Glibc
+#endif
+
 /// `caro devices list`.
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "The devices of this identity.", subcommands: [List.self])
+        commandName: "devices", abstract: "The devices of this identity.", subcommands: [List.self, Remove.self])
 }
 
 extension DevicesCommand {
@@ -19,6 +23,36 @@ extension DevicesCommand {
             CLIOutput.line(devices.map { device in
                 "\(device.id == current ? "*" : " ") \(device.id)  \(device.name)  \(device.platform)  caro \(device.caroVersion)  last seen \(Timestamp.iso8601(device.lastSeen))\(device.active ? "" : "  (removed)")"
             }.joined(separator: "\n"))
+        }
+    }
+}
+
+extension DevicesCommand {
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "remove",
+            abstract: "Remove a device: it can read nothing written afterwards (needs the 24 words).",
+            discussion: "Revokes the device in the identity's group, rotates the read key and the field key. The words come from --words-file, else standard input when it is not a terminal, else a hidden prompt.")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The device ID (or a unique prefix), from caro devices list.") var id: String
+        @Option(name: .customLong("words-file"), help: "Read the 24 words from this file.") var wordsFile: String?
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() async throws {
+            let phrase: String
+            if let wordsFile {
+                phrase = try CLIInput.readFile(wordsFile)
+            } else if isatty(STDIN_FILENO) == 0 {
+                phrase = CLIInput.readStandardInput()
+            } else {
+                guard yes || Confirmation.ask("Remove device \(id)? It will not see anything written from now on.") else {
+                    throw CaroError.needsConfirmation("Not removed: confirm, or pass --yes.")
+                }
+                phrase = CLIInput.hiddenPrompt("Your 24 recovery words: ")
+            }
+            let removed = try await DeviceRemoval(home: global.deviceHome).remove(id, phrase: phrase)
+            if global.json { return try CLIOutput.json(DeviceOutput(removed, current: "")) }
+            CLIOutput.note("removed \(removed.id) (\(removed.name)); the read key and the field key were rotated", global)
         }
     }
 }

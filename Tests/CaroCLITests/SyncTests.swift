@@ -167,6 +167,41 @@ struct SyncTests {
         #expect(try value(c, "max-entries") == "700")
     }
 
+    @Test func aRemovedDeviceCannotReadWhatIsWrittenAfterwards() throws {
+        let pair = try Pair()
+        let c = try TemporaryHome()
+        #expect(try c.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words, "--device-name", "old-phone").status == 0)
+        _ = try pair.a.caro("history", "add", "--command", "before-removal-visible")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(c)
+        #expect(try c.caro("history", "search", "before").stdout.contains("before-removal-visible"))
+
+        let list = try JSONSerialization.jsonObject(with: Data(try c.caro("devices", "list", "--json").stdout.utf8)) as? [[String: Any]] ?? []
+        let cID = try #require(list.first { $0["current"] as? Bool == true }?["id"] as? String)
+        let removed = try pair.a.caro("devices", "remove", String(cID.prefix(8)), "--words-file", pair.words, "--yes")
+        #expect(removed.status == 0, "\(removed.stderr)")
+        // Wrong words cannot remove anything.
+        let other = try TemporaryHome()
+        let otherWords = other.path + "/w"
+        let stranger = try RelayProcess(["--in-memory"])
+        defer { stranger.stop() }
+        _ = try other.caro("sync", "init", "--relay", stranger.url, "--words-file", otherWords)
+        #expect(try pair.b.caro("devices", "remove", String(cID.prefix(8)), "--words-file", otherWords, "--yes").status != 0)
+
+        _ = try pair.a.caro("history", "add", "--command", "after-removal-secret", "--prompt", "hidden from the old phone")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        #expect(try pair.b.caro("history", "search", "after").stdout.contains("after-removal-secret"))
+        // Its own secret still connects and syncs; it learns nothing new.
+        let cSync = try c.caro("sync", "now", "--json")
+        #expect(cSync.status == 0, "\(cSync.stderr)")
+        #expect(cSync.stdout.contains(#""received":0"#), "\(cSync.stdout)")
+        #expect(!(try c.caro("history", "search", "after").stdout.contains("after-removal-secret")))
+        #expect(try c.caro("history", "search", "before").stdout.contains("before-removal-visible"))
+        let devices = try JSONSerialization.jsonObject(with: Data(try pair.b.caro("devices", "list", "--json").stdout.utf8)) as? [[String: Any]] ?? []
+        #expect(devices.first { $0["id"] as? String == cID }?["active"] as? Bool == false)
+    }
+
     @Test func wrongMistypedOr23WordsFailClearlyAndWriteNothing() throws {
         let pair = try Pair()
         let words = try String(contentsOfFile: pair.words, encoding: .utf8).split(whereSeparator: \.isWhitespace).map(String.init)
