@@ -1,10 +1,6 @@
 import ArgumentParser
 import CaroKit
 
-#if canImport(Glibc)
-    @preconcurrency import Glibc
-#endif
-
 /// `caro devices list`.
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -39,17 +35,12 @@ extension DevicesCommand {
         @Flag(help: "Do not ask for confirmation.") var yes = false
 
         func run() async throws {
-            let phrase: String
-            if let wordsFile {
-                phrase = try CLIInput.readFile(wordsFile)
-            } else if isatty(STDIN_FILENO) == 0 {
-                phrase = CLIInput.readStandardInput()
-            } else {
-                guard yes || Confirmation.ask("Remove device \(id)? It will not see anything written from now on.") else {
-                    throw CaroError.needsConfirmation("Not removed: confirm, or pass --yes.")
-                }
-                phrase = CLIInput.hiddenPrompt("Your 24 recovery words: ")
+            if wordsFile == nil && RecoveryWordsInput.isInteractive && !yes
+                && !Confirmation.ask("Remove device \(id)? It will not see anything written from now on.")
+            {
+                throw CaroError.needsConfirmation("Not removed: confirm, or pass --yes.")
             }
+            let phrase = try RecoveryWordsInput.read(file: wordsFile)
             let removed = try await DeviceRemoval(home: global.deviceHome).remove(id, phrase: phrase)
             if global.json { return try CLIOutput.json(DeviceOutput(removed, current: "")) }
             CLIOutput.note("removed \(removed.id) (\(removed.name)); the read key and the field key were rotated", global)

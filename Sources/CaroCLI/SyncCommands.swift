@@ -64,14 +64,7 @@ extension SyncCommand {
         @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
 
         func run() async throws {
-            let phrase: String
-            if let wordsFile {
-                phrase = try CLIInput.readFile(wordsFile)
-            } else if isatty(STDIN_FILENO) == 0 {
-                phrase = CLIInput.readStandardInput()
-            } else {
-                phrase = CLIInput.hiddenPrompt("Your 24 recovery words: ")
-            }
+            let phrase = try RecoveryWordsInput.read(file: wordsFile)
             let outcome = try await SyncSetup(home: global.deviceHome).join(relay: relay, phrase: phrase, deviceName: deviceName)
             if global.json {
                 return try CLIOutput.json(SyncSetupOutput(
@@ -126,5 +119,17 @@ enum SyncSetupWords {
             throw CaroError.invalidArgument("\(path) already exists: choose a new file for the words (caro never overwrites one).")
         }
         try SecretFile.write(Data((phrase + "\n").utf8), to: path)
+    }
+}
+
+/// Where commands that need the 24 words read them: `--words-file`, else standard input when it is not
+/// a terminal, else a hidden prompt.
+enum RecoveryWordsInput {
+    static var isInteractive: Bool { isatty(STDIN_FILENO) != 0 }
+
+    static func read(file: String?) throws -> String {
+        if let file { return try CLIInput.readFile(file) }
+        if !isInteractive { return CLIInput.readStandardInput() }
+        return CLIInput.hiddenPrompt("Your 24 recovery words: ")
     }
 }
