@@ -12,7 +12,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Sync history, preferences and devices end-to-end encrypted through a Jazz relay.",
-        subcommands: [Init.self, Join.self, Now.self, Status.self])
+        subcommands: [Init.self, Join.self, Now.self, Status.self, Pause.self, Resume.self, Reset.self])
 }
 
 extension SyncCommand {
@@ -103,6 +103,46 @@ extension SyncCommand {
                          "pending: \(status.pending)", "last sync: \(status.state.lastSync.map(Timestamp.iso8601) ?? "never")"]
             if let error = status.state.lastError { lines.append("last error: \(error)") }
             CLIOutput.line(lines.joined(separator: "\n"))
+        }
+    }
+}
+
+extension SyncCommand {
+    struct Pause: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "pause", abstract: "Stop syncing on this device (no network traffic at all) until resume.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try SyncControl(home: global.deviceHome).setPaused(true)
+            CLIOutput.note("sync paused; entries keep waiting locally until caro sync resume", global)
+        }
+    }
+
+    struct Resume: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "resume", abstract: "Sync again after pause.")
+        @OptionGroup var global: GlobalOptions
+
+        func run() throws {
+            try SyncControl(home: global.deviceHome).setPaused(false)
+            CLIOutput.note("sync resumed; caro sync now pushes what waited", global)
+        }
+    }
+
+    struct Reset: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "reset",
+            abstract: "Forget sync on this device (its secret and state); the local history stays.",
+            discussion: "The identity and the other devices are not changed; remove this device from another one with caro devices remove.")
+        @OptionGroup var global: GlobalOptions
+        @Flag(help: "Do not ask for confirmation.") var yes = false
+
+        func run() throws {
+            guard yes || Confirmation.ask("Forget sync on this device? Joining again needs the 24 words.") else {
+                throw CaroError.needsConfirmation("Not reset: confirm on a terminal, or pass --yes.")
+            }
+            try SyncControl(home: global.deviceHome).reset()
+            CLIOutput.note("sync reset on this device; the history is kept", global)
         }
     }
 }

@@ -262,6 +262,32 @@ struct SyncTests {
         #expect(status.stdout.contains(#""configured":false"#))
     }
 
+    @Test func pausedSyncMakesNoTrafficAndResetForgetsTheDevice() throws {
+        let pair = try Pair()
+        #expect(try pair.a.caro("sync", "pause").status == 0)
+        _ = try pair.a.caro("history", "add", "--command", "while-paused")
+        let paused = try pair.a.caro("sync", "now")
+        #expect(paused.status == 1)
+        #expect(paused.stderr.contains("paused"))
+        #expect(try pair.a.caro("sync", "status", "--json").stdout.contains(#""paused":true"#))
+        #expect(try pair.a.caro("sync", "resume").status == 0)
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        #expect(try pair.b.caro("history", "search", "while").stdout.contains("while-paused"))
+
+        // Reset: no secret left, the history kept and pending again; joining again adds no duplicate.
+        #expect(try pair.b.caro("sync", "reset").status != 0)  // no terminal to confirm on
+        #expect(try pair.b.caro("sync", "reset", "--yes").status == 0)
+        #expect(!FileManager.default.fileExists(atPath: pair.b.path + "/sync.json"))
+        #expect(try pair.b.caro("sync", "status", "--json").stdout.contains(#""configured":false"#))
+        let before = try Self.ids(pair.b)
+        #expect(try pair.b.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words).status == 0)
+        try Self.syncNow(pair.b)
+        try Self.syncNow(pair.a)
+        #expect(try Self.ids(pair.b) == before)
+        #expect(try Self.ids(pair.a) == before)
+    }
+
     @Test func withoutSyncHistoryAddOpensNoSocket() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return }
         let home = try TemporaryHome()

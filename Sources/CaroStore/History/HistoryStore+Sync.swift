@@ -77,3 +77,11 @@ extension HistoryStore {
         }
     }
 }
+
+extension HistoryStore {
+    /// Marks every row pending (after `caro sync reset`: a later init or join pushes everything again;
+    /// entries keep their IDs, so nothing is duplicated where they already are).
+    public func markAllPending() throws {
+        try database.transaction(.immediate) { () throws in try database.execute("UPDATE history SET pending = 1 WHERE pending = 0") }
+    }
+}
