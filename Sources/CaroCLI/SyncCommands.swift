@@ -12,7 +12,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Sync history, preferences and devices end-to-end encrypted through a Jazz relay.",
-        subcommands: [Init.self, Join.self, Now.self, Status.self, Pause.self, Resume.self, Reset.self])
+        subcommands: [Init.self, Join.self, Now.self, Watch.self, Status.self, Pause.self, Resume.self, Reset.self])
 }
 
 extension SyncCommand {
@@ -85,6 +85,27 @@ extension SyncCommand {
             let summary = try await SyncSession(home: global.deviceHome).syncNow(relayOverride: relay)
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
             CLIOutput.note("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions", global)
+        }
+    }
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "watch",
+            abstract: "Stay connected: push new entries within about a second, apply other devices' changes as they arrive.",
+            discussion: "Prints one line per sync that did something (JSON Lines with --json). Stop it with Ctrl-C: nothing is lost.")
+        @OptionGroup var global: GlobalOptions
+        @Option(help: "Use this relay instead of the configured one.") var relay: String?
+
+        func run() async throws {
+            let json = global.json
+            let quiet = global.quiet
+            try await SyncSession(home: global.deviceHome).watch(relayOverride: relay) { summary in
+                if json {
+                    try? CLIOutput.json(SyncNowOutput(summary))
+                } else if !quiet {
+                    CLIOutput.line("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions")
+                }
+            }
         }
     }
 

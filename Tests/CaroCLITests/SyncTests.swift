@@ -133,6 +133,39 @@ struct SyncTests {
         #expect(try Self.ids(pair.b) == idsB)
     }
 
+    @Test func anEntryAddedOnAAppearsOnBWhileBWatches() throws {
+        let pair = try Pair()
+        let watcher = Process()
+        watcher.executableURL = CaroBinary.url
+        watcher.arguments = ["--home", pair.b.path, "sync", "watch", "--json"]
+        let out = Pipe()
+        watcher.standardOutput = out
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        defer {
+            watcher.terminate()
+            watcher.waitUntilExit()
+        }
+        _ = try pair.a.caro("history", "add", "--command", "seen-live-on-b")
+        try Self.syncNow(pair.a)
+        let deadline = Date().addingTimeInterval(2)
+        var found = false
+        while Date() < deadline && !found {
+            found = try pair.b.caro("history", "search", "seen").stdout.contains("seen-live-on-b")
+            if !found { Thread.sleep(forTimeInterval: 0.05) }
+        }
+        #expect(found, "not on B within 2 s")
+        // B's own adds go out without a sync now on B.
+        _ = try pair.b.caro("history", "add", "--command", "pushed-by-watch")
+        let pushDeadline = Date().addingTimeInterval(3)
+        var arrived = false
+        while Date() < pushDeadline && !arrived {
+            try Self.syncNow(pair.a)
+            arrived = try pair.a.caro("history", "search", "pushed").stdout.contains("pushed-by-watch")
+        }
+        #expect(arrived)
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {

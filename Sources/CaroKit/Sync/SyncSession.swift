@@ -1,4 +1,5 @@
 import CaroStore
+import Foundation
 import JazzProto
 
 /// Glues ``SyncEngine`` to a ``SyncClient`` and the home database for one `caro sync now`: the device's
@@ -15,15 +16,51 @@ public struct SyncSession {
 
     /// Pushes pending rows, pulls and applies remote changes, and returns what it did.
     public func syncNow(relayOverride: String? = nil) async throws(CaroError) -> SyncSummary {
-        let credentials = try DeviceCredentials.required(in: home)
-        guard !credentials.paused else {
-            throw .failed("Sync is paused on this device: run caro sync resume first.")
-        }
+        let credentials = try Self.activeCredentials(home)
         let lock = try SessionLock(home: home)
         defer { lock.release() }
+        let connection = try Connection(home: home, credentials: credentials, relay: relayOverride ?? credentials.relay)
+        defer { connection.client.stop() }
         var state = SyncState.load(from: home)
+        return try await cycle(connection, state: &state)
+    }
+
+    /// `caro sync watch`: stays connected; syncs when entries are pending (checked every
+    /// `debounceMilliseconds`, so a burst of adds goes out as one push) or when other devices' changes
+    /// arrive, and calls `report` after each sync that did something. Returns only on an error.
+    public func watch(relayOverride: String? = nil, debounceMilliseconds: Int = 300,
+                      report: @escaping (SyncSummary) -> Void) async throws(CaroError) {
+        let credentials = try Self.activeCredentials(home)
+        let lock = try SessionLock(home: home)
+        defer { lock.release() }
+        let connection = try Connection(home: home, credentials: credentials, relay: relayOverride ?? credentials.relay)
+        defer { connection.client.stop() }
+        let arrived = ArrivalFlag()
+        connection.client.observe { _ in arrived.set() }
+        var state = SyncState.load(from: home)
+        var first = true
+        while true {
+            let pending = try CaroError.storage { try connection.history.pendingCount() }
+            if first || pending > 0 || arrived.take() {
+                first = false
+                let summary = try await cycle(connection, state: &state)
+                if summary != SyncSummary() { report(summary) }
+                _ = arrived.take()  // What arrived during the cycle was applied by it.
+            }
+            try? await Task.sleep(for: .milliseconds(debounceMilliseconds))
+        }
+    }
+
+    static func activeCredentials(_ home: DeviceHome) throws(CaroError) -> DeviceCredentials {
+        let credentials = try DeviceCredentials.required(in: home)
+        guard !credentials.paused else { throw .failed("Sync is paused on this device: run caro sync resume first.") }
+        return credentials
+    }
+
+    /// One run of the engine on an open connection, recording its outcome in `state`.
+    private func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
         do {
-            let summary = try await run(credentials, relay: relayOverride ?? credentials.relay, state: &state)
+            let summary = try await run(connection, state: &state)
             state.lastSync = clock()
             state.lastSummary = summary
             state.lastError = nil
@@ -36,21 +73,40 @@ public struct SyncSession {
         }
     }
 
-    private func run(_ credentials: DeviceCredentials, relay: String, state: inout SyncState) async throws(CaroError) -> SyncSummary {
-        let history = try HomeDatabase.open(home)
-        let retention = try CaroError.storage { try Preferences.load(from: PreferencesStore(database: history.database)).retention }
-        let deviceID = try CaroError.storage { try history.deviceID() }
-        let node = try DeviceNode.open(credentials)
-        let store = try DeviceNode.coValueStore(home)
-        let client = try RelayConnection.client(node: node, storage: store, relay: relay)
-        defer { client.stop() }
-        let rootID = try credentials.id(credentials.root)
-        let historyID = try credentials.id(credentials.history)
-        let identityID = try credentials.id(credentials.identity)
+    /// What a sync keeps open: the home database, the device's node in a client, the IDs.
+    final class Connection {
+        let history: HistoryStore
+        let preferenceStore: PreferencesStore
+        let client: SyncClient
+        let relay: String
+        let deviceID: String
+        let session: String
+        let rootID: CoID, historyID: CoID, identityID: CoID, preferencesID: CoID
+        var started = false
 
-        let preferencesID = try credentials.id(credentials.preferences)
-        let preferenceStore = PreferencesStore(database: history.database)
-        var engine = SyncEngine(applied: state.applied, ownSession: credentials.session,
+        init(home: DeviceHome, credentials: DeviceCredentials, relay: String) throws(CaroError) {
+            history = try HomeDatabase.open(home)
+            preferenceStore = PreferencesStore(database: history.database)
+            let history = history
+            deviceID = try CaroError.storage { try history.deviceID() }
+            let node = try DeviceNode.open(credentials)
+            client = try RelayConnection.client(node: node, storage: try DeviceNode.coValueStore(home), relay: relay)
+            self.relay = relay
+            session = credentials.session
+            rootID = try credentials.id(credentials.root)
+            historyID = try credentials.id(credentials.history)
+            identityID = try credentials.id(credentials.identity)
+            preferencesID = try credentials.id(credentials.preferences)
+        }
+    }
+
+    private func run(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+        let history = connection.history
+        let client = connection.client
+        let preferenceStore = connection.preferenceStore
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        let retention = try CaroError.storage { try Preferences.load(from: preferenceStore).retention }
+        var engine = SyncEngine(applied: state.applied, ownSession: connection.session,
                                 syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
@@ -62,7 +118,8 @@ public struct SyncSession {
             for action in queue {
                 switch action {
                 case .connect:
-                    client.start()
+                    if !connection.started { client.start() }
+                    connection.started = true
                     waiting = .connection
                 case .awaitPull:
                     waiting = .pull
@@ -78,8 +135,7 @@ public struct SyncSession {
                         for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
                     }
                 case .push(let batches, let preferences):
-                    try push(batches, preferences: preferences, client: client, rootID: rootID, identityID: identityID, historyID: historyID,
-                             deviceID: deviceID)
+                    try push(batches, preferences: preferences, connection: connection)
                     waiting = .acknowledgement
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
@@ -87,7 +143,7 @@ public struct SyncSession {
                     return summary
                 case .fail(let failure):
                     switch failure {
-                    case .unreachable: throw .relayUnreachable("Cannot reach the relay \(relay): \(failure)")
+                    case .unreachable: throw .relayUnreachable("Cannot reach the relay \(connection.relay): \(failure)")
                     case .timedOut:
                         if DeviceHome.processEnvironment("CARO_SYNC_DEBUG") != nil {
                             let (unsynced, notes) = client.unsyncedDiagnostics
@@ -112,7 +168,7 @@ public struct SyncSession {
                 guard root.schemaVersion <= CaroSchema.version else {
                     throw .failed("The synced data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro. Nothing was written.")
                 }
-                let remotePreferences = client.read { node in Self.preferences(in: node, map: preferencesID) }
+                let remotePreferences = client.read { node in Self.preferences(in: node, map: connection.preferencesID) }
                 waiting = .nothing
                 queue = engine.handle(.pulled(items: items, preferences: remotePreferences, now: now))
             case .acknowledgement where client.isSynced:
@@ -150,9 +206,12 @@ public struct SyncSession {
 
     /// Appends each batch as one private transaction to the feed, sets `preferences` (one transaction),
     /// and refreshes this device's `lastSeen`.
-    private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], client: SyncClient, rootID: CoID,
-                      identityID: CoID, historyID: CoID, deviceID: String) throws(CaroError) {
+    private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], connection: Connection)
+        throws(CaroError)
+    {
         let now = clock()
+        let (rootID, identityID, historyID, deviceID) = (connection.rootID, connection.identityID, connection.historyID, connection.deviceID)
+        let client = connection.client
         do {
             try client.write { node in
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
@@ -201,4 +260,15 @@ enum DeviceNode {
             try SQLiteCoValueStore(database: try SQLiteDatabase(path: home.databasePath), migrations: HomeSchema.migrations)
         }
     }
+}
+
+/// Set from the transport's thread when content arrives; taken by the watch loop.
+final class ArrivalFlag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = false
+
+    func set() { lock.withLock { value = true } }
+
+    /// Returns whether it was set, and clears it.
+    func take() -> Bool { lock.withLock { defer { value = false }; return value } }
 }
