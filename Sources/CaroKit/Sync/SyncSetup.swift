@@ -85,6 +85,8 @@ public struct SyncSetup {
         try await RelayConnection.connect(client, relay: relay)
 
         let account = identity.accountID
+        SyncTrace.mark("connected")
+
         client.load(account)
         try await RelayConnection.wait(client, for: "loading the account") {
             $0.read { $0.isCompletelyLoaded(account) } || $0.isUnavailable(anyOf: [account])
@@ -96,6 +98,8 @@ public struct SyncSetup {
             throw .failed("This account has no Caro data (it was not created by caro sync init). Nothing was written.")
         }
         client.load(rootID)
+
+        SyncTrace.mark("account loaded")
         try await RelayConnection.wait(client, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
         guard let root = client.read({ CaroRoot(rootID, in: $0, admin: account) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
         else {
@@ -105,12 +109,16 @@ public struct SyncSetup {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
         for id in [root.history, root.preferences, root.devices] { client.load(id) }
+
+        SyncTrace.mark("root loaded")
         try await RelayConnection.wait(client, for: "downloading the history") { client in
             client.read { node in [root.history, root.preferences, root.devices].allSatisfy { node.isCompletelyLoaded($0) } }
         }
         let now = clock()
         let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
         do {
+        SyncTrace.mark("history downloaded")
+
             try client.write { node in
                 try node.addMember(deviceAccount, role: .writer, to: group)
                 try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
@@ -120,9 +128,12 @@ public struct SyncSetup {
         }
         try await RelayConnection.wait(client, for: "registering this device") { $0.isSynced }
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
+
+        SyncTrace.mark("registered")
         let (items, _) = client.read { root.feedItems(in: $0) }
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, ids: ids)
+        SyncTrace.mark("persisted")
         // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
         let preferences = PreferencesStore(database: history.database)
         let local = try CaroError.storage { try preferences.timedValues() }
@@ -149,6 +160,8 @@ public struct SyncSetup {
         }
         state.lastSync = clock()
         try state.save(to: home)
+        SyncTrace.mark("applied")
+
         return Outcome(identity: identity, credentials: credentials, restored: restored)
     }
 
