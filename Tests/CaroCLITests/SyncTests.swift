@@ -166,6 +166,38 @@ struct SyncTests {
         #expect(arrived)
     }
 
+    @Test func killedDuringAPushNothingIsLostOrDoubledAndTheSessionStillVerifies() throws {
+        let pair = try Pair(relayArguments: ["--db", FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path])
+        var expected = Set(try Self.ids(pair.a))
+        // Three rounds: adds, then a sync killed (SIGKILL) at a different moment each time.
+        for (round, delay) in [0.02, 0.08, 0.2].enumerated() {
+            for index in 0..<15 {
+                let added = try pair.a.caro("history", "add", "--command", "round-\(round)-entry-\(index)")
+                expected.insert(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+            }
+            let sync = Process()
+            sync.executableURL = CaroBinary.url
+            sync.arguments = ["--home", pair.a.path, "sync", "now"]
+            sync.standardOutput = FileHandle.nullDevice
+            sync.standardError = FileHandle.nullDevice
+            try sync.run()
+            Thread.sleep(forTimeInterval: delay)
+            kill(sync.processIdentifier, SIGKILL)
+            sync.waitUntilExit()
+        }
+        // Restarted: the next sync completes, on the same session, and B gets everything exactly once.
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        #expect(Set(try Self.ids(pair.a)) == expected)
+        #expect(try Self.ids(pair.b) == expected.sorted())
+        let status = try pair.a.caro("sync", "status", "--json")
+        #expect(status.stdout.contains(#""pending":0"#))
+        // A joining device verifies A's whole session from the relay.
+        let c = try TemporaryHome()
+        #expect(try c.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words).status == 0)
+        #expect(try Self.ids(c) == expected.sorted())
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {
