@@ -72,15 +72,19 @@ public struct SyncSetup {
         } catch {
             throw .invalidArgument("Those are not valid recovery words (\(error)); check each of the 24 words and their order. Nothing was written or sent.")
         }
+        SyncTrace.mark("words read")
         try refuseIfSetUp()
         let history = try HomeDatabase.open(home)
         let deviceID = try CaroError.storage { try history.deviceID() }
+        SyncTrace.mark("home opened")
         let device = try Self.newDevice(name: deviceName ?? HistoryService.hostname)
         let deviceAccount = device.accountID?.description ?? ""
         let bridge = try Self.bridge(device)
         let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
         try CaroError.storage { try main.restoreAll(from: bridge) }
+        SyncTrace.mark("device created")
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay)
+        SyncTrace.mark("client created")
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: relay)
 
