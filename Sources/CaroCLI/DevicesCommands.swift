@@ -4,7 +4,7 @@ import CaroKit
 /// `caro devices list`.
 struct DevicesCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "devices", abstract: "The devices of this identity.", subcommands: [List.self, Remove.self])
+        commandName: "devices", abstract: "The devices of this identity.", subcommands: [List.self, Rename.self, Remove.self])
 }
 
 extension DevicesCommand {
@@ -44,6 +44,22 @@ extension DevicesCommand {
             let removed = try await DeviceRemoval(home: global.deviceHome).remove(id, phrase: phrase)
             if global.json { return try CLIOutput.json(DeviceOutput(removed, current: "")) }
             CLIOutput.note("removed \(removed.id) (\(removed.name)); the read key and the field key were rotated", global)
+        }
+    }
+}
+
+extension DevicesCommand {
+    struct Rename: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rename", abstract: "Rename a device, for every device (syncs first).")
+        @OptionGroup var global: GlobalOptions
+        @Argument(help: "The device ID (or a unique prefix), from caro devices list.") var id: String
+        @Argument(help: "The new name (public: device names are in each device account's profile).") var name: String
+
+        func run() async throws {
+            let renamed = try await SyncSession(home: global.deviceHome).renameDevice(id, to: name)
+            if global.json { return try CLIOutput.json(DeviceOutput(renamed, current: "")) }
+            CLIOutput.note("\(renamed.id) is now named \(renamed.name)", global)
         }
     }
 }

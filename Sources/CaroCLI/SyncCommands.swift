@@ -25,6 +25,8 @@ extension SyncCommand {
         @Option(name: .customLong("words-file"), help: "Write the 24 words only to this new file (mode 0600) instead of printing them.")
         var wordsFile: String?
         @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
+        @Option(help: "A PEM file of CA certificates to trust for a wss:// relay instead of the system store (kept for later syncs).")
+        var ca: String?
 
         func run() async throws {
             let home = global.deviceHome
@@ -32,7 +34,7 @@ extension SyncCommand {
             if let wordsFile { try SyncSetupWords.write(identity.phrase, to: wordsFile) }
             let outcome: SyncSetup.Outcome
             do {
-                outcome = try await SyncSetup(home: home).initialize(relay: relay, deviceName: deviceName, identity: identity)
+                outcome = try await SyncSetup(home: home).initialize(relay: relay, deviceName: deviceName, caFile: ca, identity: identity)
             } catch {
                 if let wordsFile { unlink(wordsFile) }
                 throw error
@@ -62,10 +64,12 @@ extension SyncCommand {
         @Option(help: "The relay (ws:// or wss://).") var relay: String
         @Option(name: .customLong("words-file"), help: "Read the 24 words from this file.") var wordsFile: String?
         @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
+        @Option(help: "A PEM file of CA certificates to trust for a wss:// relay instead of the system store (kept for later syncs).")
+        var ca: String?
 
         func run() async throws {
             let phrase = try RecoveryWordsInput.read(file: wordsFile)
-            let outcome = try await SyncSetup(home: global.deviceHome).join(relay: relay, phrase: phrase, deviceName: deviceName)
+            let outcome = try await SyncSetup(home: global.deviceHome).join(relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca)
             if global.json {
                 return try CLIOutput.json(SyncSetupOutput(
                     identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay, words: nil,

@@ -82,6 +82,17 @@ struct SyncTests {
         for key in ["id", "name", "platform", "caroVersion", "schemaVersion", "firstSeen", "lastSeen", "active", "current"] {
             #expect(list.allSatisfy { $0[key] != nil }, "missing \(key)")
         }
+
+        // Renamed on B, seen on A even after A's own syncs rewrite its record.
+        let laptopID = try #require(list.first { $0["name"] as? String == "laptop" }?["id"] as? String)
+        #expect(try pair.b.caro("devices", "rename", String(laptopID.prefix(6)), "work laptop").status == 0)
+        _ = try pair.a.caro("history", "add", "--command", "after rename")
+        try Self.syncNow(pair.a)
+        try Self.syncNow(pair.b)
+        for home in [pair.a, pair.b] {
+            let names = try JSONSerialization.jsonObject(with: Data(try home.caro("devices", "list", "--json").stdout.utf8)) as? [[String: Any]] ?? []
+            #expect(Set(names.compactMap { $0["name"] as? String }) == ["work laptop", "desktop"])
+        }
     }
 
     @Test func offlineAddsAndDeletesOnBothDevicesConvergeWithoutDuplicatesAndDeletionsWin() throws {

@@ -26,6 +26,8 @@ public struct DeviceCredentials: Codable, Sendable, Equatable {
     public var devices: String
     /// True after `caro sync pause`: no sync makes any network traffic until `resume`.
     public var paused: Bool = false
+    /// A PEM file of CA certificates to trust for a `wss://` relay instead of the system store (`--ca`).
+    public var ca: String?
 
     public init(agentSecret: String, account: String, session: String, relay: String, identity: String, group: String,
                 root: String, history: String, preferences: String, devices: String) {

@@ -45,10 +45,18 @@ public struct DeviceRecord: Sendable, Equatable {
             active: json["active"]?.boolValue ?? true)
     }
 
-    /// Every device of the devices CoMap `id` in `node`, by first seen.
+    /// The key of a device's name given by `caro devices rename` (kept apart from the record, which the
+    /// device itself rewrites on every sync, so a rename made elsewhere is never overwritten by it).
+    public static func nameKey(_ deviceID: String) -> String { "name:\(deviceID)" }
+
+    /// Every device of the devices CoMap `id` in `node`, by first seen, with renames applied.
     public static func all(in node: LocalNode, devices id: CoID) -> [DeviceRecord] {
         guard let object = node.view(of: id)?.objectValue else { return [] }
-        return object.compactMap { DeviceRecord(id: $0.0, json: $0.1) }.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }
+        return object.compactMap { key, value -> DeviceRecord? in
+            guard !key.hasPrefix("name:"), var record = DeviceRecord(id: key, json: value) else { return nil }
+            if let renamed = object[nameKey(key)]?.stringValue { record.name = renamed }
+            return record
+        }.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }
     }
 }
 

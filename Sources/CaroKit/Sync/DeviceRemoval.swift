@@ -41,7 +41,7 @@ public struct DeviceRemoval {
         defer { lock.release() }
         let store = try DeviceNode.coValueStore(home)
         let node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
-        let client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay)
+        let client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay, caFile: credentials.ca)
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: credentials.relay)
         try await waitUntilSynced(client, step: "loading the group")

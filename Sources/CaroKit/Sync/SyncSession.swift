@@ -51,6 +51,39 @@ public struct SyncSession {
         }
     }
 
+    /// `caro devices rename`: syncs, then names the device `id` (a full ID or a unique prefix) `name`
+    /// for every device, and waits until the relay acknowledged it. Returns the renamed record.
+    public func renameDevice(_ id: String, to name: String) async throws(CaroError) -> DeviceRecord {
+        let trimmed = name.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw .invalidArgument("A device name cannot be empty.") }
+        let credentials = try Self.activeCredentials(home)
+        let lock = try SessionLock(home: home)
+        defer { lock.release() }
+        let connection = try Connection(home: home, credentials: credentials, relay: credentials.relay)
+        defer { connection.client.stop() }
+        var state = SyncState.load(from: home)
+        _ = try await cycle(connection, state: &state)
+        let devicesID = try credentials.id(credentials.devices)
+        let devices = connection.client.read { DeviceRecord.all(in: $0, devices: devicesID) }
+        let matches = devices.filter { $0.id.hasPrefix(id) }
+        guard matches.count == 1, var record = matches.first else {
+            throw matches.isEmpty
+                ? .notFound("No device \(id): caro devices list shows the devices.")
+                : .invalidArgument("\(id) matches \(matches.count) devices: give more of the ID.")
+        }
+        do {
+            try connection.client.write { node in
+                try node.makeTransaction(in: devicesID, changes: CoMapChanges.set(DeviceRecord.nameKey(record.id), .string(trimmed)),
+                                         privacy: .private)
+            }
+        } catch {
+            throw .failed("Cannot rename \(record.id): \(error)")
+        }
+        try await RelayConnection.wait(connection.client, for: "sending the new name") { $0.isSynced }
+        record.name = trimmed
+        return record
+    }
+
     static func activeCredentials(_ home: DeviceHome) throws(CaroError) -> DeviceCredentials {
         let credentials = try DeviceCredentials.required(in: home)
         guard !credentials.paused else { throw .failed("Sync is paused on this device: run caro sync resume first.") }
@@ -90,7 +123,7 @@ public struct SyncSession {
             let history = history
             deviceID = try CaroError.storage { try history.deviceID() }
             let node = try DeviceNode.open(credentials)
-            client = try RelayConnection.client(node: node, storage: try DeviceNode.coValueStore(home), relay: relay)
+            client = try RelayConnection.client(node: node, storage: try DeviceNode.coValueStore(home), relay: relay, caFile: credentials.ca)
             self.relay = relay
             session = credentials.session
             rootID = try credentials.id(credentials.root)

@@ -26,7 +26,7 @@ public struct SyncSetup {
     /// Creates a new identity (account, profile, Caro group, root, history, preferences, devices) and
     /// this device, and waits until the relay acknowledged all of it. Nothing is written to the home
     /// before the relay acknowledged (an unreachable relay leaves the home as it was).
-    public func initialize(relay: String, deviceName: String?, identity givenIdentity: JazzIdentity? = nil) async throws(CaroError) -> Outcome {
+    public func initialize(relay: String, deviceName: String?, caFile: String? = nil, identity givenIdentity: JazzIdentity? = nil) async throws(CaroError) -> Outcome {
         try refuseIfSetUp()
         let identity: JazzIdentity
         if let givenIdentity { identity = givenIdentity } else { identity = try Self.newIdentity() }
@@ -53,11 +53,11 @@ public struct SyncSetup {
             try main.makeTransaction(in: devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
             return CaroIDs(group: group, root: root, history: feed, preferences: preferences, devices: devices)
         }
-        let client = try RelayConnection.client(node: main, storage: nil, relay: relay)
+        let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: relay)
         try await RelayConnection.wait(client, for: "uploading the new identity") { $0.isSynced }
-        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, ids: ids)
+        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         return Outcome(identity: identity, credentials: credentials, restored: 0)
     }
 
@@ -65,7 +65,7 @@ public struct SyncSetup {
 
     /// Adds this home as a device of the identity `phrase` opens, and restores its history. Wrong words
     /// fail before anything is sent; an identity the relay does not know fails before anything is written.
-    public func join(relay: String, phrase: String, deviceName: String?) async throws(CaroError) -> Outcome {
+    public func join(relay: String, phrase: String, deviceName: String?, caFile: String? = nil) async throws(CaroError) -> Outcome {
         let identity: JazzIdentity
         do {
             identity = try JazzIdentity(phrase: phrase)
@@ -83,7 +83,7 @@ public struct SyncSetup {
         let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
         try CaroError.storage { try main.restoreAll(from: bridge) }
         SyncTrace.mark("device created")
-        let client = try RelayConnection.client(node: main, storage: nil, relay: relay)
+        let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         SyncTrace.mark("client created")
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: relay)
@@ -136,7 +136,7 @@ public struct SyncSetup {
         SyncTrace.mark("registered")
         let (items, _) = client.read { root.feedItems(in: $0) }
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
-        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, ids: ids)
+        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         SyncTrace.mark("persisted")
         // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
         let preferences = PreferencesStore(database: history.database)
@@ -208,7 +208,7 @@ public struct SyncSetup {
 
     /// Stores everything the identity's node and the device's node hold in the home's CoValue store,
     /// then the device's credentials (last: a home with credentials always has its CoValues).
-    private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, ids: CaroIDs)
+    private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs)
         throws(CaroError) -> DeviceCredentials
     {
         let store = try DeviceNode.coValueStore(home)
@@ -217,10 +217,11 @@ public struct SyncSetup {
             throw .failed("Cannot store \(failure.0) in the home database: \(failure.1)")
         }
         guard let account = device.accountID else { throw .failed("The device account was not created.") }
-        let credentials = DeviceCredentials(
+        var credentials = DeviceCredentials(
             agentSecret: device.agentSecret.description, account: account.description, session: device.sessionID.description,
             relay: relay, identity: identity.accountID.description, group: ids.group.description, root: ids.root.description,
             history: ids.history.description, preferences: ids.preferences.description, devices: ids.devices.description)
+        credentials.ca = caFile
         try credentials.save(to: home)
         return credentials
     }
