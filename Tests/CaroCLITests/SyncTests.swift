@@ -209,6 +209,34 @@ struct SyncTests {
         #expect(try Self.ids(c) == expected.sorted())
     }
 
+    @Test func aRelayRestartedInTheMiddleOfASyncLetsItComplete() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let pair = try Pair(relayArguments: ["--db", db])
+        let port = pair.relay.port
+        var expected = Set(try Self.ids(pair.a))
+        for index in 0..<40 {
+            expected.insert(try pair.a.caro("history", "add", "--command", "during-restart-\(index)").stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        let sync = Process()
+        sync.executableURL = CaroBinary.url
+        sync.arguments = ["--home", pair.a.path, "sync", "now"]
+        sync.standardOutput = FileHandle.nullDevice
+        sync.standardError = FileHandle.nullDevice
+        try sync.run()
+        Thread.sleep(forTimeInterval: 0.05)
+        pair.relay.stop()
+        Thread.sleep(forTimeInterval: 0.3)
+        let restarted = try RelayProcess(["--db", db, "--port", String(port)])
+        defer { restarted.stop() }
+        sync.waitUntilExit()
+        #expect(sync.terminationStatus == 0)
+        try Self.syncNow(pair.b)
+        #expect(Set(try Self.ids(pair.a)) == expected)
+        #expect(try Self.ids(pair.b) == expected.sorted())
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {

@@ -12,8 +12,8 @@ public struct SyncEngine: Sendable {
     /// How long each phase may take (milliseconds).
     public struct Timeouts: Sendable, Equatable {
         public var connect: Int64 = 5_000
-        public var pull: Int64 = 8_000
-        public var push: Int64 = 60_000
+        public var pull: Int64 = 30_000
+        public var push: Int64 = 30_000
         public init() {}
     }
 
