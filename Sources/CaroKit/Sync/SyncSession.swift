@@ -19,8 +19,10 @@ public struct SyncSession {
         let credentials = try Self.activeCredentials(home)
         let lock = try SessionLock(home: home)
         defer { lock.release() }
+        SyncTrace.mark("locked")
         let connection = try Connection(home: home, credentials: credentials, relay: relayOverride ?? credentials.relay)
         defer { connection.client.stop() }
+        SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
         return try await cycle(connection, state: &state)
     }
@@ -191,9 +193,11 @@ public struct SyncSession {
             let now = clock()
             switch waiting {
             case .connection where client.isConnected:
+                SyncTrace.mark("connected")
                 waiting = .nothing
                 queue = engine.handle(.connected(now: now))
             case .pull where client.isSynced:
+                SyncTrace.mark("in sync with the relay")
                 let pulled = client.read { node in CaroRoot(rootID, in: node, admin: identityID).map { ($0, $0.feedItems(in: node).items) } }
                 guard let (root, items) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
@@ -202,12 +206,14 @@ public struct SyncSession {
                     throw .failed("The synced data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro. Nothing was written.")
                 }
                 let remotePreferences = client.read { node in Self.preferences(in: node, map: connection.preferencesID) }
+                SyncTrace.mark("feed decoded")
                 waiting = .nothing
                 queue = engine.handle(.pulled(items: items, preferences: remotePreferences, now: now))
             case .acknowledgement where client.isSynced:
+                SyncTrace.mark("push acknowledged")
                 waiting = .nothing
                 queue = engine.handle(.acknowledged(now: now))
-            case .pull where now - lastReload >= 100:
+            case .pull where now - lastReload >= 20:
                 // Content answers to our loads do not say what the relay holds of ours: ask again.
                 client.reloadUnsynced()
                 lastReload = now
