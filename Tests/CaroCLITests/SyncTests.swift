@@ -237,6 +237,28 @@ struct SyncTests {
         #expect(try Self.ids(pair.b) == expected.sorted())
     }
 
+    @Test func withASyncFrequencyHistoryAddSyncsInTheBackgroundAtMostOncePerInterval() throws {
+        let pair = try Pair()
+        #expect(try pair.a.caro("prefs", "set", "sync-frequency", "60").status == 0)
+        let first = try pair.a.caro("history", "add", "--command", "auto-synced-entry")
+        #expect(first.status == 0)
+        #expect(first.stderr.isEmpty)
+        var arrived = false
+        let deadline = Date().addingTimeInterval(5)
+        while Date() < deadline && !arrived {
+            Thread.sleep(forTimeInterval: 0.1)
+            try Self.syncNow(pair.b)
+            arrived = try pair.b.caro("history", "search", "auto").stdout.contains("auto-synced-entry")
+        }
+        #expect(arrived, "the background sync did not push the entry")
+        // Within the interval: no second background sync; the entry waits as pending.
+        _ = try pair.a.caro("history", "add", "--command", "waits-for-the-next-sync")
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try pair.a.caro("sync", "status", "--json").stdout.contains(#""pending":1"#))
+        // The frequency is a synced preference: B has it too.
+        #expect(try pair.b.caro("prefs", "get", "sync-frequency").stdout.hasPrefix("60"))
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {
