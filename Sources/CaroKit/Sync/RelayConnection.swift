@@ -13,8 +13,12 @@ enum RelayConnection {
             throw .invalidArgument("The relay URL must start with ws:// or wss:// (e.g. wss://cloud.jazz.tools/?key=you@example.com), not '\(relay)'.")
         }
         do {
-            return try SyncClient(node: node, storage: storage, configuration: WebSocketClientConfiguration(
+            let client = try SyncClient(node: node, storage: storage, configuration: WebSocketClientConfiguration(
                 url: relay, caCertificatePath: caFile, connectTimeout: connectTimeout))
+            // Caro writes in a few large transactions per command: holding a push back until an earlier
+            // one is acknowledged only delays it (measured: 115 ms instead of 16 ms per one-entry push).
+            client.coalescesPushes = false
+            return client
         } catch {
             throw .invalidArgument("Cannot use the relay URL \(relay): \(error)")
         }
