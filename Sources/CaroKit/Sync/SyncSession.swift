@@ -198,7 +198,13 @@ public struct SyncSession {
                 queue = engine.handle(.connected(now: now))
             case .pull where client.isSynced:
                 SyncTrace.mark("in sync with the relay")
-                let pulled = client.read { node in CaroRoot(rootID, in: node, admin: identityID).map { ($0, $0.feedItems(in: node).items) } }
+                // The feed is decoded only when it holds transactions past the applied frontier.
+                let applied = state.applied
+                let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem])? in
+                    guard let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
+                    let grown = node.knownState(of: root.history).sessions.contains { $0.value > (applied[$0.key.description] ?? 0) }
+                    return (root, grown ? root.feedItems(in: node).items : [])
+                }
                 guard let (root, items) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
                 }
