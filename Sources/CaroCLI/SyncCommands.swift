@@ -39,18 +39,19 @@ extension SyncCommand {
                 if let wordsFile { unlink(wordsFile) }
                 throw error
             }
-            let summary = try await SyncSession(home: home).syncNow()
+            // The words are shown as soon as the identity exists: a failure of the first push below must
+            // not lose them (the push is retried by the next caro sync now).
             if global.json {
-                return try CLIOutput.json(SyncSetupOutput(
+                try CLIOutput.json(SyncSetupOutput(
                     identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay,
                     words: wordsFile == nil ? identity.phrase : nil, restored: 0))
-            }
-            if let wordsFile {
+            } else if let wordsFile {
                 CLIOutput.note("the 24 recovery words are in \(wordsFile) (only you can read it); keep them safe, they are the only way to add a device", global)
             } else {
                 CLIOutput.note("your 24 recovery words (shown once; write them down, they are the only way to add a device):", global)
                 CLIOutput.line(identity.phrase)
             }
+            let summary = try await SyncSession(home: home).syncNow()
             CLIOutput.note("identity \(outcome.credentials.identity) created on \(relay); \(summary.pushed) entries pushed", global)
         }
     }

@@ -373,6 +373,28 @@ struct SyncTests {
         for secret in secrets + ["quokka", "ocelot", "zanzibar"] { #expect(bytes.range(of: Data(secret.utf8)) == nil, "\(secret) in the relay's database") }
     }
 
+    @Test func initPrintsTheWordsOnceAndTheyOpenTheIdentity() throws {
+        let relay = try RelayProcess(["--in-memory"])
+        defer { relay.stop() }
+        let home = try TemporaryHome()
+        let initialised = try home.caro("sync", "init", "--relay", relay.url)
+        #expect(initialised.status == 0, "\(initialised.stderr)")
+        let words = initialised.stdout.split(whereSeparator: \.isWhitespace).map(String.init)
+        #expect(words.count == 24)
+        // The same words give the same Jazz account as jazz-tools' passphrase login (caro jazz identity).
+        let wordsFile = home.path + "/typed-words"
+        try words.joined(separator: " ").write(toFile: wordsFile, atomically: true, encoding: .utf8)
+        let identity = try CaroBinary.run(["jazz", "identity", "--words-file", wordsFile])
+        let status = try home.caro("sync", "status", "--json")
+        let account = try #require(identity.stdout.components(separatedBy: "\"").first { $0.hasPrefix("co_z") })
+        #expect(status.stdout.contains(#""identity":"\#(account)""#), "\(status.stdout) vs \(identity.stdout)")
+        // Neither the words nor the identity's secret are kept in the home.
+        for file in try FileManager.default.contentsOfDirectory(atPath: home.path) where file != "typed-words" {
+            let data = (try? Data(contentsOf: URL(fileURLWithPath: home.path + "/" + file))) ?? Data()
+            #expect(data.range(of: Data(words[0..<3].joined(separator: " ").utf8)) == nil, "\(file) holds the words")
+        }
+    }
+
     @Test func anUnreachableRelayExitsWith3AndSetsNothingUp() throws {
         let home = try TemporaryHome()
         // A port nobody listens on: bind one, note it, close it.
