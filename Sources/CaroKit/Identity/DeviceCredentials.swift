@@ -97,7 +97,13 @@ public enum SecretFile {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw .failed("Cannot create \(path): \(String(cString: strerror(errno))).") }
         fchmod(fd, 0o600)
-        let written = data.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+        let written = data.withUnsafeBytes { bytes in
+            #if canImport(Glibc)
+                Glibc.write(fd, bytes.baseAddress, bytes.count)
+            #else
+                Darwin.write(fd, bytes.baseAddress, bytes.count)
+            #endif
+        }
         let synced = fsync(fd) == 0
         close(fd)
         guard written == data.count, synced, rename(temporary, path) == 0 else {

@@ -182,8 +182,10 @@ public struct SyncSession {
                     case .timedOut:
                         if DeviceHome.processEnvironment("CARO_SYNC_DEBUG") != nil {
                             let (unsynced, notes) = client.unsyncedDiagnostics
-                            for value in unsynced { print("unsynced \(value.id): ours \(value.ours); relay's \(value.relays.map { "\($0)" } ?? "none")") }
-                            for note in notes { print("note: \(note)") }
+                            for value in unsynced {
+                                SyncTrace.write("unsynced \(value.id): ours \(value.ours); relay's \(value.relays.map { "\($0)" } ?? "none")")
+                            }
+                            for note in notes { SyncTrace.write("note: \(note)") }
                         }
                         throw .failed(failure.description)
                     }
