@@ -259,6 +259,21 @@ struct SyncTests {
         #expect(try pair.b.caro("prefs", "get", "sync-frequency").stdout.hasPrefix("60"))
     }
 
+    @Test func aRelayThatLostEverythingIsRefilledByTheNextSync() throws {
+        let pair = try Pair()  // an in-memory relay
+        let port = pair.relay.port
+        _ = try pair.a.caro("history", "add", "--command", "kept-by-the-devices")
+        try Self.syncNow(pair.a)
+        pair.relay.stop()
+        let fresh = try RelayProcess(["--in-memory", "--port", String(port)])
+        defer { fresh.stop() }
+        try Self.syncNow(pair.a)
+        let c = try TemporaryHome()
+        let joined = try c.caro("sync", "join", "--relay", fresh.url, "--words-file", pair.words)
+        #expect(joined.status == 0, "\(joined.stderr)")
+        #expect(try c.caro("history", "search", "kept").stdout.contains("kept-by-the-devices"))
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {
