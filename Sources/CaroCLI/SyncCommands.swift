@@ -70,7 +70,14 @@ extension SyncCommand {
 
         func run() async throws {
             let phrase = try RecoveryWordsInput.read(file: wordsFile)
-            let outcome = try await SyncSetup(home: global.deviceHome).join(relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca)
+            // On a terminal, one progress line rewritten in place (stderr).
+            let showProgress = isatty(STDERR_FILENO) != 0 && !global.quiet
+            let outcome = try await SyncSetup(home: global.deviceHome).join(
+                relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca
+            ) { step in
+                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
+            }
+            if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             if global.json {
                 return try CLIOutput.json(SyncSetupOutput(
                     identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay, words: nil,

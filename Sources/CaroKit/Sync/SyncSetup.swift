@@ -65,7 +65,9 @@ public struct SyncSetup {
 
     /// Adds this home as a device of the identity `phrase` opens, and restores its history. Wrong words
     /// fail before anything is sent; an identity the relay does not know fails before anything is written.
-    public func join(relay: String, phrase: String, deviceName: String?, caFile: String? = nil) async throws(CaroError) -> Outcome {
+    /// `progress` is told each step (for a progress line on a terminal).
+    public func join(relay: String, phrase: String, deviceName: String?, caFile: String? = nil,
+                     progress: (String) -> Void = { _ in }) async throws(CaroError) -> Outcome {
         let identity: JazzIdentity
         do {
             identity = try JazzIdentity(phrase: phrase)
@@ -86,7 +88,9 @@ public struct SyncSetup {
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         SyncTrace.mark("client created")
         defer { client.stop() }
+        progress("connecting to \(relay)")
         try await RelayConnection.connect(client, relay: relay)
+        progress("loading the account")
 
         let account = identity.accountID
         SyncTrace.mark("connected")
@@ -113,6 +117,7 @@ public struct SyncSetup {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
         for id in [root.history, root.preferences, root.devices] { client.load(id) }
+        progress("downloading the history")
 
         SyncTrace.mark("root loaded")
         try await RelayConnection.wait(client, for: "downloading the history") { client in
@@ -120,6 +125,7 @@ public struct SyncSetup {
         }
         let now = clock()
         let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
+        progress("adding this device")
         do {
         SyncTrace.mark("history downloaded")
 
@@ -138,6 +144,7 @@ public struct SyncSetup {
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         SyncTrace.mark("persisted")
+        progress("restoring \(items.reduce(0) { $0 + $1.batch.entries.count }) entries")
         // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
         let preferences = PreferencesStore(database: history.database)
         let local = try CaroError.storage { try preferences.timedValues() }
