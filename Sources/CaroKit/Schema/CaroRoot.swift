@@ -52,10 +52,20 @@ public struct CaroRoot: Sendable {
 
     /// Every history item of the feed, decoded with the field keys, and the problems met (entries
     /// skipped). Items of a format this caro does not know are skipped silently.
-    public func feedItems(in node: LocalNode) -> (items: [SyncEngine.FeedItem], problems: [String]) {
+    /// With `after` (per feed session, the transactions already applied), only the items past it are
+    /// decrypted and decoded.
+    public func feedItems(in node: LocalNode, after applied: [String: Int]? = nil) -> (items: [SyncEngine.FeedItem], problems: [String]) {
         var items: [SyncEngine.FeedItem] = []
         var problems: [String] = []
-        for item in CoStreamState(transactions: node.decodedTransactions(of: history)).allItems {
+        let transactions: [DecodedTransaction]
+        if let applied {
+            var counts: [SessionID: Int] = [:]
+            for session in node.knownState(of: history).sessions.keys { counts[session] = applied[session.description] ?? 0 }
+            transactions = node.decodedTransactions(of: history, after: counts)
+        } else {
+            transactions = node.decodedTransactions(of: history)
+        }
+        for item in CoStreamState(transactions: transactions).allItems {
             guard let decoded = HistoryBatch.decode(item.value, cipher: cipher) else { continue }
             problems += decoded.problems
             items.append(SyncEngine.FeedItem(session: item.txID.sessionID.description, txIndex: item.txID.txIndex,

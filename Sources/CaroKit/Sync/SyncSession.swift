@@ -205,7 +205,7 @@ public struct SyncSession {
                 let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem])? in
                     guard let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
                     let grown = node.knownState(of: root.history).sessions.contains { $0.value > (applied[$0.key.description] ?? 0) }
-                    return (root, grown ? root.feedItems(in: node).items : [])
+                    return (root, grown ? root.feedItems(in: node, after: applied).items : [])
                 }
                 guard let (root, items) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")

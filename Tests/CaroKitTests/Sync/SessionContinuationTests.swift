@@ -45,3 +45,19 @@ struct SessionContinuationTests {
         }
     }
 }
+
+@Suite("Decoding only new transactions")
+struct NewTransactionsTests {
+    @Test func theTransactionsPastAFrontierAreTheSuffixOfTheFullDecode() throws {
+        let node = try LocalNode.createAccount(agentSecret: AgentSecret.random())
+        let group = try node.createGroup()
+        let feed = try node.createValue(type: "costream", owner: group)
+        for index in 0..<5 { try node.makeTransaction(in: feed, changes: CoStreamChanges.push(.number(Double(index))), privacy: .private) }
+        let all = node.decodedTransactions(of: feed)
+        let session = node.sessionID
+        #expect(node.decodedTransactions(of: feed, after: [session: 3]) == Array(all.suffix(2)))
+        #expect(node.decodedTransactions(of: feed, after: [:]) == all)
+        #expect(node.decodedTransactions(of: feed, after: [session: 5]).isEmpty)
+        #expect(node.decodedTransactions(of: group, after: [:]).isEmpty)
+    }
+}
