@@ -78,6 +78,10 @@ extension SyncCommand {
                 if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
             }
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+            // Entries this home recorded before joining go out now (nothing to do, and no connection, otherwise).
+            if try SyncStatusService(home: global.deviceHome).status().pending > 0 {
+                _ = try await SyncSession(home: global.deviceHome).syncNow()
+            }
             if global.json {
                 return try CLIOutput.json(SyncSetupOutput(
                     identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay, words: nil,

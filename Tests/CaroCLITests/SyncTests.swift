@@ -11,7 +11,8 @@ struct SyncTests {
         let b: TemporaryHome
         let words: String
 
-        init(relayArguments: [String] = ["--in-memory"], beforeInit: (TemporaryHome) throws -> Void = { _ in }) throws {
+        init(relayArguments: [String] = ["--in-memory"], beforeInit: (TemporaryHome) throws -> Void = { _ in },
+             beforeJoin: (TemporaryHome) throws -> Void = { _ in }) throws {
             relay = try RelayProcess(relayArguments)
             a = try TemporaryHome()
             b = try TemporaryHome()
@@ -19,6 +20,7 @@ struct SyncTests {
             try beforeInit(a)
             let initialised = try a.caro("sync", "init", "--relay", relay.url, "--words-file", words, "--device-name", "laptop")
             #expect(initialised.status == 0, "\(initialised.stderr)")
+            try beforeJoin(b)
             let joined = try b.caro("sync", "join", "--relay", relay.url, "--words-file", words, "--device-name", "desktop")
             #expect(joined.status == 0, "\(joined.stderr)")
         }
@@ -44,6 +46,8 @@ struct SyncTests {
     @Test func anEntryAddedOnAIsFoundOnBAndBackAfterSyncNow() throws {
         let pair = try Pair(beforeInit: { home in
             _ = try home.caro("history", "add", "--command", "terraform plan -out tfplan", "--prompt", "preview the infra", "--cwd", "/srv/infra")
+        }, beforeJoin: { home in
+            _ = try home.caro("history", "add", "--command", "recorded on b before joining")
         })
         let words = try String(contentsOfFile: pair.words, encoding: .utf8)
         #expect(words.split(whereSeparator: \.isWhitespace).count == 24)
@@ -68,6 +72,7 @@ struct SyncTests {
         try Self.syncNow(pair.a)
         #expect(try pair.a.caro("history", "search", "bench").stdout.contains("cargo bench --bench parse"))
         #expect(try Self.ids(pair.a) == Self.ids(pair.b))
+        #expect(try pair.a.caro("history", "search", "joining").stdout.contains("recorded on b before joining"))
 
         // B keeps its own device secret (0600), never the words.
         let credentials = try String(contentsOfFile: pair.b.path + "/sync.json", encoding: .utf8)
