@@ -96,9 +96,11 @@ extension SyncCommand {
             commandName: "now", abstract: "Push what is pending, pull what other devices wrote, and exit.")
         @OptionGroup var global: GlobalOptions
         @Option(help: "Use this relay instead of the configured one.") var relay: String?
+        @Flag(name: .customLong("if-idle"), help: .hidden) var ifIdle = false
 
         func run() async throws {
-            let summary = try await SyncSession(home: global.deviceHome).syncNow(relayOverride: relay)
+            let summary = try await SyncSession(home: global.deviceHome).syncNow(
+                relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000)
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
             CLIOutput.note("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions", global)
         }

@@ -6,8 +6,9 @@
 
 /// Auto-sync (`caro prefs set sync-frequency MINUTES`): after `caro history add`, a detached one-shot
 /// `caro sync now` at most once per interval. No daemon: the child runs in its own session with its
-/// standard streams on /dev/null, and is adopted by init when `add` exits (no zombie, no output). Two
-/// that start at once are harmless: the session lock makes the second wait, then push what is left.
+/// standard streams on /dev/null, and is adopted by init when `add` exits (no zombie, no output). It
+/// gives up at once if another process holds this device's session lock (`sync watch`, or another
+/// sync, which pushes the entry itself or with the next interval): nothing is lost, entries stay pending.
 public enum AutoSync {
     /// Called after an entry was stored. Costs one `stat` when sync is not set up on this home.
     /// `frequencyMinutes` is asked only then (it reads the preferences).
@@ -33,12 +34,12 @@ public enum AutoSync {
         return futimens(fd, nil) == 0
     }
 
-    /// Starts `<this executable> [--home DIR] sync now --quiet` detached.
+    /// Starts `<this executable> [--home DIR] sync now --quiet --if-idle` detached.
     static func spawnSyncNow(home: DeviceHome) {
         var arguments = ["caro"]
         // A home given as one directory (--home or CARO_HOME) is passed on; XDG homes come from the environment.
         if home.dataDirectory == home.configDirectory { arguments += ["--home", home.dataDirectory] }
-        arguments += ["sync", "now", "--quiet"]
+        arguments += ["sync", "now", "--quiet", "--if-idle"]
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }

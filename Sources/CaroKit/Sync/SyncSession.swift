@@ -15,9 +15,11 @@ public struct SyncSession {
     }
 
     /// Pushes pending rows, pulls and applies remote changes, and returns what it did.
-    public func syncNow(relayOverride: String? = nil) async throws(CaroError) -> SyncSummary {
+    /// `lockWaitMilliseconds`: how long to wait for another process syncing this device (auto-sync
+    /// passes 0: a sync already running, e.g. `sync watch`, will push the entry itself).
+    public func syncNow(relayOverride: String? = nil, lockWaitMilliseconds: Int = 30_000) async throws(CaroError) -> SyncSummary {
         let credentials = try Self.activeCredentials(home)
-        let lock = try SessionLock(home: home)
+        let lock = try SessionLock(home: home, timeoutMilliseconds: lockWaitMilliseconds)
         defer { lock.release() }
         SyncTrace.mark("locked")
         let connection = try Connection(home: home, credentials: credentials, relay: relayOverride ?? credentials.relay)
