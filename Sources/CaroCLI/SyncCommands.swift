@@ -117,7 +117,9 @@ extension SyncCommand {
         func run() async throws {
             let json = global.json
             let quiet = global.quiet
-            try await SyncSession(home: global.deviceHome).watch(relayOverride: relay) { summary in
+            try await SyncSession(home: global.deviceHome).watch(relayOverride: relay, problem: { error in
+                CLIOutput.note("\(error.description) (retrying)", quiet: quiet)
+            }) { summary in
                 if json {
                     try? CLIOutput.json(SyncNowOutput(summary))
                 } else if !quiet {

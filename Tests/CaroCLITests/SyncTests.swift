@@ -279,6 +279,37 @@ struct SyncTests {
         #expect(try c.caro("history", "search", "kept").stdout.contains("kept-by-the-devices"))
     }
 
+    @Test func watchKeepsGoingWhenTheRelayRestarts() throws {
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let pair = try Pair(relayArguments: ["--db", db])
+        let watcher = Process()
+        watcher.executableURL = CaroBinary.url
+        watcher.arguments = ["--home", pair.b.path, "sync", "watch"]
+        watcher.standardOutput = FileHandle.nullDevice
+        watcher.standardError = FileHandle.nullDevice
+        try watcher.run()
+        defer {
+            watcher.terminate()
+            watcher.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 0.5)
+        pair.relay.stop()
+        Thread.sleep(forTimeInterval: 0.5)
+        let restarted = try RelayProcess(["--db", db, "--port", String(pair.relay.port)])
+        defer { restarted.stop() }
+        _ = try pair.a.caro("history", "add", "--command", "after-the-restart")
+        try Self.syncNow(pair.a)
+        let deadline = Date().addingTimeInterval(8)
+        var found = false
+        while Date() < deadline && !found {
+            Thread.sleep(forTimeInterval: 0.1)
+            found = try pair.b.caro("history", "search", "restart").stdout.contains("after-the-restart")
+        }
+        #expect(found, "the watcher did not pick up the entry after the relay restarted")
+        #expect(watcher.isRunning)
+    }
+
     @Test func preferencesSyncWithTheLastWritePerKey() throws {
         let pair = try Pair()
         func value(_ home: TemporaryHome, _ key: String) throws -> String {

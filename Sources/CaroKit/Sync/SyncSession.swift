@@ -31,8 +31,11 @@ public struct SyncSession {
 
     /// `caro sync watch`: stays connected; syncs when entries are pending (checked every
     /// `debounceMilliseconds`, so a burst of adds goes out as one push) or when other devices' changes
-    /// arrive, and calls `report` after each sync that did something. Returns only on an error.
+    /// arrive, and calls `report` after each sync that did something. A relay unreachable at the start
+    /// ends it (exit 3); later failures (the relay restarting, a timeout) go to `problem` and the next
+    /// round retries (the client reconnects by itself). Otherwise it never returns.
     public func watch(relayOverride: String? = nil, debounceMilliseconds: Int = 300,
+                      problem: @escaping (CaroError) -> Void = { _ in },
                       report: @escaping (SyncSummary) -> Void) async throws(CaroError) {
         let credentials = try Self.activeCredentials(home)
         let lock = try SessionLock(home: home)
@@ -46,10 +49,16 @@ public struct SyncSession {
         while true {
             let pending = try CaroError.storage { try connection.history.pendingCount() }
             if first || pending > 0 || arrived.take() {
+                do {
+                    let summary = try await cycle(connection, state: &state)
+                    if summary != SyncSummary() { report(summary) }
+                    _ = arrived.take()  // What arrived during the cycle was applied by it.
+                } catch {
+                    if first { throw error }
+                    problem(error)
+                    try? await Task.sleep(for: .seconds(1))
+                }
                 first = false
-                let summary = try await cycle(connection, state: &state)
-                if summary != SyncSummary() { report(summary) }
-                _ = arrived.take()  // What arrived during the cycle was applied by it.
             }
             try? await Task.sleep(for: .milliseconds(debounceMilliseconds))
         }
