@@ -38,6 +38,17 @@ struct SyncTests {
         return entries.compactMap { $0["id"] as? String }.sorted()
     }
 
+    /// Starts `caro --home <home> arguments…` without waiting (output discarded).
+    static func start(_ home: TemporaryHome, _ arguments: String...) throws -> Process {
+        let process = Process()
+        process.executableURL = CaroBinary.url
+        process.arguments = ["--home", home.path] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     static func syncNow(_ home: TemporaryHome) throws {
         let result = try home.caro("sync", "now")
         #expect(result.status == 0, "\(result.stderr)")
@@ -151,13 +162,7 @@ struct SyncTests {
 
     @Test func anEntryAddedOnAAppearsOnBWhileBWatches() throws {
         let pair = try Pair()
-        let watcher = Process()
-        watcher.executableURL = CaroBinary.url
-        watcher.arguments = ["--home", pair.b.path, "sync", "watch", "--json"]
-        let out = Pipe()
-        watcher.standardOutput = out
-        watcher.standardError = FileHandle.nullDevice
-        try watcher.run()
+        let watcher = try Self.start(pair.b, "sync", "watch", "--json")
         defer {
             watcher.terminate()
             watcher.waitUntilExit()
@@ -191,12 +196,7 @@ struct SyncTests {
                 let added = try pair.a.caro("history", "add", "--command", "round-\(round)-entry-\(index)")
                 expected.insert(added.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             }
-            let sync = Process()
-            sync.executableURL = CaroBinary.url
-            sync.arguments = ["--home", pair.a.path, "sync", "now"]
-            sync.standardOutput = FileHandle.nullDevice
-            sync.standardError = FileHandle.nullDevice
-            try sync.run()
+            let sync = try Self.start(pair.a, "sync", "now")
             Thread.sleep(forTimeInterval: delay)
             kill(sync.processIdentifier, SIGKILL)
             sync.waitUntilExit()
@@ -224,12 +224,7 @@ struct SyncTests {
             expected.insert(try pair.a.caro("history", "add", "--command", "during-restart-\(index)").stdout
                 .trimmingCharacters(in: .whitespacesAndNewlines))
         }
-        let sync = Process()
-        sync.executableURL = CaroBinary.url
-        sync.arguments = ["--home", pair.a.path, "sync", "now"]
-        sync.standardOutput = FileHandle.nullDevice
-        sync.standardError = FileHandle.nullDevice
-        try sync.run()
+        let sync = try Self.start(pair.a, "sync", "now")
         Thread.sleep(forTimeInterval: 0.05)
         pair.relay.stop()
         Thread.sleep(forTimeInterval: 0.3)
@@ -283,12 +278,7 @@ struct SyncTests {
         let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
         let pair = try Pair(relayArguments: ["--db", db])
-        let watcher = Process()
-        watcher.executableURL = CaroBinary.url
-        watcher.arguments = ["--home", pair.b.path, "sync", "watch"]
-        watcher.standardOutput = FileHandle.nullDevice
-        watcher.standardError = FileHandle.nullDevice
-        try watcher.run()
+        let watcher = try Self.start(pair.b, "sync", "watch")
         defer {
             watcher.terminate()
             watcher.waitUntilExit()
