@@ -52,7 +52,7 @@ extension SyncCommand {
                 CLIOutput.line(identity.phrase)
             }
             let summary = try await SyncSession(home: home).syncNow()
-            CLIOutput.note("identity \(outcome.credentials.identity) created on \(relay); \(summary.pushed) entries pushed", global)
+            CLIOutput.note("identity \(outcome.credentials.identity) created on \(relay); \(SyncWording.count(summary.pushed, "entry", "entries")) pushed", global)
         }
     }
 
@@ -87,7 +87,7 @@ extension SyncCommand {
                     identity: outcome.credentials.identity, deviceAccount: outcome.credentials.account, relay: relay, words: nil,
                     restored: outcome.restored))
             }
-            CLIOutput.note("joined identity \(outcome.credentials.identity); \(outcome.restored) entries restored", global)
+            CLIOutput.note("joined identity \(outcome.credentials.identity); \(SyncWording.count(outcome.restored, "entry", "entries")) restored", global)
         }
     }
 
@@ -102,7 +102,7 @@ extension SyncCommand {
             let summary = try await SyncSession(home: global.deviceHome).syncNow(
                 relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000)
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
-            CLIOutput.note("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions", global)
+            CLIOutput.note(SyncWording.summary(summary), global)
         }
     }
 
@@ -123,7 +123,7 @@ extension SyncCommand {
                 if json {
                     try? CLIOutput.json(SyncNowOutput(summary))
                 } else if !quiet {
-                    CLIOutput.line("pushed \(summary.pushed) entries and \(summary.pushedDeletions) deletions; received \(summary.received) entries and \(summary.receivedDeletions) deletions")
+                    CLIOutput.line(SyncWording.summary(summary))
                 }
             }
         }
@@ -212,5 +212,15 @@ enum RecoveryWordsInput {
         if let file { return try CLIInput.readFile(file) }
         if !isInteractive { return CLIInput.readStandardInput() }
         return CLIInput.hiddenPrompt("Your 24 recovery words: ")
+    }
+}
+
+/// The words of sync's notes.
+enum SyncWording {
+    static func count(_ n: Int, _ one: String, _ many: String) -> String { "\(n) \(n == 1 ? one : many)" }
+
+    static func summary(_ summary: SyncSummary) -> String {
+        "pushed \(count(summary.pushed, "entry", "entries")) and \(count(summary.pushedDeletions, "deletion", "deletions")); "
+            + "received \(count(summary.received, "entry", "entries")) and \(count(summary.receivedDeletions, "deletion", "deletions"))"
     }
 }
