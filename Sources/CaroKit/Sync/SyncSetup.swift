@@ -24,8 +24,8 @@ public struct SyncSetup {
     // MARK: init
 
     /// Creates a new identity (account, profile, Caro group, root, history, preferences, devices) and
-    /// this device, and waits until the relay acknowledged all of it. Nothing is written to the home
-    /// before the relay acknowledged (an unreachable relay leaves the home as it was).
+    /// this device, and waits until the relay acknowledged all of it. No CoValue and no credentials are
+    /// written to the home before the relay acknowledged (an unreachable relay leaves sync unset).
     public func initialize(relay: String, deviceName: String?, caFile: String? = nil, identity givenIdentity: JazzIdentity? = nil) async throws(CaroError) -> Outcome {
         try refuseIfSetUp()
         let identity: JazzIdentity
