@@ -436,6 +436,31 @@ struct SyncTests {
         }
     }
 
+    @Test func theWebSocketFramesADeviceReceivesHoldNoPlaintext() throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { return }
+        let secrets = ["quasar-rollback-77", "why is the quokka slow", "/srv/pangolin-data"]
+        let pair = try Pair(beforeInit: { home in
+            _ = try home.caro("history", "add", "--command", "\(secrets[0]) --force", "--prompt", secrets[1], "--cwd", secrets[2])
+        })
+        // Frames from a relay to a client are not masked: capture what C reads from its socket while joining.
+        let c = try TemporaryHome()
+        let trace = c.path + "-trace"
+        defer { try? FileManager.default.removeItem(atPath: trace) }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+        process.arguments = ["-f", "-e", "trace=recvfrom,read", "-s", "100000000", "-o", trace, CaroBinary.url.path,
+                             "--home", c.path, "sync", "join", "--relay", pair.relay.url, "--words-file", pair.words]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(try c.caro("history", "search", "quasar").stdout.contains(secrets[0]))
+        let captured = try String(contentsOfFile: trace, encoding: .utf8)
+        #expect(captured.contains(#"\"action\":\"content\""#), "no content frame captured")
+        for secret in secrets + ["quasar", "quokka", "pangolin"] { #expect(!captured.contains(secret), "\(secret) in a frame") }
+    }
+
     @Test func anUnreachableRelayExitsWith3AndSetsNothingUp() throws {
         let home = try TemporaryHome()
         // A port nobody listens on: bind one, note it, close it.
