@@ -29,8 +29,10 @@ struct AddRequest {
             durationMs: durationMs, cwd: HistoryFilters.absolute(cwd ?? ".", from: HistoryFilters.currentDirectory()),
             shell: shell ?? DeviceHome.processEnvironment("SHELL").flatMap { $0.split(separator: "/").last.map(String.init) },
             safetyLevel: safetyLevel, tags: tags, createdAt: createdAt)
-        switch try HistoryService(home: home).add(entry) {
+        let service = try HistoryService(home: home)
+        switch try service.add(entry) {
         case .stored(let row, let verdict):
+            AutoSync.afterAdd(home: home, now: Timestamp.now()) { (try? service.preferences())?.syncFrequencyMinutes ?? 0 }
             if case .redact(let rules) = verdict, verbose {
                 CLIOutput.note("secrets redacted (\(rules.joined(separator: ", "))) before storing", quiet: quiet)
             }

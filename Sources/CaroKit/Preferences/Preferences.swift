@@ -10,6 +10,9 @@ public struct Preferences: Sendable, Equatable {
     public var retentionDays: Int = 0
     /// The built-in secret rules (`caro exclude builtin on|off`).
     public var builtinExclusions: Bool = true
+    /// With sync set up, `caro history add` starts a background `caro sync now` at most once per this
+    /// many minutes (0 = never: sync only with `caro sync now|watch`).
+    public var syncFrequencyMinutes: Int = 0
     /// The user's exclusion patterns (`caro exclude add|remove`).
     public var exclusionPatterns: [String] = []
 
@@ -20,6 +23,7 @@ public struct Preferences: Sendable, Equatable {
         case maxEntries = "max-entries"
         case retentionDays = "retention-days"
         case excludeBuiltin = "exclude-builtin"
+        case syncFrequency = "sync-frequency"
 
         /// One line for `caro prefs list` and the docs.
         public var summary: String {
@@ -27,6 +31,7 @@ public struct Preferences: Sendable, Equatable {
             case .maxEntries: return "keep at most this many history entries, oldest dropped first (0 = unlimited)"
             case .retentionDays: return "drop history entries older than this many days (0 = unlimited)"
             case .excludeBuiltin: return "apply the built-in secret filters (on|off)"
+            case .syncFrequency: return "with sync set up, history add syncs in the background at most once per this many minutes (0 = never)"
             }
         }
 
@@ -60,6 +65,7 @@ public struct Preferences: Sendable, Equatable {
         case .maxEntries: return .integer(maxEntries)
         case .retentionDays: return .integer(retentionDays)
         case .excludeBuiltin: return .boolean(builtinExclusions)
+        case .syncFrequency: return .integer(syncFrequencyMinutes)
         }
     }
 
@@ -69,6 +75,7 @@ public struct Preferences: Sendable, Equatable {
         case .maxEntries: maxEntries = try Self.count(text, key: key)
         case .retentionDays: retentionDays = try Self.count(text, key: key)
         case .excludeBuiltin: builtinExclusions = try Self.switchValue(text, key: key)
+        case .syncFrequency: syncFrequencyMinutes = try Self.count(text, key: key)
         }
     }
 

@@ -77,13 +77,20 @@ public final class LocalNode: GroupResolving {
     /// ``dependencies(ofCoValue:)`` by CoValue, with the version of the logs it was computed from.
     private var dependencyCache: [CoID: (version: Int, ids: [CoID])] = [:]
 
-    /// Creates a node acting as `accountID` (or as the bare agent if nil).
-    public init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment = .system) {
+    /// Creates a node acting as `accountID` (or as the bare agent if nil), writing in a new session.
+    public convenience init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment = .system) {
+        let author: AccountOrAgentID = accountID.map { .account($0) } ?? .agent(agentSecret.agentID)
+        self.init(agentSecret: agentSecret, accountID: accountID, environment: environment,
+                  sessionID: SessionID.random(for: author, randomBytes: environment.randomBytes))
+    }
+
+    /// Creates a node writing in `sessionID` (whose author the caller has checked; see
+    /// ``continuing(session:agentSecret:accountID:environment:)``).
+    init(agentSecret: AgentSecret, accountID: CoID?, environment: NodeEnvironment, sessionID: SessionID) {
         self.agentSecret = agentSecret
         self.accountID = accountID
         self.environment = environment
-        let author: AccountOrAgentID = accountID.map { .account($0) } ?? .agent(agentSecret.agentID)
-        self.sessionID = SessionID.random(for: author, randomBytes: environment.randomBytes)
+        self.sessionID = sessionID
     }
 
     /// The reader identity used to obtain keys.

@@ -193,6 +193,32 @@ public final class SyncClient: WebSocketClientDelegate {
         }
     }
 
+    /// Asks the relay again for every CoValue whose state it has not confirmed to match ours, sending our
+    /// current known state. A relay answers a `load` with content only when it has something new, without
+    /// saying what it holds of ours; a second `load` once that content is in gets a plain `known` back, so
+    /// ``isSynced`` can become true. Returns how many loads were sent.
+    @discardableResult
+    public func reloadUnsynced() -> Int {
+        state.withLock { state in
+            guard state.connected, let manager = state.manager else { return 0 }
+            let ids = manager.unsyncedIDs(with: relayPeer)
+            for id in ids { manager.load(id) }
+            return ids.count
+        }
+    }
+
+    /// The CoValues the relay has not acknowledged in full (its counts differ from ours), and the sync
+    /// layer's recent notes: what to report when ``isSynced`` does not come.
+    public var unsyncedDiagnostics: (unsynced: [(id: CoID, ours: KnownState, relays: KnownState?)], notes: [String]) {
+        state.withLock { state in
+            guard let manager = state.manager else { return ([], []) }
+            let unsynced = manager.unsyncedIDs(with: relayPeer).map {
+                (id: $0, ours: state.node.knownState(of: $0), relays: manager.acknowledgedState(of: $0, by: relayPeer))
+            }
+            return (unsynced, Array(manager.log.suffix(20)))
+        }
+    }
+
     /// Waits until `condition` holds (checked every 10 ms) or `timeout` passes; returns whether it held.
     public func wait(timeout: Duration, until condition: @Sendable (SyncClient) -> Bool) async -> Bool {
         let clock = ContinuousClock()

@@ -433,6 +433,9 @@ public final class SyncManager {
         return node.coValueIDs.allSatisfy { id in servers.allSatisfy { isSynced(id, with: $0) } }
     }
 
+    /// What `peerID` told us it has of `id` (nil if it never did).
+    public func acknowledgedState(of id: CoID, by peerID: PeerID) -> KnownState? { peers[peerID]?.confirmed[id] }
+
     /// CoValues not yet acknowledged by `peerID`.
     public func unsyncedIDs(with peerID: PeerID) -> [CoID] {
         node.coValueIDs.filter { !isSynced($0, with: peerID) }

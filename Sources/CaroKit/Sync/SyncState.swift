@@ -1,0 +1,31 @@
+import Foundation
+
+/// What the last syncs of this device did (`sync-state.json` in the data directory): the feed items
+/// already applied (so they are not decoded again) and the last result, for `caro sync status`.
+public struct SyncState: Codable, Sendable, Equatable {
+    /// Per feed session, how many of its transactions are applied.
+    public var applied: [String: Int] = [:]
+    /// When the last sync finished (ms since the epoch), and what it did.
+    public var lastSync: Int64?
+    public var lastSummary: SyncSummary?
+    /// The last failure's message, cleared by the next success.
+    public var lastError: String?
+
+    public init() {}
+
+    static func path(in home: DeviceHome) -> String { home.dataDirectory + "/sync-state.json" }
+
+    /// The state of `home` (empty if there is none or it cannot be read: then everything is applied
+    /// again, which adds nothing).
+    public static func load(from home: DeviceHome) -> SyncState {
+        guard let data = FileManager.default.contents(atPath: path(in: home)),
+            let state = try? JSONDecoder().decode(SyncState.self, from: data)
+        else { return SyncState() }
+        return state
+    }
+
+    public func save(to home: DeviceHome) throws(CaroError) {
+        guard let data = try? JSONEncoder().encode(self) else { return }
+        try SecretFile.write(data, to: Self.path(in: home))
+    }
+}

@@ -1,0 +1,85 @@
+/// What sync reads and writes in the history table: the rows waiting to be pushed, their pending flags,
+/// and the idempotent application of remote entries and deletions.
+extension HistoryStore {
+    /// Every row waiting to be pushed (pending = 1), live entries and tombstones, oldest first.
+    public func pendingRows() throws -> [HistoryRow] {
+        let statement = try database.prepare("SELECT \(HistorySQL.columns) FROM history h WHERE h.pending = 1 ORDER BY h.seq")
+        var rows: [HistoryRow] = []
+        while try statement.step() { rows.append(Self.row(from: statement)) }
+        return rows
+    }
+
+    /// The number of rows waiting to be pushed.
+    public func pendingCount() throws -> Int {
+        let statement = try database.cached("SELECT count(*) FROM history WHERE pending = 1")
+        defer { statement.reset() }
+        return try statement.step() ? statement.int(at: 0) : 0
+    }
+
+    /// Clears the pending flag of `rows` — only where the row is still in the state it was pushed in (a
+    /// row deleted while its live version was being pushed stays pending, so its deletion is pushed too).
+    public func markPushed(_ rows: [HistoryRow]) throws {
+        try database.transaction(.immediate) { () throws in
+            let statement = try database.cached(
+                "UPDATE history SET pending = 0 WHERE id = ? AND pending = 1 AND (deleted_at IS NULL) = ?")
+            for row in rows {
+                try statement.bind(.text(row.id), .integer(row.isLive ? 1 : 0))
+                try statement.run()
+                statement.reset()
+            }
+        }
+    }
+
+    /// Applies entries and deletions received from other devices, in one transaction, idempotently:
+    /// an entry whose ID exists (live or deleted) is left alone; a deletion turns a live entry into a
+    /// tombstone, and a deletion of an unknown ID is kept as a tombstone so the entry stays deleted if it
+    /// arrives later. Rows written here are not pending (they came from the relay). Then applies
+    /// `retention`. Returns how many entries were inserted and how many were deleted.
+    public func applyRemote(
+        entries: [HistoryRow], deletions: [(id: String, deletedAt: Int64)], retention: HistoryRetention, now: Int64
+    ) throws -> (inserted: Int, deleted: Int) {
+        try database.transaction(.immediate) { () throws -> (inserted: Int, deleted: Int) in
+            // The bulk insert skips IDs already here (live or deleted: deletion wins). The rows it adds get
+            // rowids above the largest before it (this transaction is the only writer), so one UPDATE
+            // marks exactly them as not pending.
+            let last = try database.cached("SELECT coalesce(max(seq), 0) FROM history")
+            let lastSeq = try last.step() ? last.int64(at: 0) : 0
+            last.reset()
+            let inserted = try insert(entries, retention: .unlimited, now: now).inserted
+            let clear = try database.cached("UPDATE history SET pending = 0 WHERE seq > ? AND pending = 1")
+            try clear.bind(.integer(lastSeq))
+            try clear.run()
+            clear.reset()
+            var deleted = 0
+            let tombstone = try database.cached(
+                """
+                UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
+                    pending = 0 WHERE id = ? AND deleted_at IS NULL
+                """)
+            let unknown = try database.cached(
+                "INSERT OR IGNORE INTO history (id, created_at, deleted_at, pending) VALUES (?, ?, ?, 0)")
+            for deletion in deletions {
+                try tombstone.bind(.integer(deletion.deletedAt), .text(deletion.id))
+                try tombstone.run()
+                tombstone.reset()
+                if database.changes > 0 {
+                    deleted += 1
+                    continue
+                }
+                try unknown.bind(.text(deletion.id), .integer(deletion.deletedAt), .integer(deletion.deletedAt))
+                try unknown.run()
+                unknown.reset()
+            }
+            _ = try applyRetention(retention, now: now)
+            return (inserted, deleted)
+        }
+    }
+}
+
+extension HistoryStore {
+    /// Marks every row pending (after `caro sync reset`: a later init or join pushes everything again;
+    /// entries keep their IDs, so nothing is duplicated where they already are).
+    public func markAllPending() throws {
+        try database.transaction(.immediate) { () throws in try database.execute("UPDATE history SET pending = 1 WHERE pending = 0") }
+    }
+}

@@ -1,0 +1,132 @@
+import CaroKit
+import CaroStore
+import Testing
+
+/// The sync engine driven without sockets or clock: events in, actions out.
+@Suite("Sync engine")
+struct SyncEngineTests {
+    static func row(_ id: String, _ command: String = "ls", deletedAt: Int64? = nil) -> HistoryRow {
+        HistoryRow(id: id, createdAt: 1_000, command: deletedAt == nil ? command : "", deletedAt: deletedAt)
+    }
+
+    static func item(_ session: String, _ index: Int, entries: [HistoryRow] = [], deletions: [HistoryBatch.Deletion] = [])
+        -> SyncEngine.FeedItem
+    {
+        SyncEngine.FeedItem(session: session, txIndex: index, batch: HistoryBatch(entries: entries, deletions: deletions))
+    }
+
+    /// Drives a run up to the pull and returns the actions of the pull.
+    static func pull(_ engine: inout SyncEngine, pending: [HistoryRow] = [], items: [SyncEngine.FeedItem]) -> [SyncEngine.Action] {
+        #expect(engine.handle(.start(pending: pending, now: 0)) == [.connect])
+        #expect(engine.handle(.connected(now: 10)) == [.awaitPull])
+        return engine.handle(.pulled(items: items, now: 20))
+    }
+
+    @Test func pushesPendingRowsAsOneBatchAndClearsThemOnlyAfterTheAcknowledgement() {
+        var engine = SyncEngine()
+        let pending = [Self.row("a"), Self.row("b", deletedAt: 5)]
+        let actions = Self.pull(&engine, pending: pending, items: [])
+        #expect(actions == [.push([HistoryBatch(entries: [Self.row("a")], deletions: [.init(id: "b", deletedAt: 5)])], preferences: [:])])
+        #expect(engine.handle(.tick(now: 30)) == [])
+        var summary = SyncSummary()
+        summary.pushed = 1
+        summary.pushedDeletions = 1
+        #expect(engine.handle(.acknowledged(now: 40)) == [.markPushed(pending), .finish(summary)])
+        #expect(engine.isFinished)
+    }
+
+    @Test func preferencesFollowTheLastWritePerKey() {
+        typealias Stamped = PreferenceMerge.Stamped
+        let local = ["max-entries": Stamped(value: "500", at: 20), "retention-days": Stamped(value: "7", at: 5),
+                     "exclude-builtin": Stamped(value: "on", at: 1), "device-only": Stamped(value: "x", at: 99)]
+        let remote = ["max-entries": Stamped(value: "800", at: 10), "retention-days": Stamped(value: "30", at: 6),
+                      "exclude-builtin": Stamped(value: "on", at: 3)]
+        let keys: Set<String> = ["max-entries", "retention-days", "exclude-builtin"]
+        var engine = SyncEngine(syncedPreferenceKeys: keys)
+        #expect(engine.handle(.start(pending: [], preferences: local, now: 0)) == [.connect])
+        _ = engine.handle(.connected(now: 1))
+        let actions = engine.handle(.pulled(items: [], preferences: remote, now: 2))
+        #expect(actions.first == .applyPreferences(["retention-days": Stamped(value: "30", at: 6)]))
+        #expect(actions.last == .push([], preferences: ["max-entries": Stamped(value: "500", at: 20)]))
+        // Equal values need nothing; a key only one side has goes to the other.
+        #expect(PreferenceMerge(local: [:], remote: remote, syncedKeys: keys).toLocal.count == 3)
+        #expect(PreferenceMerge(local: remote, remote: remote, syncedKeys: keys).isEmpty)
+    }
+
+    @Test func largePushesAreSplitIntoBoundedBatches() {
+        let rows = (0..<1_201).map { Self.row("id\($0)") }
+        let batches = HistoryBatch.batches(from: rows, maxRecords: 500)
+        #expect(batches.map(\.entries.count) == [500, 500, 201])
+    }
+
+    @Test func aDeletionWinsWhateverTheOrderOfArrival() {
+        let entry = Self.row("x", "rm -rf build")
+        let deletion = HistoryBatch.Deletion(id: "x", deletedAt: 9)
+        let entryFirst = RemoteMerge([HistoryBatch(entries: [entry]), HistoryBatch(deletions: [deletion])])
+        let deletionFirst = RemoteMerge([HistoryBatch(deletions: [deletion]), HistoryBatch(entries: [entry])])
+        #expect(entryFirst == deletionFirst)
+        #expect(entryFirst.entries.isEmpty)
+        #expect(entryFirst.deletions == [deletion])
+    }
+
+    @Test func anEntrySeenTwiceIsOneEntry() {
+        let merge = RemoteMerge([HistoryBatch(entries: [Self.row("x")]), HistoryBatch(entries: [Self.row("x"), Self.row("y")])])
+        #expect(merge.entries.map(\.id) == ["x", "y"])
+    }
+
+    @Test func appliesRemoteItemsOnceAndReplaysAddNothing() {
+        let items = [Self.item("s1", 0, entries: [Self.row("a")]), Self.item("s2", 0, deletions: [.init(id: "a", deletedAt: 3)]),
+                     Self.item("s2", 1, entries: [Self.row("b")])]
+        var first = SyncEngine()
+        let actions = Self.pull(&first, items: items)
+        guard case .applyRemote(let merge, let frontier) = actions.first else {
+            Issue.record("expected applyRemote, got \(actions)")
+            return
+        }
+        #expect(merge.entries.map(\.id) == ["b"])
+        #expect(merge.deletions.map(\.id) == ["a"])
+        #expect(frontier == ["s1": 1, "s2": 2])
+        #expect(actions.last == .finish({ var s = SyncSummary(); s.received = 1; s.receivedDeletions = 1; return s }()))
+
+        // The next run starts from the recorded frontier: the same items again change nothing.
+        var second = SyncEngine(applied: frontier)
+        #expect(Self.pull(&second, items: items) == [.finish(SyncSummary())])
+        // Only what is new is applied.
+        var third = SyncEngine(applied: frontier)
+        let more = Self.pull(&third, items: items + [Self.item("s1", 1, entries: [Self.row("c")])])
+        guard case .applyRemote(let newMerge, let newFrontier) = more.first else {
+            Issue.record("expected applyRemote, got \(more)")
+            return
+        }
+        #expect(newMerge.entries.map(\.id) == ["c"])
+        #expect(newFrontier == ["s1": 2, "s2": 2])
+    }
+
+    @Test func itemsOfThisDeviceAreAppliedButNotCountedAsReceived() {
+        var engine = SyncEngine(ownSession: "mine")
+        let actions = Self.pull(&engine, items: [Self.item("mine", 0, entries: [Self.row("a")])])
+        #expect(actions.count == 2)
+        #expect(actions.last == .finish(SyncSummary()))
+    }
+
+    @Test func anUnreachableRelayFailsAtTheConnectDeadlineWithTheLastReason() {
+        var engine = SyncEngine()
+        #expect(engine.handle(.start(pending: [], now: 0)) == [.connect])
+        #expect(engine.handle(.disconnected(reason: "connection refused")) == [])
+        #expect(engine.handle(.tick(now: 4_999)) == [])
+        #expect(engine.handle(.tick(now: 5_000)) == [.fail(.unreachable("connection refused"))])
+        #expect(engine.isFinished)
+        #expect(engine.handle(.connected(now: 5_001)) == [])
+    }
+
+    @Test func aSilentRelayTimesOutDuringThePush() {
+        var engine = SyncEngine()
+        _ = Self.pull(&engine, pending: [Self.row("a")], items: [])
+        let timeouts = SyncEngine.Timeouts()
+        #expect(engine.handle(.tick(now: 20 + timeouts.push - 1)) == [])
+        guard case .fail(.timedOut) = engine.handle(.tick(now: 20 + timeouts.push)).first else {
+            Issue.record("expected a timeout")
+            return
+        }
+    }
+}

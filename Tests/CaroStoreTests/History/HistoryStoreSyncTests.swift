@@ -1,0 +1,53 @@
+import CaroStore
+import Testing
+
+@Suite("History store: applying synced changes")
+struct HistoryStoreSyncTests {
+    static func row(_ id: String, _ command: String) -> HistoryRow {
+        HistoryRow(id: id, createdAt: 1_000, command: command, cwd: "/tmp")
+    }
+
+    @Test func remoteEntriesAreNotPendingAndReplaysAddNothing() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let entries = [Self.row("a", "ls"), Self.row("b", "pwd")]
+        #expect(try store.applyRemote(entries: entries, deletions: [], retention: .unlimited, now: 0) == (2, 0))
+        #expect(try store.applyRemote(entries: entries, deletions: [], retention: .unlimited, now: 0) == (0, 0))
+        #expect(try store.liveCount() == 2)
+        #expect(try store.pendingRows().isEmpty)
+    }
+
+    @Test func aDeletionWinsWhetherItArrivesBeforeOrAfterItsEntry() throws {
+        let before = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        _ = try before.applyRemote(entries: [], deletions: [("a", 5)], retention: .unlimited, now: 0)
+        _ = try before.applyRemote(entries: [Self.row("a", "ls")], deletions: [], retention: .unlimited, now: 0)
+        let after = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        _ = try after.applyRemote(entries: [Self.row("a", "ls")], deletions: [], retention: .unlimited, now: 0)
+        #expect(try after.applyRemote(entries: [], deletions: [("a", 5)], retention: .unlimited, now: 0) == (0, 1))
+        for store in [before, after] {
+            #expect(try store.liveCount() == 0)
+            #expect(try store.entry(id: "a")?.deletedAt == 5)
+            #expect(try store.pendingRows().isEmpty)
+        }
+    }
+
+    @Test func markPushedClearsOnlyRowsStillInThePushedState() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        #expect(try store.insert(Self.row("a", "ls"), retention: .unlimited, now: 0))
+        #expect(try store.insert(Self.row("b", "pwd"), retention: .unlimited, now: 0))
+        let pushed = try store.pendingRows()
+        #expect(pushed.map(\.id) == ["a", "b"])
+        #expect(try store.delete(ids: ["b"], at: 9) == 1)  // deleted while its live version was being pushed
+        try store.markPushed(pushed)
+        #expect(try store.pendingRows().map(\.id) == ["b"])
+        #expect(try store.pendingRows().first?.deletedAt == 9)
+    }
+
+    @Test func aLocalDeletionWaitingToBePushedIsNotUndoneByTheRemoteEntry() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        #expect(try store.insert(Self.row("a", "ls"), retention: .unlimited, now: 0))
+        #expect(try store.delete(ids: ["a"], at: 9) == 1)
+        _ = try store.applyRemote(entries: [Self.row("a", "ls")], deletions: [], retention: .unlimited, now: 0)
+        #expect(try store.liveCount() == 0)
+        #expect(try store.pendingRows().map(\.id) == ["a"])
+    }
+}
