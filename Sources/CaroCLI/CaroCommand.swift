@@ -9,7 +9,8 @@ struct CaroCommand: AsyncParsableCommand {
         abstract: "Caro's memory: history, preferences and devices, synced end-to-end encrypted through Jazz relays.",
         version: "0.1.0",
         subcommands: [
-            HistoryCommand.self, PrefsCommand.self, ExcludeCommand.self, RelayCommand.self, JazzCommand.self, DemoCommand.self,
+            HistoryCommand.self, InitCommand.self, PrefsCommand.self, ExcludeCommand.self, RelayCommand.self, JazzCommand.self,
+            DemoCommand.self,
         ])
 }
 

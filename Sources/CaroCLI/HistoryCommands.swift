@@ -7,7 +7,7 @@ struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
         abstract: "Record and search your command history (local; never touches the network).",
-        subcommands: [Add.self, List.self, Search.self, Show.self, Delete.self, Stats.self])
+        subcommands: [Add.self, List.self, Search.self, Show.self, Delete.self, HistoryImportCommand.self, Stats.self])
 }
 
 /// The search filters shared by `list`, `search` and `delete --filter`.

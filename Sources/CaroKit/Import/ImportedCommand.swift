@@ -3,6 +3,15 @@ import Foundation
 /// The shells whose history files `caro history import` reads (and `caro init` hooks into).
 public enum HistoryShell: String, Sendable, CaseIterable, Codable {
     case bash, zsh, fish
+
+    /// The parser of this shell's history file format.
+    public var historyParser: any HistoryFileParser {
+        switch self {
+        case .bash: BashHistoryParser()
+        case .zsh: ZshHistoryParser()
+        case .fish: FishHistoryParser()
+        }
+    }
 }
 
 /// One command read from a shell's history file, before exclusions, retention and de-duplication.

@@ -1,0 +1,36 @@
+/// The fish hook: `fish_preexec` notes the directory; `fish_postexec` has the command line, its status
+/// and fish's own `CMD_DURATION`, and starts `caro history add` in the background, disowned.
+enum FishHook {
+    static let template = #"""
+        # Caro shell hook for fish, printed by `caro init fish`. Add this line to ~/.config/fish/config.fish:
+        #   caro init fish | source
+        # Each command you run is recorded in Caro's history (text, exit status, duration, directory),
+        # in the background. Commands starting with a space are not recorded.
+        if status is-interactive; and not set -q __caro_hooked
+            set -g __caro_hooked 1
+            set -g __caro_command @CARO@
+
+            function __caro_preexec --on-event fish_preexec
+                set -g __caro_cwd $PWD
+            end
+
+            function __caro_postexec --on-event fish_postexec
+                set -l caro_exit $status
+                set -l duration $CMD_DURATION
+                # No fish_preexec before it: the line that installed this hook.
+                set -q __caro_cwd; or return
+                set -l cwd $__caro_cwd
+                set -e __caro_cwd
+                set -l line $argv[1]
+                string match -qr '^\s' -- $line; and return
+                string match -qr '\S' -- $line; or return
+                command $__caro_command history add --command=$line --exit=$caro_exit \
+                    --duration=$duration --cwd=$cwd --shell=fish --executed </dev/null >/dev/null 2>&1 &
+                disown $last_pid 2>/dev/null
+            end
+
+            # Ctrl-R: reserved for Caro's interactive history search (issue 14). Nothing is bound yet.
+        end
+
+        """#
+}
