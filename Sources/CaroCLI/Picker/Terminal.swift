@@ -57,6 +57,11 @@ final class Terminal {
     func enter() {
         signalPipeWriteEnd = signalWriteEnd
         for number in Self.handledSignals { signal(number, reportSignal) }
+        // A parent may have left them blocked (the mask is inherited through exec).
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in Self.handledSignals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
         var raw = original
         raw.c_lflag &= ~tcflag_t(ECHO | ICANON | ISIG | IEXTEN)
         raw.c_iflag &= ~tcflag_t(IXON | ICRNL | INLCR | BRKINT | ISTRIP)

@@ -17,6 +17,13 @@ public struct RankedCommand: Sendable, Equatable {
     /// The score of ``PickerRanking``; higher first.
     public var score: Double
 
+    public init(newest: HistoryRow, prompt: String?, runs: Int, score: Double) {
+        self.newest = newest
+        self.prompt = prompt
+        self.runs = runs
+        self.score = score
+    }
+
     /// The command line.
     public var command: String { newest.command }
 }
