@@ -28,7 +28,7 @@ public enum PickerFrame {
 
     /// The column (1-based) where the cursor stands on the query line.
     public static func cursorColumn(_ state: PickerState, width: Int) -> Int {
-        min(3 + state.query.count, max(width, 10))
+        min(3 + columns(state.query), max(width, 10))
     }
 
     /// One result row: marker, command, `# prompt`, and on the right how long ago and the exit status.
@@ -40,15 +40,15 @@ public enum PickerFrame {
         case let code?: ("✗ \(code)", red)
         }
         let status = padRight(statusText, 6)
-        let rightWidth = ago.count + 2 + status.count
+        let rightWidth = columns(ago) + 2 + columns(status)
         let leftWidth = max(width - 2 - rightWidth, 4)
         let text = oneLine(command.command)
         var left = fit(text, leftWidth)
         var promptPart = ""
-        if let prompt = command.prompt, left.count + 4 < leftWidth {
-            promptPart = fit("  # " + oneLine(prompt), leftWidth - left.count)
+        if let prompt = command.prompt, columns(left) + 4 < leftWidth {
+            promptPart = fit("  # " + oneLine(prompt), leftWidth - columns(left))
         }
-        let padding = String(repeating: " ", count: max(leftWidth - left.count - promptPart.count, 0))
+        let padding = String(repeating: " ", count: max(leftWidth - columns(left) - columns(promptPart), 0))
         let marker = selected ? "> " : "  "
         if selected {
             left = bold + left
@@ -88,19 +88,43 @@ public enum PickerFrame {
         return result
     }
 
-    /// `text` cut to `width` characters, with `…` where it was cut.
+    /// `text` cut to `width` terminal columns, with `…` where it was cut.
     static func fit(_ text: String, _ width: Int) -> String {
-        guard text.count > width else { return text }
-        guard width > 1 else { return String(text.prefix(max(width, 0))) }
-        return String(text.prefix(width - 1)) + "…"
+        guard columns(text) > width else { return text }
+        var result = ""
+        var used = 0
+        for character in text {
+            let cells = columns(character)
+            guard used + cells <= width - 1 else { break }
+            result.append(character)
+            used += cells
+        }
+        return width >= 1 ? result + "…" : ""
+    }
+
+    /// How many terminal columns `text` takes (East Asian wide characters and emoji take two).
+    public static func columns(_ text: String) -> Int {
+        text.reduce(0) { $0 + columns($1) }
+    }
+
+    static func columns(_ character: Character) -> Int {
+        guard let scalar = character.unicodeScalars.first else { return 0 }
+        switch scalar.value {
+        case 0x1100...0x115F, 0x2E80...0x303E, 0x3041...0x33FF, 0x3400...0x4DBF, 0x4E00...0x9FFF, 0xA000...0xA4CF,
+             0xAC00...0xD7A3, 0xF900...0xFAFF, 0xFE30...0xFE4F, 0xFF00...0xFF60, 0xFFE0...0xFFE6, 0x1F300...0x1F64F,
+             0x1F900...0x1F9FF, 0x20000...0x3FFFD:
+            return 2
+        default:
+            return 1
+        }
     }
 
     private static func padLeft(_ text: String, _ width: Int) -> String {
-        String(repeating: " ", count: max(width - text.count, 0)) + text
+        String(repeating: " ", count: max(width - columns(text), 0)) + text
     }
 
     private static func padRight(_ text: String, _ width: Int) -> String {
-        text + String(repeating: " ", count: max(width - text.count, 0))
+        text + String(repeating: " ", count: max(width - columns(text), 0))
     }
 
     static let reset = "\u{1B}[0m"

@@ -106,6 +106,16 @@ struct PickerStateTests {
         #expect(screen.update(["> gi", "[all devices]"], cursor: (1, 5)).contains("[all devices]"))
     }
 
+    @Test func wideCharactersCountTwoColumnsSoRowsNeverWrap() {
+        var state = PickerState(query: "日本", hasWorkspace: false)
+        state.show(Self.ranked(["echo 日本語のテキスト 🎉 " + String(repeating: "漢", count: 40)]))
+        let plain = PickerFrame.lines(state, width: 40, height: 3, now: 1_000_000, color: false).map(Self.stripped)
+        #expect(plain.allSatisfy { PickerFrame.columns($0) <= 40 }, "\(plain)")
+        #expect(plain[2].contains("…"))
+        #expect(plain[2].hasSuffix("0s ago  ✓     "))
+        #expect(PickerFrame.cursorColumn(state, width: 40) == 7)
+    }
+
     @Test func agesAreShort() {
         #expect(PickerFrame.ago(59_000) == "59s ago")
         #expect(PickerFrame.ago(5 * 60_000) == "5m ago")
