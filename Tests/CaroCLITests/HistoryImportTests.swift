@@ -127,11 +127,15 @@ struct HistoryImportTests {
     @Test func retentionKeepsOnlyTheNewestAndReimportStaysEmpty() throws {
         let home = try TemporaryHome()
         #expect(try home.caro("prefs", "set", "max-entries", "3").status == 0)
+        #expect(try home.caro("history", "add", "--command", "newest, already there").status == 0)
         let path = try Self.file((0..<6).map { ": \(1_700_000_000 + $0):0;echo \($0)\n" }.joined())
         defer { try? FileManager.default.removeItem(atPath: path) }
-        #expect(try Self.importCounts(home, "zsh", path) == Self.counts(3))
-        #expect(try Self.commands(home) == ["echo 3", "echo 4", "echo 5"])
-        #expect(try Self.importCounts(home, "zsh", path) == Self.counts(0, 3))
+        let first = try home.caro("history", "import", "zsh", path)
+        #expect(first.stdout == "imported: 2\nduplicates: 0\nexcluded: 0\nunparseable: 0\n")
+        #expect(first.stderr.contains("4 older commands were not imported"), "\(first.stderr)")
+        #expect(try Self.commands(home) == ["echo 4", "echo 5", "newest, already there"])
+        #expect(try Self.importCounts(home, "zsh", path, "--quiet") == Self.counts(0, 2))
+        #expect(try Self.commands(home) == ["echo 4", "echo 5", "newest, already there"])
     }
 
     @Test func unparseableLinesAreCountedAndListedWithVerbose() throws {
@@ -196,6 +200,56 @@ struct HistoryImportTests {
         #expect(json.status == 1)
         #expect(json.stdout.isEmpty)
         #expect(try JSONValue(parsing: json.stderr.trimmingCharacters(in: .whitespacesAndNewlines))["error"] != nil)
+    }
+
+    @Test func aFileOfAnotherShellIsRefusedWithTheRightCommand() throws {
+        let home = try TemporaryHome()
+        let zsh = Self.fixtures.appendingPathComponent("zsh_extended_real").path
+        let result = try home.caro("history", "import", "bash", zsh)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("looks like a zsh history file") && result.stderr.contains("caro history import zsh \(zsh)"),
+                "\(result.stderr)")
+        let fish = try home.caro("history", "import", "zsh", Self.fixtures.appendingPathComponent("fish_real").path)
+        #expect(fish.status == 1 && fish.stderr.contains("looks like a fish history file"), "\(fish.stderr)")
+        #expect(try Self.commands(home).isEmpty)
+    }
+
+    /// On a terminal (`script` gives it one) a progress bar is drawn on stderr and cleared; `--quiet` draws none.
+    @Test func aProgressBarOnlyOnATerminal() throws {
+        let home = try TemporaryHome()
+        let path = try Self.file((0..<2_500).map { ": \(1_700_000_000 + $0):0;echo \($0)\n" }.joined())
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        func onTerminal(_ extra: String) throws -> String {
+            let command = [CaroBinary.url.path, "--home", home.path, "history", "import", "zsh", path, extra]
+                .map { "'" + $0 + "'" }.joined(separator: " ")
+            let result = try ExternalProcess.run("/usr/bin/script", ["-qefc", command, "/dev/null"])
+            #expect(result.status == 0)
+            return result.stdout
+        }
+        let shown = try onTerminal("--verbose")
+        #expect(shown.contains("importing [") && shown.contains("100% 2500/2500"), "\(shown)")
+        #expect(shown.contains("\r\u{1B}[K"), "the bar is not cleared: \(shown)")
+        #expect(shown.contains("imported: 2500"))
+        let quiet = try onTerminal("--quiet")
+        #expect(!quiet.contains("importing"), "\(quiet)")
+        #expect(quiet.contains("duplicates: 2500"))
+    }
+
+    @Test func aDeviceIsRefusedAndAPipeIsRead() throws {
+        let home = try TemporaryHome()
+        let device = try home.caro("history", "import", "bash", "/dev/zero")
+        #expect(device.status == 1 && device.stderr.contains("is a device"), "\(device.stderr)")
+        // A pipe, as `caro history import zsh <(…)` passes it.
+        let fifo = home.path + "/fifo"
+        #expect(mkfifo(fifo, 0o600) == 0)
+        DispatchQueue.global().async {
+            if let handle = FileHandle(forWritingAtPath: fifo) {
+                handle.write(Data(": 1700000000:0;echo through a pipe\n".utf8))
+                try? handle.close()
+            }
+        }
+        #expect(try Self.importCounts(home, "zsh", fifo) == Self.counts(1))
+        #expect(try Self.commands(home) == ["echo through a pipe"])
     }
 
     @Test func anEmptyFileImportsNothing() throws {

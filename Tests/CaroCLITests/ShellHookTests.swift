@@ -1,3 +1,4 @@
+import CaroKit
 import Foundation
 import JazzProto
 import Testing
@@ -57,16 +58,27 @@ struct ShellHookTests {
         // The working directory as the process sees it (.build/debug is a link).
         let directory = binary.deletingLastPathComponent().resolvingSymlinksInPath().path
         // Run as `./caro` from its folder, with a relative --home: the hook must hold absolute paths.
-        let relative = try Self.run(directory + "/caro", ["init", "bash", "--home", "rel home"], argv0: "./caro",
-                                    currentDirectory: directory)
+        let relative = try ExternalProcess.run(directory + "/caro", ["init", "bash", "--home", "rel home"], argv0: "./caro",
+                                               currentDirectory: directory).stdout
         #expect(relative.contains("__caro_command=('\(directory)/caro' '--home' '\(directory)/rel home')"), "\(relative)")
-        let fromEnvironment = try Self.run(binary.path, ["init", "zsh"], environment: ["CARO_HOME": home.path])
+        let fromEnvironment = try ExternalProcess.run(binary.path, ["init", "zsh"], environment: ["CARO_HOME": home.path]).stdout
         #expect(fromEnvironment.contains("__caro_command=('\(binary.path)' '--home' '\(home.path)')"))
-        let plain = try Self.run(binary.path, ["init", "fish"], environment: ["CARO_HOME": nil])
+        let plain = try ExternalProcess.run(binary.path, ["init", "fish"], environment: ["CARO_HOME": nil]).stdout
         #expect(plain.contains("set -g __caro_command '\(binary.path)'\n"))
         for text in [relative, fromEnvironment, plain] {
             #expect(text.contains("__caro_search"))  // Ctrl-R opens the picker (PickerTests)
         }
+    }
+
+    /// The binary and home are quoted so each shell reads them back unchanged, whatever they contain.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func pathsWithQuotesAndSpacesSurviveQuoting(shell: String) throws {
+        let path = #"/tmp/it's a "dir" \ with $HOME and `x`"#
+        let word = shell == "fish" ? ShellHook.fishQuoted(path) : ShellHook.posixQuoted(path)
+        let flags = ["bash": ["--norc", "-c"], "zsh": ["-f", "-c"], "fish": ["--no-config", "-c"]][shell] ?? []
+        let result = try ExternalProcess.run("/usr/bin/env", [shell] + flags + ["printf '%s' \(word)"])
+        #expect(result.status == 0)
+        #expect(result.stdout == path)
     }
 
     @Test func anUnknownShellIsAUsageError() throws {
@@ -96,26 +108,6 @@ struct ShellHookTests {
         Thread.sleep(forTimeInterval: 0.3)
         let result = try home.caro("history", "list", "--reverse", "--json")
         return try JSONValue(parsing: result.stdout).arrayValue ?? entries
-    }
-
-    /// Runs `executable` with `argv0` as its `argv[0]` and returns its standard output.
-    static func run(_ executable: String, _ arguments: [String], argv0: String? = nil, environment: [String: String?] = [:],
-                    currentDirectory: String? = nil) throws -> String {
-        var env = ProcessInfo.processInfo.environment
-        for (key, value) in environment { env[key] = value }
-        let process = Process()
-        // bash's `exec -a` sets argv[0].
-        process.executableURL = URL(fileURLWithPath: "/bin/bash")
-        process.arguments = ["-c", #"name=$1; shift; exec -a "$name" "$@""#, "bash", argv0 ?? executable, executable] + arguments
-        process.environment = env
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -3,23 +3,55 @@
 /// For a command with a time it is the shell, the second, the command's occurrence among identical
 /// (second, command) pairs of the file, and a 64-bit FNV-1a hash of the text; for one without a time
 /// the line number takes the second's place (so untimed files are de-duplicated line by line).
+/// Built byte by byte: an import makes one per command.
 enum ImportKey {
-    static func timed(shell: HistoryShell, seconds: Int64, occurrence: Int, command: String) -> String {
-        "\(shell.rawValue):t\(seconds).\(occurrence):\(hash(command))"
+    static func timed(shell: HistoryShell, seconds: Int64, occurrence: Int, hash: UInt64) -> String {
+        make(shell, tag: UInt8(ascii: "t"), seconds, occurrence: occurrence, hash)
     }
 
-    static func untimed(shell: HistoryShell, line: Int, command: String) -> String {
-        "\(shell.rawValue):l\(line):\(hash(command))"
+    static func untimed(shell: HistoryShell, line: Int, hash: UInt64) -> String {
+        make(shell, tag: UInt8(ascii: "l"), Int64(line), occurrence: nil, hash)
     }
 
-    /// FNV-1a over the UTF-8 bytes, as 16 hex digits.
-    static func hash(_ text: String) -> String {
-        var value: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in text.utf8 {
-            value ^= UInt64(byte)
-            value &*= 0x0000_0100_0000_01B3
+    /// FNV-1a over the UTF-8 bytes.
+    static func hash(_ text: String) -> UInt64 {
+        var text = text
+        return text.withUTF8 { bytes in
+            var value: UInt64 = 0xcbf2_9ce4_8422_2325
+            for byte in bytes {
+                value ^= UInt64(byte)
+                value &*= 0x0000_0100_0000_01B3
+            }
+            return value
         }
-        let digits = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - digits.count) + digits
+    }
+
+    /// `<shell>:<tag><number>[.<occurrence>]:<16 hex digits>`.
+    private static func make(_ shell: HistoryShell, tag: UInt8, _ number: Int64, occurrence: Int?, _ hash: UInt64) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(48)
+        bytes.append(contentsOf: shell.rawValue.utf8)
+        bytes.append(UInt8(ascii: ":"))
+        bytes.append(tag)
+        appendDecimal(number, to: &bytes)
+        if let occurrence {
+            bytes.append(UInt8(ascii: "."))
+            appendDecimal(Int64(occurrence), to: &bytes)
+        }
+        bytes.append(UInt8(ascii: ":"))
+        let digits: [UInt8] = Array("0123456789abcdef".utf8)
+        for shift in stride(from: 60, through: 0, by: -4) { bytes.append(digits[Int((hash >> UInt64(shift)) & 0xF)]) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var reversed: [UInt8] = []
+        repeat {
+            reversed.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes.append(contentsOf: reversed.reversed())
     }
 }

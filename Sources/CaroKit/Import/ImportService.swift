@@ -32,6 +32,11 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
     case unreadable(path: String, reason: String)
     /// Most lines could not be read: binary data, or text in another encoding.
     case notAHistoryFile(path: String, shell: HistoryShell, utf16: Bool)
+    /// The file starts in another shell's format (a zsh extended line, a fish record, a bash `#<epoch>`).
+    case otherShell(path: String, shell: HistoryShell, looksLike: HistoryShell)
+    /// A device (like /dev/zero), or more than ``ImportService/maximumFileSize`` bytes.
+    case notAFile(path: String)
+    case tooLarge(path: String, limit: Int)
 
     public var description: String {
         switch self {
@@ -48,6 +53,14 @@ public enum ImportError: Error, CustomStringConvertible, Equatable {
             }
             return "\(path) does not look like a \(shell.rawValue) history file (binary data or another encoding; "
                 + "caro reads UTF-8): nothing was imported."
+        case .notAFile(let path):
+            return "\(path) is a device, not a history file: give the path of a history file."
+        case .tooLarge(let path, let limit):
+            return "\(path) is larger than \(limit >> 20) MiB, too large for a history file: check the path, or split "
+                + "the file and import the parts."
+        case .otherShell(let path, let shell, let other):
+            return "\(path) looks like a \(other.rawValue) history file, not \(shell.rawValue): import it with "
+                + "caro history import \(other.rawValue) \(path); nothing was imported."
         }
     }
 }
@@ -66,6 +79,9 @@ public struct ImportService {
     /// Imports `path` as `shell`'s history. `progress` gets (entries stored so far, entries to store).
     public func importFile(_ path: String, shell: HistoryShell, progress: ((Int, Int) -> Void)? = nil) throws -> ImportSummary {
         let bytes = try Self.readFile(path, shell: shell)
+        if let other = HistoryFormatSniffer.distinctiveShell(of: bytes), other != shell {
+            throw ImportError.otherShell(path: path, shell: shell, looksLike: other)
+        }
         let parsed = shell.historyParser.parse(bytes)
         // Mostly unreadable: binary data or another encoding, where a few random bytes may pass as a line.
         if parsed.unparseableLines.count > parsed.entries.count {
@@ -76,7 +92,10 @@ public struct ImportService {
         summary.unparseableLines = parsed.unparseableLines
         let now = clock()
         let all = Self.entries(parsed.entries, shell: shell, now: now)
-        let kept = Self.withinRetention(all, try history.preferences().retention, now: now)
+        let retention = try history.preferences().retention
+        let existing = retention.maxEntries > 0
+            ? try CaroError.storage { try history.store.newestLiveTimes(limit: retention.maxEntries) } : []
+        let kept = Self.withinRetention(all, retention, existing: existing, now: now)
         summary.beyondRetention = all.count - kept.count
         let total = kept.count
         let result = try history.add(batch: kept, progress: progress.map { report in { report($0, total) } })
@@ -98,7 +117,8 @@ public struct ImportService {
         } else {
             previous = now - Int64(commands.count) - 1
         }
-        var occurrences: [String: Int] = [:]
+        // How often each (second, command) pair was seen; keyed by the command's hash (no copy of the text).
+        var occurrences: [SecondAndHash: Int] = [:]
         var lastSecond: Int64 = .min
         var sameSecond: Int64 = 0
         var result: [NewHistoryEntry] = []
@@ -106,18 +126,19 @@ public struct ImportService {
         for command in commands {
             let createdAt: Int64
             let key: String
+            let hash = ImportKey.hash(command.command)
             if let timestamp = command.timestamp {
                 let seconds = Self.milliseconds(timestamp) / 1_000
                 sameSecond = seconds == lastSecond ? min(sameSecond + 1, 999) : 0
                 lastSecond = seconds
                 createdAt = seconds * 1_000 + sameSecond
-                let pair = "\(seconds)\u{0}\(command.command)"
+                let pair = SecondAndHash(second: seconds, hash: hash)
                 let occurrence = occurrences[pair, default: 0]
                 occurrences[pair] = occurrence + 1
-                key = ImportKey.timed(shell: shell, seconds: seconds, occurrence: occurrence, command: command.command)
+                key = ImportKey.timed(shell: shell, seconds: seconds, occurrence: occurrence, hash: hash)
             } else {
                 createdAt = previous + 1
-                key = ImportKey.untimed(shell: shell, line: command.line, command: command.command)
+                key = ImportKey.untimed(shell: shell, line: command.line, hash: hash)
             }
             previous = createdAt
             result.append(NewHistoryEntry(
@@ -127,23 +148,49 @@ public struct ImportService {
         return result
     }
 
-    /// The entries retention would keep: none older than its days, at most its newest max entries.
-    static func withinRetention(_ entries: [NewHistoryEntry], _ retention: HistoryRetention, now: Int64) -> [NewHistoryEntry] {
-        var kept = entries
+    private struct SecondAndHash: Hashable {
+        let second: Int64
+        let hash: UInt64
+    }
+
+    /// The entries retention would keep: none older than its days, and only those among the newest max
+    /// entries once stored beside `existing` (the newest live entries, newest first). An entry whose
+    /// import key is already stored is kept (the insert counts it as a duplicate) without taking a place.
+    /// Between equal times the one stored later counts as newer, as retention sees it.
+    static func withinRetention(_ entries: [NewHistoryEntry], _ retention: HistoryRetention,
+                                existing: [(createdAt: Int64, importKey: String?)] = [], now: Int64) -> [NewHistoryEntry] {
+        var candidates = Array(entries.indices)
         if retention.maxAgeDays > 0 {
             let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
-            kept.removeAll { ($0.createdAt ?? now) < cutoff }
+            candidates.removeAll { (entries[$0].createdAt ?? now) < cutoff }
         }
-        if retention.maxEntries > 0 && kept.count > retention.maxEntries {
-            // Newest by time; equal times keep file order.
-            let order = kept.indices.sorted { (kept[$0].createdAt ?? now, $0) > (kept[$1].createdAt ?? now, $1) }
-            let newest = Set(order.prefix(retention.maxEntries))
-            kept = kept.indices.filter(newest.contains).map { kept[$0] }
+        guard retention.maxEntries > 0 else { return candidates.map { entries[$0] } }
+        let storedKeys = Set(existing.compactMap(\.importKey))
+        // Newest first: later time, then later in the file (stored later).
+        let order = candidates.sorted { (entries[$0].createdAt ?? now, $0) > (entries[$1].createdAt ?? now, $1) }
+        var keep = Set<Int>()
+        var newer = 0  // entries that will be newer than the current one
+        var existingIndex = 0
+        for index in order {
+            if let key = entries[index].importKey, storedKeys.contains(key) {
+                keep.insert(index)
+                continue
+            }
+            let time = entries[index].createdAt ?? now
+            while existingIndex < existing.count && existing[existingIndex].createdAt > time {
+                existingIndex += 1
+            }
+            guard existingIndex + newer < retention.maxEntries else { continue }
+            keep.insert(index)
+            newer += 1
         }
-        return kept
+        return candidates.filter(keep.contains).map { entries[$0] }
     }
 
     private static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1_000).rounded(.down)) }
+
+    /// The largest history file an import reads (a million-line history is ~50 MiB).
+    public static let maximumFileSize = 512 << 20
 
     /// The whole file, or an ``ImportError`` that says what is wrong with the path.
     static func readFile(_ path: String, shell: HistoryShell) throws(ImportError) -> [UInt8] {
@@ -152,7 +199,11 @@ public struct ImportService {
             if errno == ENOENT || errno == ENOTDIR { throw .fileNotFound(path: path, shell: shell) }
             throw .unreadable(path: path, reason: String(cString: strerror(errno)))
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path, shell: shell) }
+        let kind = info.st_mode & S_IFMT
+        if kind == S_IFDIR { throw .isDirectory(path: path, shell: shell) }
+        // Regular files, and pipes (`<(…)`) read up to the limit; never a device that has no end.
+        guard kind == S_IFREG || kind == S_IFIFO else { throw .notAFile(path: path) }
+        if Int(info.st_size) > maximumFileSize { throw .tooLarge(path: path, limit: maximumFileSize) }
         let descriptor = open(path, O_RDONLY)
         guard descriptor >= 0 else { throw .unreadable(path: path, reason: String(cString: strerror(errno))) }
         defer { close(descriptor) }
@@ -166,6 +217,7 @@ public struct ImportService {
                 throw .unreadable(path: path, reason: String(cString: strerror(errno)))
             }
             if count == 0 { break }
+            guard bytes.count + count <= maximumFileSize else { throw .tooLarge(path: path, limit: maximumFileSize) }
             bytes.append(contentsOf: chunk[0..<count])
         }
         return bytes

@@ -1,4 +1,4 @@
-import CaroKit
+@testable import CaroKit
 import Foundation
 import Testing
 
@@ -36,5 +36,17 @@ struct HistoryParserRobustnessTests {
         let result = shell.historyParser.parse(bytes)
         #expect(result.entries.isEmpty)
         #expect(!result.unparseableLines.isEmpty)
+    }
+}
+
+@Suite("History format sniffer")
+struct HistoryFormatSnifferTests {
+    @Test func recognisesEachShellsDistinctiveFirstLine() {
+        #expect(HistoryFormatSniffer.distinctiveShell(of: Array("\n: 1700000000:0;ls\n".utf8)) == .zsh)
+        #expect(HistoryFormatSniffer.distinctiveShell(of: Array("- cmd: ls\n  when: 1\n".utf8)) == .fish)
+        #expect(HistoryFormatSniffer.distinctiveShell(of: Array("#1700000000\nls\n".utf8)) == .bash)
+        for plain in ["ls -la\n: 1700000000:0;ls\n", ": not-extended\n", "# a comment\n", "#12x\n", "", "-cmd: x\n"] {
+            #expect(HistoryFormatSniffer.distinctiveShell(of: Array(plain.utf8)) == nil, "\(plain)")
+        }
     }
 }
