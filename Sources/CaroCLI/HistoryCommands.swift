@@ -148,7 +148,7 @@ extension HistoryCommand {
             if interactive {
                 return try InteractiveSearch.run(
                     home: global.deviceHome, base: try filter.filters(text: nil).query(now: Timestamp.now()),
-                    initialQuery: text.joined(separator: " "))
+                    initialQuery: text.joined(separator: " "), json: global.json)
             }
             try runSearch(filter.filters(text: text.joined(separator: " ")), home: global.deviceHome, json: global.json,
                           verbose: global.verbose)

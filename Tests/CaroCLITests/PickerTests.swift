@@ -1,4 +1,5 @@
 import Foundation
+import JazzProto
 import Testing
 
 #if canImport(Glibc)
@@ -49,6 +50,7 @@ struct PickerTests {
         /// Starts the picker at the shell prompt, its stdout captured to a file (as `$(…)` would),
         /// and waits until it shows its mode line.
         func startPicker(_ arguments: String) throws -> String {
+            try? FileManager.default.removeItem(atPath: statusFile)
             try session.type("\(caro) history search -i \(arguments) > \(outputFile); echo \"exit=$?\" > \(statusFile)")
             try session.keys("Enter")
             return try session.waitForScreen("the picker's mode line") { $0.contains("[all devices]") }
@@ -142,6 +144,14 @@ struct PickerTests {
         #expect(result.printed == "git push origin main\n")
         #expect(result.status == "exit=0")
         try fixture.expectTerminalRestored()
+
+        // With --json: the chosen command's newest entry, as `history show --json` prints it.
+        _ = try fixture.startPicker("--json containers")
+        try fixture.session.keys("Enter")
+        let json = try fixture.finished()
+        #expect(json.status == "exit=0")
+        let entry = try JSONValue(parsing: json.printed)
+        #expect(entry["command"]?.stringValue == "docker ps" && entry["prompt"]?.stringValue == "list containers", "\(json.printed)")
     }
 
     @Test(arguments: ["C-c", "C-g"])

@@ -8,11 +8,12 @@ import Foundation
 #endif
 
 /// `caro history search -i`: the full-screen picker. Draws on `/dev/tty`; on Enter prints the chosen
-/// command on stdout (for the shell hook to put on the command line) and exits 0; Esc, Ctrl-C and
+/// command on stdout (for the shell hook to put on the command line; with `--json`, its newest entry as
+/// the entry JSON) and exits 0; Esc, Ctrl-C and
 /// Ctrl-G leave without printing anything (exit 1); a signal (SIGINT, SIGTERM, SIGHUP) exits 128 + its
 /// number. The terminal is restored on every way out.
 enum InteractiveSearch {
-    static func run(home: DeviceHome, base: HistoryQuery, initialQuery: String) throws {
+    static func run(home: DeviceHome, base: HistoryQuery, initialQuery: String, json: Bool) throws {
         let service = try HistoryService(home: home)
         let context = PickerContext.current()
         let search = PickerSearch(store: service.store, base: base, context: context)
@@ -53,7 +54,11 @@ enum InteractiveSearch {
                         throw ExitCode(1)
                     case .accept(let command):
                         terminal.restore()
-                        CLIOutput.line(command)
+                        if json, state.results.indices.contains(state.selected) {
+                            try CLIOutput.json(EntryOutput(state.results[state.selected].newest))
+                        } else {
+                            CLIOutput.line(command)
+                        }
                         return
                     }
                 }
