@@ -44,6 +44,9 @@ struct PickerSearchTests {
             #expect(try search.commands(matching: "contain", mode: .all).first?.prompt == "list containers")
             #expect(try commands("&&", .all).isEmpty)  // no letters: a substring search, never an error
             #expect(try commands("", .all).count == 4)
+            // Filters from the command line (caro history search -i --shell …) hold in every mode.
+            let onlyLaptop = PickerSearch(store: store, base: HistoryQuery(hostname: "laptop"), context: context)
+            #expect(Set(try onlyLaptop.commands(matching: "git", mode: .workspace).map(\.command)) == ["git status"])
         }
     }
 
