@@ -12,8 +12,7 @@ struct InitCommand: ParsableCommand {
             zsh:  add  eval "$(caro init zsh)"  at the end of ~/.zshrc
             fish: add  caro init fish | source  to ~/.config/fish/config.fish
             The hook calls this same caro binary, with this --home when one is given.
-            Ctrl-R opens caro history search -i; to keep your shell's own Ctrl-R, use --disable-ctrl-r
-            or set CARO_NO_CTRL_R=1 before the hook runs.
+            Ctrl-R opens caro history search -i (--disable-ctrl-r or CARO_NO_CTRL_R=1 keeps the shell's own).
             """)
 
     @Argument(help: "The shell: bash, zsh or fish.")
