@@ -49,9 +49,9 @@ struct PickerTests {
 
         /// Starts the picker at the shell prompt, its stdout captured to a file (as `$(…)` would),
         /// and waits until it shows its mode line.
-        func startPicker(_ arguments: String) throws -> String {
+        func startPicker(_ arguments: String, environment: String = "") throws -> String {
             try? FileManager.default.removeItem(atPath: statusFile)
-            try session.type("\(caro) history search -i \(arguments) > \(outputFile); echo \"exit=$?\" > \(statusFile)")
+            try session.type("\(environment)\(caro) history search -i \(arguments) > \(outputFile); echo \"exit=$?\" > \(statusFile)")
             try session.keys("Enter")
             return try session.waitForScreen("the picker's mode line") { $0.contains("[all devices]") }
         }
@@ -152,6 +152,21 @@ struct PickerTests {
         #expect(json.status == "exit=0")
         let entry = try JSONValue(parsing: json.printed)
         #expect(entry["command"]?.stringValue == "docker ps" && entry["prompt"]?.stringValue == "list containers", "\(json.printed)")
+    }
+
+    @Test func exitMarksAreColouredUnlessNO_COLOR() throws {
+        let fixture = try Fixture()
+        for noColor in [false, true] {
+            _ = try fixture.startPicker("git", environment: noColor ? "NO_COLOR=1 " : "")
+            // With escape sequences (as tmux re-renders them): the red ✗ of the unselected failed row only
+            // when colours are allowed, never green or red with NO_COLOR.
+            let styled = try fixture.session.tmux(["capture-pane", "-p", "-e", "-t", "0"])
+            #expect(styled.contains("\u{1B}[31m✗ 1") == !noColor, "NO_COLOR: \(noColor)\n\(styled)")
+            #expect(!noColor || !styled.contains("\u{1B}[32m"))
+            #expect(styled.contains(";7m"))  // the selected row, in reverse video either way
+            try fixture.session.keys("Escape")
+            #expect(try fixture.finished().status == "exit=1")
+        }
     }
 
     @Test(arguments: ["C-c", "C-g"])
