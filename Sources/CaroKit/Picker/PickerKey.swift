@@ -23,8 +23,8 @@ public enum PickerKey: Sendable, Equatable {
 
 /// Decodes the bytes a terminal in raw mode sends into ``PickerKey``s.
 public enum PickerKeyDecoder {
-    /// Decodes `bytes`. A lone ESC at the end (not followed by `[` or `O`) is Esc; callers wait briefly
-    /// for more bytes after an ESC before deciding (escape sequences may arrive split).
+    /// Decodes `bytes`. A lone ESC at the end is Esc; ESC and another key is Alt+key (ignored); callers
+    /// wait briefly for more bytes after an ESC before deciding (escape sequences may arrive split).
     public static func decode(_ bytes: [UInt8]) -> [PickerKey] {
         var keys: [PickerKey] = []
         var text: [UInt8] = []
@@ -65,9 +65,9 @@ public enum PickerKeyDecoder {
 
     /// The key of an escape sequence after ESC, and how many bytes it used (0 for a lone Esc).
     private static func escapeSequence(_ rest: ArraySlice<UInt8>) -> (PickerKey?, Int) {
-        guard let introducer = rest.first, introducer == UInt8(ascii: "[") || introducer == UInt8(ascii: "O") else {
-            return (.cancel, 0)
-        }
+        guard let introducer = rest.first else { return (.cancel, 0) }
+        // ESC then another key in the same read: Alt+key, which the picker does not use.
+        guard introducer == UInt8(ascii: "[") || introducer == UInt8(ascii: "O") else { return (nil, 1) }
         // CSI/SS3: parameters (digits, ';') then one final byte.
         var length = 1
         var parameters: [UInt8] = []

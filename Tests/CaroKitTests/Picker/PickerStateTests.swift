@@ -17,6 +17,7 @@ struct PickerStateTests {
         #expect(PickerKeyDecoder.decode(Array("gi t".utf8)) == [.text("gi t")])
         #expect(PickerKeyDecoder.decode([0x1B, 0x5B, 0x41, 0x1B, 0x4F, 0x42, 0x10, 0x0E]) == [.up, .down, .up, .down])
         #expect(PickerKeyDecoder.decode([0x1B]) == [.cancel])
+        #expect(PickerKeyDecoder.decode(Array("a\u{1B}bc".utf8)) == [.text("a"), .text("c")])  // Alt-b ignored
         #expect(PickerKeyDecoder.decode([0x03]) == [.cancel])
         #expect(PickerKeyDecoder.decode([0x07]) == [.cancel])
         #expect(PickerKeyDecoder.decode([0x12, 0x0D]) == [.nextMode, .accept])
