@@ -20,8 +20,10 @@ public enum PickerFrame {
             lines.append(dim + fit("  no matching commands", width) + reset)
         }
         let top = state.selected < rows ? 0 : state.selected - rows + 1
+        let words = state.query.split(whereSeparator: \.isWhitespace).map { $0.lowercased() }
         for index in state.results.indices.dropFirst(top).prefix(rows) {
-            lines.append(row(state.results[index], selected: index == state.selected, width: width, now: now, color: color))
+            lines.append(row(state.results[index], selected: index == state.selected, width: width, now: now, color: color,
+                             words: words))
         }
         return lines
     }
@@ -32,7 +34,8 @@ public enum PickerFrame {
     }
 
     /// One result row: marker, command, `# prompt`, and on the right how long ago and the exit status.
-    static func row(_ command: RankedCommand, selected: Bool, width: Int, now: Int64, color: Bool) -> String {
+    /// Where a word of the command or prompt starts with a typed word, that part is underlined.
+    static func row(_ command: RankedCommand, selected: Bool, width: Int, now: Int64, color: Bool, words: [String] = []) -> String {
         let ago = padLeft(Self.ago(now - command.newest.createdAt), 8)
         let (statusText, statusColor): (String, String) = switch command.newest.exitCode {
         case nil: ("·", "")
@@ -49,6 +52,8 @@ public enum PickerFrame {
             promptPart = fit("  # " + oneLine(prompt), leftWidth - columns(left))
         }
         let padding = String(repeating: " ", count: max(leftWidth - columns(left) - columns(promptPart), 0))
+        left = underlining(words, in: left)
+        promptPart = underlining(words, in: promptPart)
         let marker = selected ? "> " : "  "
         if selected {
             left = bold + left
@@ -57,6 +62,31 @@ public enum PickerFrame {
         }
         let coloredStatus = color && !statusColor.isEmpty ? statusColor + status + reset : status
         return marker + left + dim + promptPart + reset + padding + ago + "  " + coloredStatus
+    }
+
+    /// `text` with each place where a word starts with one of `words` (lower-cased) underlined.
+    public static func underlining(_ words: [String], in text: String) -> String {
+        let words = words.map { Array($0) }.filter { !$0.isEmpty }
+        guard !words.isEmpty else { return text }
+        let characters = Array(text)
+        let lowered = characters.map { Character(String($0).lowercased().count == 1 ? String($0).lowercased() : String($0)) }
+        var marked = [Bool](repeating: false, count: characters.count)
+        for start in characters.indices where start == 0 || !(lowered[start - 1].isLetter || lowered[start - 1].isNumber) {
+            for word in words where start + word.count <= lowered.count && Array(lowered[start..<start + word.count]) == word {
+                for index in start..<start + word.count { marked[index] = true }
+            }
+        }
+        guard marked.contains(true) else { return text }
+        var result = ""
+        var on = false
+        for (index, character) in characters.enumerated() {
+            if marked[index] != on {
+                result += marked[index] ? underline : noUnderline
+                on = marked[index]
+            }
+            result.append(character)
+        }
+        return on ? result + noUnderline : result
     }
 
     /// `3s ago`, `5m ago`, `2h ago`, `4d ago`, `6w ago`, `2y ago`.
@@ -131,6 +161,8 @@ public enum PickerFrame {
     static let bold = "\u{1B}[1m"
     static let dim = "\u{1B}[2m"
     static let reverse = "\u{1B}[7m"
+    static let underline = "\u{1B}[4m"
+    static let noUnderline = "\u{1B}[24m"
     static let green = "\u{1B}[32m"
     static let red = "\u{1B}[31m"
 }

@@ -81,6 +81,12 @@ struct PickerStateTests {
         #expect(PickerFrame.cursorColumn(state, width: 60) == 6)
     }
 
+    @Test func typedWordsAreUnderlinedWhereAWordStartsWithThem() {
+        #expect(PickerFrame.underlining(["git", "st"], in: "git status  # Git stash") == "\u{1B}[4mgit\u{1B}[24m \u{1B}[4mst\u{1B}[24matus  # \u{1B}[4mGit\u{1B}[24m \u{1B}[4mst\u{1B}[24mash")
+        #expect(PickerFrame.underlining(["it"], in: "git commit") == "git commit")  // only at word starts
+        #expect(PickerFrame.underlining([], in: "ls") == "ls")
+    }
+
     @Test func aLongListScrollsWithTheSelection() {
         var state = PickerState(query: "", hasWorkspace: false)
         state.show(Self.ranked((0..<20).map { "command \($0)" }))
