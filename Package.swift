@@ -47,7 +47,7 @@ let package = Package(
             dependencies: [
                 "CaroKit", "CaroStore", "JazzProto", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .executableTarget(name: "CaroBenchmarks", dependencies: ["JazzProto"], path: "Benchmarks", exclude: ["history.sh"]),
+        .executableTarget(name: "CaroBenchmarks", dependencies: ["JazzProto", "CaroStore", "CaroKit"], path: "Benchmarks", exclude: ["history.sh"]),
 
         .testTarget(name: "JazzProtoTests", dependencies: ["JazzProto"]),
         .testTarget(name: "CaroStoreTests", dependencies: ["CaroStore"]),

@@ -504,3 +504,9 @@ if filter == nil || "ingest".contains(filter!) {
     let median = samples.sorted()[samples.count / 2]
     print("ingest (verify + decrypt) of a 10k-transaction private session in \(pieces.count) pieces: \(Int(10_000 / median)) tx/s")
 }
+
+// MARK: Interactive search: query + rank + render one frame per keystroke at 100 000 entries (issue 14)
+
+if filter == nil || "picker".contains(filter!) {
+    PickerBenchmark.run()
+}

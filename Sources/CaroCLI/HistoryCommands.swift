@@ -139,9 +139,17 @@ extension HistoryCommand {
                 """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Words to find (all must match).") var text: [String] = []
+        @Flag(name: [.customShort("i"), .customLong("interactive")],
+              help: "Open the full-screen picker (the words are its first query): Enter prints the chosen command, Esc cancels.")
+        var interactive = false
         @OptionGroup var filter: FilterOptions
 
         func run() throws {
+            if interactive {
+                return try InteractiveSearch.run(
+                    home: global.deviceHome, base: try filter.filters(text: nil).query(now: Timestamp.now()),
+                    initialQuery: text.joined(separator: " "), json: global.json)
+            }
             try runSearch(filter.filters(text: text.joined(separator: " ")), home: global.deviceHome, json: global.json,
                           verbose: global.verbose)
         }

@@ -12,17 +12,21 @@ struct InitCommand: ParsableCommand {
             zsh:  add  eval "$(caro init zsh)"  at the end of ~/.zshrc
             fish: add  caro init fish | source  to ~/.config/fish/config.fish
             The hook calls this same caro binary, with this --home when one is given.
+            Ctrl-R opens caro history search -i (--disable-ctrl-r or CARO_NO_CTRL_R=1 keeps the shell's own).
             """)
 
     @Argument(help: "The shell: bash, zsh or fish.")
     var shell: HistoryShell
+
+    @Flag(help: "Do not bind Ctrl-R to Caro's interactive search (caro history search -i).")
+    var disableCtrlR = false
 
     @OptionGroup var global: GlobalOptions
 
     func run() throws {
         let home = [global.home, ProcessInfo.processInfo.environment["CARO_HOME"]].compactMap { $0 }.first { !$0.isEmpty }
         let script = ShellHook.script(for: shell, caroPath: ExecutablePath.current(),
-                                      home: home.map(ExecutablePath.absolute))
+                                      home: home.map(ExecutablePath.absolute), ctrlR: !disableCtrlR)
         FileHandle.standardOutput.write(Data(script.utf8))
     }
 }

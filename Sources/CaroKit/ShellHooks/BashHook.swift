@@ -79,8 +79,25 @@ enum BashHook {
             PROMPT_COMMAND="__caro_precmd${PROMPT_COMMAND:+; $PROMPT_COMMAND}"
         fi
 
-        # Ctrl-R: reserved for Caro's interactive history search (issue 14). Nothing is bound yet.
+        @CTRL_R@
         fi
 
+        """#
+
+    /// The Ctrl-R binding to the picker, put at `@CTRL_R@` unless disabled.
+    static let ctrlR = #"""
+        # Ctrl-R: Caro's interactive history search (caro history search -i), starting from the line typed
+        # so far; Enter puts the chosen command on the line, Esc leaves it as it was.
+        # Opt out: CARO_NO_CTRL_R=1 before this line, or caro init bash --disable-ctrl-r.
+        __caro_search() {
+            local __caro_chosen
+            __caro_chosen=$("${__caro_command[@]}" history search -i -- "$READLINE_LINE" </dev/tty) || return 0
+            READLINE_LINE=$__caro_chosen
+            READLINE_POINT=${#READLINE_LINE}
+        }
+        if [[ -z ${CARO_NO_CTRL_R-} ]]; then
+            bind -m emacs -x '"\C-r": __caro_search'
+            bind -m vi-insert -x '"\C-r": __caro_search'
+        fi
         """#
 }

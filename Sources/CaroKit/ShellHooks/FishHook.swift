@@ -29,8 +29,24 @@ enum FishHook {
                 disown $last_pid 2>/dev/null
             end
 
-            # Ctrl-R: reserved for Caro's interactive history search (issue 14). Nothing is bound yet.
+            @CTRL_R@
         end
 
+        """#
+
+    /// The Ctrl-R binding to the picker, put at `@CTRL_R@` unless disabled.
+    static let ctrlR = #"""
+            # Ctrl-R: Caro's interactive history search (caro history search -i), starting from the line
+            # typed so far; Enter puts the chosen command on the line, Esc leaves it as it was.
+            # Opt out: set CARO_NO_CTRL_R 1 before this line, or caro init fish --disable-ctrl-r.
+            function __caro_search
+                set -l chosen (command $__caro_command history search -i -- (commandline -b) </dev/tty | string collect)
+                test -n "$chosen"; and commandline -r -- $chosen
+                commandline -f repaint
+            end
+            if not set -q CARO_NO_CTRL_R
+                bind \cr __caro_search
+                bind -M insert \cr __caro_search
+            end
         """#
 }

@@ -6,13 +6,19 @@ public enum ShellHook {
     /// - Parameters:
     ///   - caroPath: the absolute path of the `caro` binary the hook calls (the one that printed it).
     ///   - home: the `--home` directory to pass on every call, or nil for the default home.
-    public static func script(for shell: HistoryShell, caroPath: String, home: String?) -> String {
+    ///   - ctrlR: whether Ctrl-R opens Caro's interactive search (`caro history search -i`); the
+    ///     printed hook also skips the binding when `CARO_NO_CTRL_R` is set in the shell.
+    public static func script(for shell: HistoryShell, caroPath: String, home: String?, ctrlR: Bool = true) -> String {
         var words = [caroPath]
         if let home { words += ["--home", home] }
+        let binding = ctrlR ? nil : "# Ctrl-R: not bound to Caro's interactive search (--disable-ctrl-r)."
         switch shell {
-        case .bash: return BashHook.template.replacingPlaceholder(words.map(posixQuoted).joined(separator: " "))
-        case .zsh: return ZshHook.template.replacingPlaceholder(words.map(posixQuoted).joined(separator: " "))
-        case .fish: return FishHook.template.replacingPlaceholder(words.map(fishQuoted).joined(separator: " "))
+        case .bash:
+            return BashHook.template.replacingPlaceholder(words.map(posixQuoted).joined(separator: " "), ctrlR: binding ?? BashHook.ctrlR)
+        case .zsh:
+            return ZshHook.template.replacingPlaceholder(words.map(posixQuoted).joined(separator: " "), ctrlR: binding ?? ZshHook.ctrlR)
+        case .fish:
+            return FishHook.template.replacingPlaceholder(words.map(fishQuoted).joined(separator: " "), ctrlR: binding ?? FishHook.ctrlR)
         }
     }
 
@@ -28,8 +34,11 @@ public enum ShellHook {
 }
 
 extension String {
-    /// The template with its `@CARO@` placeholder (the quoted `caro` command words) filled in.
-    fileprivate func replacingPlaceholder(_ command: String) -> String {
-        replacingOccurrences(of: "@CARO@", with: command)
+    /// The template with its `@CARO@` placeholder (the quoted `caro` command words) and its `@CTRL_R@`
+    /// placeholder (the Ctrl-R binding, whose first line the placeholder's indentation already starts) filled in.
+    fileprivate func replacingPlaceholder(_ command: String, ctrlR: String) -> String {
+        var binding = Substring(ctrlR).drop { $0 == " " }
+        while binding.last == "\n" { binding.removeLast() }
+        return replacingOccurrences(of: "@CARO@", with: command).replacingOccurrences(of: "@CTRL_R@", with: String(binding))
     }
 }

@@ -41,8 +41,29 @@ enum ZshHook {
         # First, before other precmd functions can change $?.
         precmd_functions=(__caro_precmd ${precmd_functions:#__caro_precmd})
 
-        # Ctrl-R: reserved for Caro's interactive history search (issue 14). Nothing is bound yet.
+        @CTRL_R@
         fi
 
+        """#
+
+    /// The Ctrl-R binding to the picker, put at `@CTRL_R@` unless disabled.
+    static let ctrlR = #"""
+        # Ctrl-R: Caro's interactive history search (caro history search -i), starting from the line typed
+        # so far; Enter puts the chosen command on the line, Esc leaves it as it was.
+        # Opt out: CARO_NO_CTRL_R=1 before this line, or caro init zsh --disable-ctrl-r.
+        __caro_search() {
+            local __caro_chosen
+            __caro_chosen=$("${__caro_command[@]}" history search -i -- "$BUFFER" </dev/tty)
+            if [[ $? -eq 0 && -n $__caro_chosen ]]; then
+                BUFFER=$__caro_chosen
+                CURSOR=${#BUFFER}
+            fi
+            zle reset-prompt
+        }
+        if [[ -z ${CARO_NO_CTRL_R-} ]]; then
+            zle -N __caro_search
+            bindkey -M emacs '^R' __caro_search
+            bindkey -M viins '^R' __caro_search
+        fi
         """#
 }

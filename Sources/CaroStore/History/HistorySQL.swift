@@ -15,7 +15,9 @@ struct HistorySQL {
         var bindings: [SQLiteValue] = []
         switch text {
         case .match(let expression), .raw(let expression):
-            clauses.append("h.seq IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
+            // With a directory filter the cwd index drives (`+` keeps SQLite from reading every match by rowid).
+            let seq = query.cwd != nil || query.under != nil ? "+h.seq" : "h.seq"
+            clauses.append("\(seq) IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
             bindings.append(.text(expression))
         case .substring(let literal):
             clauses.append(
@@ -29,11 +31,13 @@ struct HistorySQL {
             bindings.append(.text(cwd))
         }
         if let under = query.under {
-            // The directory itself, or any path that starts with "dir/" ('0' sorts right after '/').
+            // The directory itself, or any path that starts with "dir/" ('0' sorts right after '/'): one range
+            // of the cwd index, [dir, dir0), less the paths like "dir-old" that sort inside it.
             var directory = under
             while directory.hasSuffix("/") { directory.removeLast() }
-            clauses.append("(h.cwd = ? OR (h.cwd >= ? AND h.cwd < ?))")
-            bindings += [.text(directory.isEmpty ? "/" : directory), .text(directory + "/"), .text(directory + "0")]
+            let exact = directory.isEmpty ? "/" : directory
+            clauses.append("h.cwd >= ? AND h.cwd < ? AND (h.cwd = ? OR h.cwd >= ?)")
+            bindings += [.text(exact), .text(directory + "0"), .text(exact), .text(directory + "/")]
         }
         for (column, value) in [("h.hostname", query.hostname), ("h.device_id", query.deviceID), ("h.shell", query.shell)] {
             guard let value else { continue }

@@ -242,6 +242,8 @@ public final class HistoryStore {
     private func shouldWalkTime(_ query: HistoryQuery, text: FullTextQuery?) throws -> Bool {
         // Unique oldest-first reads every match anyway (see entries(matching:)).
         guard let limit = query.limit, !(query.unique && query.reverse) else { return false }
+        // A directory filter is read through the cwd index: far fewer rows than walking all of time.
+        guard query.cwd == nil && query.under == nil else { return false }
         let expression: String
         switch text {
         case .match(let value), .raw(let value): expression = value

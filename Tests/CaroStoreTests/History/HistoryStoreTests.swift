@@ -80,12 +80,13 @@ struct HistoryStoreTests {
     @Test func directoryFilters() throws {
         let store = try Self.store([
             Self.row("a", at: 1, cwd: "/p"), Self.row("b", at: 2, cwd: "/p/sub"), Self.row("c", at: 3, cwd: "/p2"),
-            Self.row("d", at: 4, cwd: "/q"),
+            Self.row("d", at: 4, cwd: "/q"), Self.row("e", at: 5, cwd: "/p-old"), Self.row("f", at: 6, cwd: "/p.x/y"),
         ])
         #expect(try Self.commands(store, HistoryQuery(cwd: "/p")) == ["a"])
-        #expect(try Self.commands(store, HistoryQuery(under: "/p")) == ["b", "a"], "/p2 is not under /p")
+        #expect(try Self.commands(store, HistoryQuery(under: "/p")) == ["b", "a"], "/p2, /p-old, /p.x are not under /p")
+        #expect(try Self.commands(store, HistoryQuery(text: "b", under: "/p")) == ["b"])
         #expect(try Self.commands(store, HistoryQuery(under: "/p/")) == ["b", "a"])
-        #expect(try Self.commands(store, HistoryQuery(under: "/")).count == 4)
+        #expect(try Self.commands(store, HistoryQuery(under: "/")).count == 6)
     }
 
     @Test func otherFiltersAndUnique() throws {
