@@ -1,5 +1,18 @@
 // swift-tools-version: 6.0
+import Foundation
 import PackageDescription
+
+/// `CARO_STATIC_C=1` (scripts/release.sh) links libsodium, libwebsockets (with OpenSSL, zlib, libcap) and
+/// SQLite from Debian's `.a` archives instead of their shared libraries: with `--static-swift-stdlib`
+/// the release `caro` then needs only libc, libm and libstdc++ at run time, and starts faster (no
+/// relocation of libcrypto at every start). Otherwise pkg-config names the shared libraries.
+let staticC = ProcessInfo.processInfo.environment["CARO_STATIC_C"] == "1"
+let staticCLibraries: [LinkerSetting] = staticC
+    ? [.unsafeFlags(["-Xlinker", "-Bstatic",
+                     "-Xlinker", "-lwebsockets", "-Xlinker", "-lssl", "-Xlinker", "-lcrypto",
+                     "-Xlinker", "-lz", "-Xlinker", "-lcap", "-Xlinker", "-lsodium", "-Xlinker", "-lsqlite3",
+                     "-Xlinker", "-Bdynamic", "-Xlinker", "-ldl", "-Xlinker", "-lpthread", "-Xlinker", "-lm"])]
+    : []
 
 let package = Package(
     name: "caro-sync",
@@ -17,16 +30,16 @@ let package = Package(
     targets: [
         // C libraries from Debian (see .ci/run for the apt packages).
         .systemLibrary(
-            name: "CSodium", path: "Sources/CSodium", pkgConfig: "libsodium",
+            name: "CSodium", path: "Sources/CSodium", pkgConfig: staticC ? nil : "libsodium",
             providers: [.apt(["libsodium-dev"]), .brew(["libsodium"])]),
         .systemLibrary(
-            name: "CWebSockets", path: "Sources/CWebSockets", pkgConfig: "libwebsockets",
+            name: "CWebSockets", path: "Sources/CWebSockets", pkgConfig: staticC ? nil : "libwebsockets",
             providers: [.apt(["libwebsockets-dev"]), .brew(["libwebsockets"])]),
         .systemLibrary(
-            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: "sqlite3",
+            name: "CSQLite", path: "Sources/CSQLite", pkgConfig: staticC ? nil : "sqlite3",
             providers: [.apt(["libsqlite3-dev"]), .brew(["sqlite"])]),
 
-        .target(name: "JazzProto", dependencies: ["CSodium", "CWebSockets"]),
+        .target(name: "JazzProto", dependencies: ["CSodium", "CWebSockets"], linkerSettings: staticCLibraries),
         .target(name: "CaroStore", dependencies: ["JazzProto", "CSQLite"]),
         .target(name: "CaroKit", dependencies: ["JazzProto", "CaroStore"]),
         .executableTarget(

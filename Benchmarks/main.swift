@@ -318,12 +318,12 @@ func relayThroughput(writersCount: Int, editsPerWriter: Int, coalescing: Bool) a
     for round in 0..<editsPerWriter {
         for (index, writer) in writers.enumerated() {
             if coalescing {
-                writer.write { node in
+                _ = try? writer.write { node in
                     _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
                 }
             } else {
                 // One piece per edit: push before the next write can join it.
-                writer.write { node in
+                _ = try? writer.write { node in
                     _ = try? node.makeTransaction(in: maps[index], changes: CoMapChanges.set("k\(round % 50)", .number(Double(round))), privacy: .private)
                 }
                 writer.flushPendingPushes()
@@ -455,7 +455,7 @@ if filter == nil || "latency".contains(filter!) {
         let due = epoch + interval * i
         while clock.now < due { }
         sentAt.withLock { $0.append(clock.now - epoch) }
-        writer.write { node in _ = try? node.makeTransaction(in: map, changes: CoMapChanges.set("k\(i % 20)", .number(Double(i))), privacy: .private) }
+        try writer.write { node in _ = try? node.makeTransaction(in: map, changes: CoMapChanges.set("k\(i % 20)", .number(Double(i))), privacy: .private) }
     }
     _ = await subscriber.wait(timeout: .seconds(30)) { _ in arrivals.withLock { $0.count } >= edits }
     let sent = sentAt.withLock { $0 }

@@ -76,7 +76,7 @@ public struct SyncDemo: Sendable {
         report("device B (phrase only) restored the history in \(ContinuousClock.now - started): \(deviceB.read { Self.history($0, historyID) })")
 
         // Device B adds a command; device A sees it live.
-        deviceB.write { node in
+        try deviceB.write { node in
             _ = try? node.makeTransaction(in: historyID, changes: CoStreamChanges.push("caro sync status"), privacy: .private)
         }
         guard await deviceA.wait(timeout: .seconds(20), until: { $0.read { Self.history($0, feedID).count == 4 } }) else {

@@ -134,20 +134,7 @@ struct RelayProcessTests {
         process.standardOutput = out
         process.standardError = FileHandle.nullDevice
         try process.run()
-        var line = Data()
-        while !line.contains(UInt8(ascii: "\n")) {
-            let chunk = out.fileHandleForReading.availableData
-            if chunk.isEmpty { break }
-            line.append(chunk)
-        }
-        let text = String(decoding: line, as: UTF8.self)
-        guard let range = text.range(of: #"127\.0\.0\.1:(\d+)"#, options: .regularExpression),
-            let port = Int(text[range].split(separator: ":").last ?? "")
-        else {
-            process.terminate()
-            throw CocoaError(.fileReadCorruptFile)
-        }
-        return (process, port, out)
+        return (process, try RelayProcess.port(announcedBy: process, on: out), out)
     }
 
     /// A raw HTTP GET over TCP.

@@ -65,7 +65,7 @@ struct RelayRobustnessTests {
         #expect(await deviceA.waitForSync(timeout: .seconds(10)))
 
         let attacker = RawPeer()
-        // Every message in its own frame: a batched frame with one bad line is dropped whole (as in cojson).
+        // Every message in its own frame: a frame with a line that is not JSON is dropped whole (as in cojson).
         var rawConfiguration = WebSocketClientConfiguration(url: url)
         rawConfiguration.batching = .never
         let raw = try WebSocketClient(configuration: rawConfiguration, delegate: attacker)
@@ -99,8 +99,45 @@ struct RelayRobustnessTests {
         #expect(await deviceB.wait(timeout: .seconds(10)) { $0.read { $0.isCompletelyLoaded(mapID) } })
         #expect(deviceB.read { $0.view(of: mapID) } == ["k": "genuine"])
         #expect(relay.withNode { $0.knownState(of: mapID) } == deviceA.read { $0.knownState(of: mapID) })
-        #expect(problems.withLock { $0 }.contains { $0.contains("malformed frame") })
+        #expect(problems.withLock { $0 }.contains { $0.contains("frame dropped: line 1 is not JSON") })
+        #expect(problems.withLock { $0 }.contains { $0.contains("refused") && $0.contains("is not a known action") })
         #expect(problems.withLock { $0 }.contains { $0.contains("does not verify") })
+    }
+
+    /// Issue 15, item 7: a batch with an unknown action and an ID that is not 19 bytes still gets its valid
+    /// `load` answered; the short ID is treated as cojson does (not found), and nothing is stored for it.
+    @Test func aBadLineInABatchDoesNotDropTheValidLoad() async throws {
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
+        defer { relay.shutdown() }
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let (_, device) = try Self.firstDevice(url)
+        defer { device.stop() }
+        let mapID = try device.write { node -> CoID in
+            let map = try node.createValue(type: "comap", owner: try node.createGroup())
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("k", "v"), privacy: .trusting)
+            return map
+        }
+        #expect(await device.waitForSync(timeout: .seconds(10)))
+
+        let peer = RawPeer()
+        let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: peer)
+        raw.start()
+        defer { raw.stop() }
+        #expect(await Self.wait { peer.connected.load(ordering: .relaxed) })
+        raw.send([
+            SyncMessage.load(KnownState(id: mapID)).text,
+            #"{"action":"bogus","id":"\#(mapID)"}"#,
+            #"{"action":"load","id":"co_zShort","header":false,"sessions":{}}"#,
+        ].joined(separator: "\n"))
+        let answered = await Self.wait {
+            peer.messages.contains { if case .content(let piece) = $0 { piece.id == mapID } else { false } }
+        }
+        #expect(answered)
+        let notFound = await Self.wait {
+            peer.messages.contains { if case .known(let state, _) = $0 { state.id.description == "co_zShort" && !state.header } else { false } }
+        }
+        #expect(notFound)
+        #expect(relay.withNode { $0.coValueIDs.allSatisfy(\.isDecodable) })
     }
 }
 

@@ -25,8 +25,9 @@ public enum CoValueStoreError: Error, CustomStringConvertible, Equatable, Sendab
             return "Invalid append for \(id) session \(session): \(reason) (a bug in the caller)."
         case .corruptRow(let coValue, let session, let reason):
             let place = session.map { "CoValue \(coValue) session \($0)" } ?? "CoValue \(coValue)"
-            return "The stored data of \(place) is damaged: \(reason). Restore the database from a backup, "
-                + "or run `caro sync reset` to download the data again."
+            return "The stored data of \(place) is damaged: \(reason). Restore the database from a backup, or move it "
+                + "aside and start again with an empty one (synced data is then fetched again from the relay, or for a "
+                + "relay sent again by its clients)."
         }
     }
 }

@@ -115,10 +115,12 @@ public enum SQLiteError: Error, CustomStringConvertible, Equatable, Sendable {
             return "Cannot open the database \(path): check that its directory exists and is writable by you." + detail
         case .notADatabase(let path, _, _):
             return "The file \(path) is not an SQLite database (it was overwritten or is another kind of file): "
-                + "restore it from a backup, or move it away and run `caro sync reset` to rebuild it from the relay." + detail
+                + "restore it from a backup, or move it aside and start again with an empty one (synced data is then "
+                + "fetched again from the relay, or for a relay sent again by its clients)." + detail
         case .corrupt(let path, _, _):
-            return "The database file \(path) is corrupt: restore it from a backup, or run `caro sync reset` "
-                + "to rebuild it from the relay." + detail
+            return "The database file \(path) is corrupt (`sqlite3 \(path) 'PRAGMA integrity_check'` shows where): restore it "
+                + "from a backup, or move it aside and start again with an empty one (synced data is then fetched again "
+                + "from the relay, or for a relay sent again by its clients)." + detail
         case .busy(let path, _, _):
             return "The database \(path) is locked by another process (another caro command or `caro sync watch`?): "
                 + "wait for it to finish and try again." + detail

@@ -244,6 +244,16 @@ public final class LocalNode: GroupResolving {
         invalidate(core.id)
     }
 
+    /// Drops a CoValue from memory (e.g. after storing it failed, so it is read back from storage
+    /// rather than claimed from memory). Derived state that may depend on it is dropped too.
+    public func forget(_ id: CoID) {
+        let wasGroup = cores[id]?.header?.isGroup == true
+        cores[id] = nil
+        decodedCache[id] = nil
+        dependencyCache[id] = nil
+        if wasGroup { invalidateGroupDerivedState() }
+    }
+
     /// The dependencies of `piece` that this node lacks.
     public func missingDependencies(of piece: ContentPiece) -> [CoID] {
         dependencies(of: piece).filter { !hasContent($0) }

@@ -15,6 +15,8 @@ public final class RelayServer: WebSocketServerDelegate {
 
     private let state: Mutex<State>
     private let server = LockedSlot<WebSocketServer>()
+    /// The last storage failure until a write succeeds again (read by `/health` without the state lock).
+    private let storageFailure = LockedSlot<String>()
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
 
@@ -30,6 +32,8 @@ public final class RelayServer: WebSocketServerDelegate {
             guard let raw = UInt64(peer.value) else { return }
             slot.value?.send(message.text, to: ConnectionID(rawValue: raw))
         }
+        let failure = storageFailure
+        manager.onStorageFailureChange = { failure.value = $0 }
         self.state = Mutex(State(node: node, manager: manager))
         self.onProblem = onProblem
         // Listening starts last, once the sync state exists to receive the first connection.
@@ -49,6 +53,11 @@ public final class RelayServer: WebSocketServerDelegate {
         try state.withLock { try body($0.node) }
     }
 
+    /// Why the relay is unhealthy (storing failed, and no write succeeded since), or nil.
+    public var healthProblem: String? {
+        storageFailure.value.map { "storage failing: \($0)" }
+    }
+
     // MARK: WebSocketServerDelegate
 
     public func connectionOpened(_ id: ConnectionID, remoteAddress: String, path: String) {
@@ -59,20 +68,9 @@ public final class RelayServer: WebSocketServerDelegate {
     }
 
     public func connection(_ id: ConnectionID, receivedText frame: String) {
-        var problems: [String] = []
-        var messages: [SyncMessage] = []
-        for line in JazzFraming.split(frame) {
-            do {
-                messages.append(try SyncMessage(text: line))
-            } catch .missingAction {
-                continue
-            } catch {
-                // cojson drops the whole frame when one part fails to parse; so do we.
-                problems.append("\(id): malformed frame dropped: \(error)")
-                messages.removeAll()
-                break
-            }
-        }
+        let parsed = SyncFrame(parsing: frame)
+        let messages = parsed.messages
+        var problems = parsed.problems.map { "\(id): \($0)" }
         state.withLock { state in
             guard let manager = state.manager else { return }
             let before = manager.noteCount

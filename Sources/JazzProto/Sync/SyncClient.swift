@@ -89,35 +89,58 @@ public final class SyncClient: WebSocketClientDelegate {
     /// Runs `body` with the node, stores what it wrote at once, and pushes it to the relay right after
     /// (writes made in quick succession are coalesced into one content piece per CoValue, like cojson's
     /// per-tick batching: the relay then verifies one signature for all of them).
+    ///
+    /// Throws what `body` throws, or ``LocalChangeNotStored`` if storing a change failed: that change was
+    /// dropped from the node and is never sent (changes to other CoValues that were stored still are).
     @discardableResult
-    public func write<T: Sendable>(_ body: (LocalNode) throws -> T) rethrows -> T {
-        let (result, scheduleFlush) = try state.withLock { state -> (T, Bool) in
-            let result: T
-            do {
-                result = try body(state.node)
-            } catch {
-                // What the body wrote before failing is still stored and sent.
-                recordLocalChanges(&state)
-                throw error
+    public func write<T: Sendable>(_ body: (LocalNode) throws -> T) throws -> T {
+        let outcome: (T, LocalChangeNotStored?)
+        do {
+            outcome = try state.withLock { state -> (T, LocalChangeNotStored?) in
+                let result: T
+                do {
+                    result = try body(state.node)
+                } catch {
+                    // What the body wrote before failing is still stored and sent.
+                    _ = recordLocalChanges(&state)
+                    throw error
+                }
+                return (result, recordLocalChanges(&state))
             }
-            recordLocalChanges(&state)
-            let schedule = !state.pendingPush.isEmpty && !state.flushScheduled
-            if schedule { state.flushScheduled = true }
-            return (result, schedule)
+        } catch {
+            schedulePendingFlush()
+            throw error
         }
-        if scheduleFlush {
-            // On a dispatch queue, not a Swift task: a busy cooperative pool must not hold pushes back.
-            DispatchQueue.global().async { [self] in self.flushPendingPushes() }
-        }
-        return result
+        schedulePendingFlush()
+        if let failure = outcome.1 { throw failure }
+        return outcome.0
     }
 
-    /// Stores what the node wrote since the last call and queues it for the next push.
-    private func recordLocalChanges(_ state: inout State) {
+    /// Flushes queued pushes soon, unless a flush is already scheduled.
+    private func schedulePendingFlush() {
+        let schedule = state.withLock { state -> Bool in
+            guard !state.pendingPush.isEmpty && !state.flushScheduled else { return false }
+            state.flushScheduled = true
+            return true
+        }
+        // On a dispatch queue, not a Swift task: a busy cooperative pool must not hold pushes back.
+        if schedule { DispatchQueue.global().async { [self] in self.flushPendingPushes() } }
+    }
+
+    /// Stores what the node wrote since the last call and queues what was stored for the next push;
+    /// returns the first change that could not be stored (it is not queued).
+    private func recordLocalChanges(_ state: inout State) -> LocalChangeNotStored? {
+        var firstFailure: LocalChangeNotStored?
         for (id, before) in state.node.takeLocalChanges() {
-            state.manager?.persistLocalChange(id, since: before)
+            do {
+                try state.manager?.persistLocalChange(id, since: before)
+            } catch {
+                firstFailure = firstFailure ?? error
+                continue
+            }
             if !state.pendingPush.contains(id) { state.pendingPush.append(id) }
         }
+        return firstFailure
     }
 
     /// Sends everything written locally since the last flush. Changes to a CoValue whose previous push
@@ -194,7 +217,7 @@ public final class SyncClient: WebSocketClientDelegate {
     }
 
     public func client(receivedText frame: String) {
-        let messages = JazzFraming.split(frame).compactMap { try? SyncMessage(text: $0) }
+        let messages = SyncFrame(parsing: frame).messages
         state.withLock { state in
             for message in messages { state.manager?.handle(message, from: relayPeer) }
         }

@@ -35,6 +35,19 @@ public final class SyncManager {
         self.send = send
     }
 
+    /// The last failure to store or to read back stored data, or nil once a later write succeeded (a relay
+    /// reports it in `/health`).
+    public private(set) var storageFailure: String?
+    /// Called whenever ``storageFailure`` changes (on the manager's isolation domain).
+    public var onStorageFailureChange: ((String?) -> Void)?
+    /// Peers already sent a correction for a CoValue whose storing failed: while it keeps failing they get
+    /// a plain `known`, so a peer does not resend in a loop while the disk stays full; once a write succeeds
+    /// again they all get a correction (see ``askRefusedPeersToResend()``).
+    private var correctedAfterStorageFailure: [CoID: Set<PeerID>] = [:]
+    /// CoValues storage holds but could not give back (a damaged database), with why: nothing more is
+    /// stored (or acknowledged) for them, since what is added could not be read back either.
+    private var unreadable: [CoID: String] = [:]
+
     /// How many problems were ever noted (the log itself keeps only the last 1000).
     public private(set) var noteCount = 0
 
@@ -186,7 +199,10 @@ public final class SyncManager {
         let ours = ourKnownState(piece.id, toldTo: peerID)
         let changed = report.appendedAnything || (!hadHeader && ours.header)
         // Stored before it is acknowledged: an ack promises the data survives a crash.
-        if changed { persist(piece.id, since: before, headerIsNew: !hadHeader) }
+        if changed, persist(piece.id, since: before, headerIsNew: !hadHeader) != nil {
+            answerUnstored(piece.id, to: peerID)
+            return
+        }
         peers[peerID]?.toldKnownState.insert(piece.id)
         send(peerID, .known(ours, isCorrection: report.needsCorrection))
         if report.needsCorrection {
@@ -203,6 +219,17 @@ public final class SyncManager {
         if node.core(piece.id)?.isStreaming != true {
             peers[peerID]?.loadRequested.remove(piece.id)
         }
+    }
+
+    /// Storing what `peerID` sent of `id` failed, and the node now holds only what storage holds (see
+    /// ``persist``): tell the peer exactly that, so nothing unstored is acknowledged. The first time a
+    /// correction (the peer resends from there); while it keeps failing a plain `known`, so the peer does
+    /// not resend in a loop (it is asked again once a write succeeds). Nothing is forwarded.
+    private func answerUnstored(_ id: CoID, to peerID: PeerID) {
+        let stored = node.knownState(of: id)
+        let correct = correctedAfterStorageFailure[id, default: []].insert(peerID).inserted
+        peers[peerID]?.toldKnownState.insert(id)
+        send(peerID, .known(stored, isCorrection: correct))
     }
 
     /// Changes the state of `peerID` (if connected) in a way that gives it a record of `id`.
@@ -277,15 +304,28 @@ public final class SyncManager {
         peers[peerID]?.toldKnownState.insert(id)
     }
 
-    /// Call after local writes to `id`: pushes the new content to servers and subscribed clients.
-    public func localChange(_ id: CoID, persistSince before: KnownState? = nil) {
-        if let before { persistLocalChange(id, since: before) }
+    /// Call after local writes to `id`: stores them (if `before` is given) and pushes the new content to
+    /// servers and subscribed clients. Returns false, sending nothing, if storing failed (the writes were
+    /// dropped from the node; see ``persistLocalChange(_:since:)``).
+    @discardableResult
+    public func localChange(_ id: CoID, persistSince before: KnownState? = nil) -> Bool {
+        if let before {
+            do {
+                try persistLocalChange(id, since: before)
+            } catch {
+                return false
+            }
+        }
         pushLocalChange(id)
+        return true
     }
 
-    /// Stores local writes to `id` made since `before` (without sending them yet).
-    public func persistLocalChange(_ id: CoID, since before: KnownState) {
-        persist(id, since: before, headerIsNew: !before.header)
+    /// Stores local writes to `id` made since `before` (without sending them yet). If that fails the
+    /// node drops them (it then holds what storage holds) and they must not be sent.
+    public func persistLocalChange(_ id: CoID, since before: KnownState) throws(LocalChangeNotStored) {
+        if let failure = persist(id, since: before, headerIsNew: !before.header) {
+            throw LocalChangeNotStored(id: id, reason: failure)
+        }
     }
 
     /// Sends what servers and subscribed clients lack of `id` (one piece per session however many local
@@ -363,26 +403,82 @@ public final class SyncManager {
 
     // MARK: Storage
 
+    /// Reads `id` from storage if the node lacks it, with everything it depends on (owner group, its
+    /// parents, the accounts of authors and members), so a client is sent those first exactly as for a
+    /// value that was in memory. Returns whether the node now has `id`.
     @discardableResult
     private func loadFromStorage(_ id: CoID) -> Bool {
         guard !node.hasContent(id), let storage else { return node.hasContent(id) }
         do {
             guard let stored = try storage.load(id) else { return false }
             node.restore(CoValueCore(stored: stored))
-            return true
+            unreadable[id] = nil
         } catch {
             note("storage: cannot load \(id): \(error)")
+            unreadable[id] = "\(error)"
+            setStorageFailure("cannot load \(id): \(error)")
             return false
+        }
+        // Restored first, so a dependency cycle ends at `hasContent`.
+        for dependency in node.dependencies(ofCoValue: id) where !node.hasContent(dependency) {
+            loadFromStorage(dependency)
+        }
+        return true
+    }
+
+    /// Stores what `id` gained since `before`; returns why if that failed. A failed CoValue is dropped from
+    /// the node and read back from storage, so the node never acknowledges, forwards or serves what is not
+    /// on disk. Failures are noted and kept in ``storageFailure`` until a write succeeds.
+    private func persist(_ id: CoID, since before: KnownState, headerIsNew: Bool) -> String? {
+        guard let storage, let core = node.core(id), let header = core.header else { return nil }
+        do {
+            if let reason = unreadable[id] { throw UnreadableStoredCopy(reason: reason) }
+            var since = before
+            var newHeader: CoValueHeader? = headerIsNew ? header : nil
+            // New to the node but maybe not to storage (it could not be read back): append only what storage
+            // lacks, since an append that does not start at the stored count is skipped.
+            if headerIsNew, let stored = try storage.knownState(of: id) {
+                since = stored
+                newHeader = nil
+            }
+            try storage.append(id, header: newHeader, sessions: core.storageAppends(since: since))
+        } catch {
+            let failure = "cannot store \(id): \(error)"
+            note("storage: \(failure)")
+            node.forget(id)
+            loadFromStorage(id)
+            setStorageFailure(failure)
+            return failure
+        }
+        if !correctedAfterStorageFailure.isEmpty { correctedAfterStorageFailure[id] = nil }
+        if storageFailure != nil {
+            setStorageFailure(nil)
+            askRefusedPeersToResend()
+        }
+        return nil
+    }
+
+    /// Storage works again: every peer whose content was refused gets a correction with what we hold now,
+    /// so it resends without waiting for its next write or reconnection.
+    private func askRefusedPeersToResend() {
+        let refused = correctedAfterStorageFailure
+        correctedAfterStorageFailure.removeAll()
+        for (id, peerIDs) in refused.sorted(by: { $0.key < $1.key }) {
+            for peerID in peerOrder where peerIDs.contains(peerID) {
+                send(peerID, .known(ourKnownState(id, toldTo: peerID), isCorrection: true))
+            }
         }
     }
 
-    private func persist(_ id: CoID, since before: KnownState, headerIsNew: Bool) {
-        guard let storage, let core = node.core(id), let header = core.header else { return }
-        do {
-            try storage.append(id, header: headerIsNew ? header : nil, sessions: core.storageAppends(since: before))
-        } catch {
-            note("storage: cannot store \(id): \(error)")
-        }
+    private struct UnreadableStoredCopy: Error, CustomStringConvertible {
+        let reason: String
+        var description: String { "its stored copy cannot be read, so nothing is added to it (\(reason))" }
+    }
+
+    private func setStorageFailure(_ failure: String?) {
+        guard storageFailure != failure else { return }
+        storageFailure = failure
+        onStorageFailureChange?(failure)
     }
 
     // MARK: Storage reconciliation, server half (§2.12)

@@ -49,7 +49,7 @@ public enum SyncMessage: Sendable, Hashable {
                 guard let array = value.arrayValue else { return nil }
                 var pairs: [(CoID, String)] = []
                 for item in array {
-                    guard let id = item[0]?.stringValue.flatMap({ try? CoID($0) }), let hash = item[1]?.stringValue else {
+                    guard let id = item[0]?.stringValue.flatMap(CoID.init(wire:)), let hash = item[1]?.stringValue else {
                         return nil
                     }
                     pairs.append((id, hash))
@@ -64,7 +64,7 @@ public enum SyncMessage: Sendable, Hashable {
         default:
             break
         }
-        let id = try field("id", "must be a co_z… ID") { $0.stringValue.flatMap { try? CoID($0) } }
+        let id = try field("id", "must be a string starting with co_z") { $0.stringValue.flatMap(CoID.init(wire:)) }
         switch action {
         case "load":
             self = .load(try Self.knownState(id: id, object: object, action: action))

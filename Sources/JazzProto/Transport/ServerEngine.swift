@@ -40,14 +40,16 @@ final class ServerEngine: ServiceLoopOwner {
     private var connections: [ConnectionID: ServerConnection] = [:]
     private var lastConnectionNumber: UInt64 = 0
 
-    /// HTTP responses, remembered per request through the wsi's opaque pointer.
-    private enum HTTPReply: UInt64 {
-        case health = 1
-        case notFound = 2
-
-        var status: UInt32 { self == .health ? 200 : 404 }
-        var body: String { self == .health ? "ok" : "not found" }
+    /// An HTTP response whose headers are sent and whose body waits for the socket to be writable.
+    private struct HTTPReply {
+        var status: UInt32
+        var body: String
     }
+
+    /// Pending HTTP bodies, keyed by a number kept in the request wsi's opaque pointer (numbered from
+    /// 2^62 up, so they never look like a connection ID).
+    private var httpReplies: [UInt64: HTTPReply] = [:]
+    private var lastHTTPReplyNumber: UInt64 = 1 << 62
 
     init(
         configuration: WebSocketServerConfiguration,
@@ -178,10 +180,16 @@ final class ServerEngine: ServiceLoopOwner {
 
         case LWS_CALLBACK_HTTP:
             let path = LWS.cString(input) ?? ""
-            return beginHTTPReply(wsi, path == "/health" ? .health : .notFound)
+            return beginHTTPReply(wsi, path == "/health" ? healthReply() : HTTPReply(status: 404, body: "not found"))
 
         case LWS_CALLBACK_HTTP_WRITEABLE:
             return finishHTTPReply(wsi)
+
+        case LWS_CALLBACK_CLOSED_HTTP:
+            if let raw = LWS.opaqueValue(wsi), httpReplies.removeValue(forKey: raw) != nil {
+                lws_set_opaque_user_data(wsi, nil)
+            }
+            return 0
 
         case LWS_CALLBACK_FILTER_PROTOCOL_CONNECTION:
             // Like jazz-run: every path upgrades except exactly /health.
@@ -269,6 +277,13 @@ final class ServerEngine: ServiceLoopOwner {
         }
     }
 
+    /// `200 ok`, or `503` with the delegate's one-line reason while it reports a problem.
+    private func healthReply() -> HTTPReply {
+        guard let problem = delegate?.healthProblem else { return HTTPReply(status: 200, body: "ok") }
+        let line = problem.split(whereSeparator: \.isNewline).joined(separator: " ")
+        return HTTPReply(status: 503, body: String(line.prefix(400)) + "\n")
+    }
+
     private func beginHTTPReply(_ wsi: OpaquePointer, _ reply: HTTPReply) -> Int32 {
         var buffer = [UInt8](repeating: 0, count: Int(caro_lws_pre) + 512)
         return buffer.withUnsafeMutableBufferPointer { buffer -> Int32 in
@@ -284,14 +299,16 @@ final class ServerEngine: ServiceLoopOwner {
             if lws_finalize_write_http_header(wsi, start, &cursor, end) != 0 {
                 return 1
             }
-            lws_set_opaque_user_data(wsi, LWS.opaque(reply.rawValue))
+            lastHTTPReplyNumber += 1
+            httpReplies[lastHTTPReplyNumber] = reply
+            lws_set_opaque_user_data(wsi, LWS.opaque(lastHTTPReplyNumber))
             lws_callback_on_writable(wsi)
             return 0
         }
     }
 
     private func finishHTTPReply(_ wsi: OpaquePointer) -> Int32 {
-        guard let raw = LWS.opaqueValue(wsi), let reply = HTTPReply(rawValue: raw) else { return -1 }
+        guard let raw = LWS.opaqueValue(wsi), let reply = httpReplies.removeValue(forKey: raw) else { return -1 }
         lws_set_opaque_user_data(wsi, nil)
         var frame = OutgoingFrame(text: reply.body)
         let length = frame.payloadCount

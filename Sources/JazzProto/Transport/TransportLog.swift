@@ -67,6 +67,8 @@ public enum TransportLog {
         var handler: Handler = TransportLog.writeToStandardError
         /// Threads that currently collect libwebsockets' lines (see `beginCapture`).
         var captures: [UInt: CaptureRing] = [:]
+        /// Repeats of one libwebsockets line are delivered at most once per second.
+        var repeats = RepeatFilter()
     }
 
     private static let state = Mutex(State())
@@ -171,11 +173,38 @@ public enum TransportLog {
             mapped = .debug
         }
         let thread = UInt(pthread_self())
-        let handler: Handler? = state.withLock { state in
+        let (handler, suppressed): (Handler?, Int?) = state.withLock { state in
             if mapped <= .notice { state.captures[thread]?.append(text) }
-            return state.minimumLevel >= mapped ? state.handler : nil
+            guard state.minimumLevel >= mapped, let suppressed = state.repeats.admit(text, at: TransportClock.monotonicNanoseconds())
+            else { return (nil, nil) }
+            return (state.handler, suppressed)
         }
-        handler?(TransportLogRecord(level: mapped, source: .libwebsockets, message: text))
+        guard let handler else { return }
+        if let suppressed, suppressed > 0 {
+            handler(TransportLogRecord(level: mapped, source: .libwebsockets, message: "(the next line was logged \(suppressed) more times in the last second; repeats are shown once per second)"))
+        }
+        handler(TransportLogRecord(level: mapped, source: .libwebsockets, message: text))
+    }
+}
+
+/// Lets one line through at most once per second while it repeats (a failing `accept` would otherwise
+/// log thousands of identical lines per second).
+struct RepeatFilter {
+    private var last = ""
+    private var lastDelivered: UInt64 = 0
+    private var suppressed = 0
+
+    /// nil to drop `line`; otherwise how many repeats of it were dropped since it was last delivered.
+    mutating func admit(_ line: String, at now: UInt64) -> Int? {
+        if line == last && now &- lastDelivered < 1_000_000_000 {
+            suppressed += 1
+            return nil
+        }
+        let dropped = line == last ? suppressed : 0
+        last = line
+        lastDelivered = now
+        suppressed = 0
+        return dropped
     }
 }
 

@@ -118,6 +118,9 @@ public final class WebSocketServer: Sendable {
         contextInfo.options = TLSLibrary.contextOptions() | UInt64(LWS_SERVER_OPTION_EXPLICIT_VHOSTS)
         contextInfo.user = Unmanaged.passUnretained(engine).toOpaque()
         contextInfo.port = CONTEXT_PORT_NO_LISTEN
+        // lws stops polling the listening socket while its descriptor table is full (one slot each for
+        // the listening socket and the wake-up pipe, and one it keeps spare), and resumes as connections close.
+        contextInfo.fd_limit_per_thread = UInt32(clamping: configuration.effectiveMaxConnections + 3)
         guard let context = lws_create_context(&contextInfo) else {
             let lines = captured
             if configuration.usesTLS {

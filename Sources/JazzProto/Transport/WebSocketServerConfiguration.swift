@@ -34,6 +34,18 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     /// Joining of waiting messages into batch frames (default: like `jazz-run`, only once the
     /// client has sent a batch itself).
     public var batching: OutgoingBatching
+    /// Most connections (WebSocket and plain HTTP) open at once; further clients wait in the kernel's
+    /// listen queue and are accepted as connections close, so running out of descriptors never makes
+    /// the server spin on failing `accept` calls. Default (nil), and never more than: what the process's
+    /// open-file soft limit allows with ``FileDescriptorLimit/reserved`` descriptors kept free, read when
+    /// the server starts.
+    public var maxConnections: Int? = nil
+
+    /// The connection cap in force for the current open-file limit.
+    var effectiveMaxConnections: Int {
+        let capacity = FileDescriptorLimit.connectionCapacity()
+        return min(maxConnections ?? capacity, capacity)
+    }
 
     /// A configuration; the defaults are `jazz-run sync`'s (127.0.0.1:4200, pings every 1.5 s).
     public init(
@@ -83,6 +95,9 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         if let hard = hardMaxQueuedBytesPerConnection, hard < maxQueuedBytesPerConnection {
             throw .invalidConfiguration(
                 "hardMaxQueuedBytesPerConnection (\(hard)) must be at least maxQueuedBytesPerConnection (\(maxQueuedBytesPerConnection))")
+        }
+        if let maxConnections, maxConnections < 1 {
+            throw .invalidConfiguration("maxConnections must be at least 1, got \(maxConnections)")
         }
         if let interval = pingInterval, interval <= .zero {
             throw .invalidConfiguration("pingInterval must be positive or nil, got \(interval)")

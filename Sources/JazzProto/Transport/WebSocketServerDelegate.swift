@@ -15,4 +15,13 @@ public protocol WebSocketServerDelegate: AnyObject, Sendable {
     /// The connection is gone (closed by either side, dropped, or the server shut down).
     /// Messages still queued for it were discarded.
     func connectionClosed(_ id: ConnectionID)
+    /// Why the service is unhealthy, or nil: `GET /health` then answers `503` with this one line
+    /// instead of `200 ok`. Called on the service thread: return at once (no waiting for locks held
+    /// while messages are handled).
+    var healthProblem: String? { get }
+}
+
+extension WebSocketServerDelegate {
+    /// Healthy by default.
+    public var healthProblem: String? { nil }
 }

@@ -346,7 +346,7 @@ struct SQLiteCoValueStoreTests {
             #expect(coValue == core.id.description, sourceLocation: sourceLocation)
             #expect(errorSession == expectedSession, sourceLocation: sourceLocation)
             #expect(reason.contains(fragment), "\(reason)", sourceLocation: sourceLocation)
-            #expect(error?.description.contains("caro sync reset") == true, sourceLocation: sourceLocation)
+            #expect(error?.description.contains("move it aside") == true, sourceLocation: sourceLocation)
         }
         func edit(_ sql: String) throws { try store.withDatabase { try $0.execute(sql) } }
 
@@ -401,7 +401,7 @@ struct SQLiteCoValueStoreTests {
             let error = #expect(throws: SQLiteError.self) { try SQLiteCoValueStore(path: url.path) }
             if case .notADatabase = error {} else { Issue.record("expected notADatabase, got \(String(describing: error))") }
             #expect(error?.description.contains("is not an SQLite database") == true)
-            #expect(error?.description.contains("caro sync reset") == true)
+            #expect(error?.description.contains("move it aside") == true)
         }
     }
 
@@ -449,7 +449,7 @@ struct SQLiteCoValueStoreTests {
             let sqliteError = try #require(error as? SQLiteError, "got \(String(describing: error))")
             #expect(sqliteError.isDamagedFile)
             #expect(sqliteError.description.contains("corrupt") || sqliteError.description.contains("not an SQLite database"))
-            #expect(sqliteError.description.contains("caro sync reset"))
+            #expect(sqliteError.description.contains("move it aside"))
         }
     }
 

@@ -205,7 +205,7 @@ struct SQLiteDatabaseTests {
             let error = #expect(throws: SQLiteError.self) { try SQLiteDatabase(path: url.path) }
             #expect(error == .notADatabase(path: url.path, message: "file is not a database", sql: "PRAGMA journal_mode = WAL"))
             #expect(error?.isDamagedFile == true)
-            #expect(error?.description.contains("caro sync reset") == true)
+            #expect(error?.description.contains("move it aside") == true)
             #expect(error?.description.contains(url.path) == true)
         }
     }
