@@ -53,7 +53,9 @@ public final class HistoryStore {
         _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
         progress: ((Int) -> Void)? = nil
     ) throws -> HistoryInsertResult {
-        try database.transaction(.immediate) { () throws -> HistoryInsertResult in
+        // The staging table in memory, and room in the page cache for the indexes being filled.
+        if !database.isInTransaction { try database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536") }
+        return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
             try database.execute(
                 """
                 CREATE TEMP TABLE IF NOT EXISTS history_staging (id TEXT, created_at INTEGER, command TEXT, prompt TEXT,
