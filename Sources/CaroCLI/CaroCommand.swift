@@ -10,7 +10,7 @@ struct CaroCommand: AsyncParsableCommand {
         version: "0.1.0",
         subcommands: [
             HistoryCommand.self, PrefsCommand.self, ExcludeCommand.self, RelayCommand.self, JazzCommand.self, DemoCommand.self,
-            ConfigCommand.self, CompletionsCommand.self,
+            ConfigCommand.self, DoctorCommand.self, CompletionsCommand.self,
         ])
 }
 

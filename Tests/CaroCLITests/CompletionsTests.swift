@@ -21,27 +21,11 @@ struct CompletionsTests {
         /// Runs `executable arguments…` with HOME and the XDG directories inside the scratch directory and
         /// `caro` first on PATH.
         func run(_ executable: String, _ arguments: [String]) throws -> CaroBinary.Result {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: executable)
-            process.arguments = arguments
-            var env = ProcessInfo.processInfo.environment
-            env["HOME"] = path
-            env["XDG_CONFIG_HOME"] = path + "/config"
-            env["XDG_DATA_HOME"] = path + "/data"
-            env["ZDOTDIR"] = path
-            env["PATH"] = CaroBinary.url.deletingLastPathComponent().path + ":" + (env["PATH"] ?? "/usr/bin:/bin")
-            process.environment = env
-            let out = Pipe()
-            let err = Pipe()
-            process.standardOutput = out
-            process.standardError = err
-            process.standardInput = FileHandle.nullDevice
-            try process.run()
-            let outData = out.fileHandleForReading.readDataToEndOfFile()
-            let errData = err.fileHandleForReading.readDataToEndOfFile()
-            process.waitUntilExit()
-            return CaroBinary.Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                                     stderr: String(decoding: errData, as: UTF8.self))
+            let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+            return try CaroBinary.runProgram(executable, arguments, environment: [
+                "HOME": self.path, "XDG_CONFIG_HOME": self.path + "/config", "XDG_DATA_HOME": self.path + "/data",
+                "ZDOTDIR": self.path, "PATH": CaroBinary.url.deletingLastPathComponent().path + ":" + path,
+            ])
         }
     }
 

@@ -23,8 +23,14 @@ enum CaroBinary {
     /// process's environment, feeding `stdin` (empty when nil), and waits for it.
     static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String?] = [:],
                     currentDirectory: String? = nil) throws -> Result {
+        try runProgram(url.path, arguments, stdin: stdin, environment: environment, currentDirectory: currentDirectory)
+    }
+
+    /// Runs any program the same way (a shell loading completions, `script` for a terminal).
+    static func runProgram(_ executable: String, _ arguments: [String], stdin: String? = nil, environment: [String: String?] = [:],
+                           currentDirectory: String? = nil) throws -> Result {
         let process = Process()
-        process.executableURL = url
+        process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment
         for (key, value) in environment { env[key] = value }

@@ -1,0 +1,25 @@
+import ArgumentParser
+import CaroKit
+
+/// `caro doctor`: checks the home, the database, secrets, config.toml and the relay; says what to do
+/// about each problem. Exit 0 when nothing failed (warnings pass), 1 otherwise.
+struct DoctorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "doctor",
+        abstract: "Check this device's caro setup (home, database, secrets, config, relay, clock) and say how to fix problems.",
+        discussion: "Exit status 0 when no check failed (warnings pass), 1 otherwise. Changes nothing.")
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() throws {
+        let home = global.deviceHome
+        let results = Doctor.run(home)
+        if global.json {
+            try CLIOutput.json(results.map(DoctorOutput.init))
+        } else {
+            let mode = (try? ConfigFile.load(home).color) ?? .auto
+            CLIOutput.doctorReport(results, palette: Palette.resolve(mode), quiet: global.quiet)
+        }
+        if !Doctor.passed(results) { throw ExitCode(1) }
+    }
+}
