@@ -19,7 +19,7 @@ public struct SecretRule: Sendable {
     /// Every built-in rule, in the order they are applied.
     public static let all: [SecretRule] = [
         SecretRule(name: "private-key", action: .drop, summary: "PEM private-key blocks (-----BEGIN … PRIVATE KEY-----)") { text in
-            guard let begin = SecretScan.find(SecretScan.pemBegin, in: text.bytes, from: 0),
+            guard text.mayContain(SecretScan.pemBegin), let begin = SecretScan.find(SecretScan.pemBegin, in: text.bytes, from: 0),
                 SecretScan.find(SecretScan.pemPrivateKey, in: text.bytes, from: begin) != nil
             else { return [] }
             return [begin..<text.bytes.count]
@@ -55,7 +55,7 @@ public struct SecretRule: Sendable {
                                          requireSeparator: true)
         },
         SecretRule(name: "url-credentials", action: .redact, summary: "passwords in URLs (scheme://user:PASSWORD@host)") { text in
-            SecretScan.urlPasswords(in: text.bytes)
+            text.mayContain(SecretScan.schemeSeparator) ? SecretScan.urlPasswords(in: text.bytes) : []
         },
     ]
 
@@ -66,7 +66,10 @@ public struct SecretRule: Sendable {
     ) -> SecretRule {
         let literals = prefixes.map { Array($0.utf8) }
         return SecretRule(name: name, action: .redact, summary: summary) { text in
-            literals.flatMap { SecretScan.tokens(after: $0, in: text.bytes, minimum: minimum, maximum: maximum, characters: characters) }
+            literals.flatMap { literal in
+                text.mayContain(literal)
+                    ? SecretScan.tokens(after: literal, in: text.bytes, minimum: minimum, maximum: maximum, characters: characters) : []
+            }
         }
     }
 }
@@ -76,9 +79,45 @@ public struct SecretRule: Sendable {
 struct ScannedText {
     let bytes: [UInt8]
     let lowered: [UInt8]
+    /// Which byte values occur in `lowered`: a literal with a byte that does not occur cannot match, so
+    /// most rules skip most commands without scanning them.
+    private let present: ByteSet
 
     init(_ bytes: [UInt8]) {
         self.bytes = bytes
         lowered = bytes.map(SecretScan.lower)
+        var present = ByteSet()
+        for byte in lowered { present.insert(byte) }
+        self.present = present
+    }
+
+    /// False when `literal` cannot occur in the text (compared ignoring ASCII case): some byte is missing.
+    func mayContain(_ literal: [UInt8]) -> Bool {
+        literal.allSatisfy { present.contains(SecretScan.lower($0)) }
+    }
+}
+
+/// A set of byte values, as 256 bits.
+struct ByteSet {
+    private var words: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+
+    mutating func insert(_ byte: UInt8) {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: words.0 |= bit
+        case 1: words.1 |= bit
+        case 2: words.2 |= bit
+        default: words.3 |= bit
+        }
+    }
+
+    func contains(_ byte: UInt8) -> Bool {
+        let bit = UInt64(1) << UInt64(byte & 63)
+        switch byte >> 6 {
+        case 0: return words.0 & bit != 0
+        case 1: return words.1 & bit != 0
+        case 2: return words.2 & bit != 0
+        default: return words.3 & bit != 0
+        }
     }
 }

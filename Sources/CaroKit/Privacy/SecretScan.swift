@@ -93,6 +93,7 @@ enum SecretScan {
     static func valuesAfter(keyword: [UInt8], separators: [UInt8], in scanned: ScannedText, requireSeparator: Bool = false)
         -> [Range<Int>]
     {
+        guard scanned.mayContain(keyword) else { return [] }
         var ranges: [Range<Int>] = []
         var start = 0
         let text = scanned.bytes
@@ -131,7 +132,9 @@ enum SecretScan {
     /// The value of each `-pVALUE` (no space) in a command that runs mysql, mysqldump, mysqladmin or
     /// mariadb, whose `-p` option takes the password that way.
     static func mysqlShortPasswords(in text: ScannedText) -> [Range<Int>] {
-        guard find(mysql, in: text.lowered, from: 0) != nil || find(mariadb, in: text.lowered, from: 0) != nil else { return [] }
+        guard text.mayContain(shortPasswordOption), text.mayContain(mysql) || text.mayContain(mariadb),
+            find(mysql, in: text.lowered, from: 0) != nil || find(mariadb, in: text.lowered, from: 0) != nil
+        else { return [] }
         var ranges: [Range<Int>] = []
         var start = 0
         let bytes = text.bytes

@@ -53,10 +53,4 @@ public struct HistoryQuery: Sendable, Equatable {
         self.reverse = reverse
         self.unique = unique
     }
-
-    /// True when no filter at all is set (limit and order aside).
-    public var matchesEverything: Bool {
-        (text ?? "").allSatisfy(\.isWhitespace) && cwd == nil && under == nil && hostname == nil && deviceID == nil
-            && shell == nil && since == nil && until == nil && exit == nil && executed == nil
-    }
 }
