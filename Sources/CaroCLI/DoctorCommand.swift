@@ -6,7 +6,7 @@ import CaroKit
 struct DoctorCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "doctor",
-        abstract: "Check this device's caro setup (home, database, secrets, config, relay, clock) and say how to fix problems.",
+        abstract: "Check the home, database, secrets, config, relay and clock; say how to fix each problem.",
         discussion: "Exit status 0 when no check failed (warnings pass), 1 otherwise. Changes nothing.")
 
     @OptionGroup var global: GlobalOptions
