@@ -1,3 +1,4 @@
+import CaroStore
 import Foundation
 import Testing
 
@@ -52,6 +53,36 @@ struct DoctorTests {
         #expect(text.stdout.contains("fix: Move it away"))
         // Nothing was changed.
         #expect(try Data(contentsOf: URL(fileURLWithPath: home.path + "/caro.db")) == Data(repeating: 0x5A, count: 8192))
+    }
+
+    @Test func aDatabaseThatFailsTheIntegrityCheckFails() throws {
+        let home = try TemporaryHome()
+        for index in 1...20 { #expect(try home.caro("history", "add", "--command", "echo \(index) a longer line of text").status == 0) }
+        let path = home.path + "/caro.db"
+        // Everything into the main file, then one index page emptied: the rows are no longer in the index.
+        var page = 0
+        var pageSize = 0
+        do {
+            let database = try SQLiteDatabase(path: path)
+            try database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            let root = try database.prepare("SELECT rootpage FROM sqlite_master WHERE name = 'history_by_time'")
+            #expect(try root.step())
+            page = root.int(at: 0)
+            let size = try database.prepare("PRAGMA page_size")
+            #expect(try size.step())
+            pageSize = size.int(at: 0)
+            database.close()
+        }
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let start = (page - 1) * pageSize
+        bytes.replaceSubrange(start..<(start + pageSize), with: [0x0A] + [UInt8](repeating: 0, count: pageSize - 1))
+        try bytes.write(to: URL(fileURLWithPath: path))
+        let (status, lines) = try Self.report(home)
+        #expect(status == 1)
+        #expect(lines["database"]?.status == "fail")
+        #expect(lines["database"]?.message.contains("fails the integrity check") == true, "\(String(describing: lines["database"]))")
+        #expect(lines["database"]?.message.contains("missing from index history_by_time") == true)
+        #expect(lines["database"]?.fix?.hasPrefix("Move it away") == true)
     }
 
     @Test func aBrokenConfigFailsNamingTheLine() throws {

@@ -54,9 +54,11 @@ public enum HomeChecks {
             }
             let problems = try database.integrityProblems(thorough: true)
             if !problems.isEmpty {
-                let shown = problems.prefix(3).joined(separator: "; ") + (problems.count > 3 ? "; …" : "")
+                // integrity_check's first row may start with "*** in database main ***" and a line break.
+                let lines = problems.flatMap { $0.split(whereSeparator: \.isNewline).map(String.init) }.filter { !$0.hasPrefix("***") }
+                let shown = lines.prefix(3).joined(separator: "; ") + (lines.count > 3 ? "; …" : "")
                 return DoctorResult(check: "database", status: .fail,
-                                    message: "\(path) fails the integrity check (\(problems.count) problems: \(shown))", fix: damaged)
+                                    message: "\(path) fails the integrity check (\(lines.count) problems: \(shown))", fix: damaged)
             }
             if version < latest {
                 return DoctorResult(check: "database", status: .warn,
