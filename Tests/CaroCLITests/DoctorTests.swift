@@ -153,6 +153,29 @@ struct DoctorTests {
         #expect(lines["clock"]?.message.contains("in step with the relay") == true, "\(String(describing: lines["clock"]))")
     }
 
+    @Test func aWssRelayNeedsATrustedCertificate() throws {
+        let directory = try TemporaryHome()
+        let (key, certificate) = (directory.path + "/key.pem", directory.path + "/cert.pem")
+        let made = try CaroBinary.runProgram("/usr/bin/openssl", [
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", key, "-out", certificate,
+        ])
+        #expect(made.status == 0, "\(made.stderr)")
+        let relay = try RelayProcess(["--in-memory", "--tls-cert", certificate, "--tls-key", key])
+        defer { relay.stop() }
+        let home = try TemporaryHome()
+        #expect(try home.caro("config", "set", "relay", "wss://127.0.0.1:\(relay.port)").status == 0)
+        let (untrusted, before) = try Self.report(home)
+        #expect(untrusted == 1)
+        #expect(before["relay"]?.status == "fail")
+        #expect(before["relay"]?.message.contains("certificate is not trusted") == true, "\(String(describing: before["relay"]))")
+        #expect(before["relay"]?.fix?.contains("caro config set relay-ca-file") == true)
+        #expect(try home.caro("config", "set", "relay-ca-file", certificate).status == 0)
+        let (trusted, after) = try Self.report(home)
+        #expect(trusted == 0)
+        #expect(after["relay"]?.message.contains("accepts WebSocket connections (TLS certificate valid)") == true, "\(String(describing: after["relay"]))")
+    }
+
     @Test func coloursFollowTheSettingAndNoColor() throws {
         let home = try TemporaryHome()
         #expect(try home.caro("config", "set", "color", "always").status == 0)

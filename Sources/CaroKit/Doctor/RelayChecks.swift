@@ -44,7 +44,7 @@ public enum RelayChecks {
     /// The difference between this clock and the relay's (`Date` header of `/health`).
     static func clock(_ context: DoctorContext) -> DoctorResult {
         guard let probe = context.relayProbe else { return .ok("clock", "not checked: no relay configured") }
-        guard probe.unreachable == nil else { return .ok("clock", "not checked: the relay cannot be reached") }
+        guard probe.unreachable == nil else { return .ok("clock", "not checked: the relay check failed") }
         guard let relayTime = probe.relayTime else {
             return .ok("clock", "not checked: the relay sent no Date header\(probe.health == nil ? " (none is read over wss://)" : "")")
         }
