@@ -26,6 +26,8 @@ struct CompletionsCommand: ParsableCommand {
     }
 
     @Argument(help: "bash, zsh or fish.") var shell: Shell
+    /// Accepted like everywhere (`caro --home DIR completions zsh`); the script does not depend on them.
+    @OptionGroup var global: GlobalOptions
 
     func run() throws {
         CLIOutput.line(CaroCommand.completionScript(for: shell.completionShell))
