@@ -22,6 +22,19 @@ struct ConfigTests {
         #expect(!FileManager.default.fileExists(atPath: home.path + "/config.toml"))
     }
 
+    @Test func withoutAHomeTheFileIsInTheXDGConfigDirectory() throws {
+        let scratch = try TemporaryHome()
+        let environment: [String: String?] = ["CARO_HOME": nil, "HOME": scratch.path, "XDG_CONFIG_HOME": scratch.path + "/xdg-config",
+                                              "XDG_DATA_HOME": scratch.path + "/xdg-data"]
+        let path = try CaroBinary.run(["config", "path"], environment: environment)
+        #expect(path.stdout == scratch.path + "/xdg-config/caro/config.toml\n")
+        #expect(try CaroBinary.run(["config", "set", "color", "never"], environment: environment).status == 0)
+        #expect(FileManager.default.fileExists(atPath: scratch.path + "/xdg-config/caro/config.toml"))
+        #expect(!FileManager.default.fileExists(atPath: scratch.path + "/xdg-data/caro"), "config never creates the data directory")
+        let unset = try CaroBinary.run(["config", "path"], environment: ["CARO_HOME": nil, "HOME": scratch.path, "XDG_CONFIG_HOME": nil])
+        #expect(unset.stdout == scratch.path + "/.config/caro/config.toml\n")
+    }
+
     @Test func setWritesTheFileKeepingCommentsAndGetReadsIt() throws {
         let home = try TemporaryHome()
         try Self.write("# my settings\ncolor = \"never\"  # no colours here\n\n", in: home)
