@@ -99,7 +99,7 @@ struct DoctorTests {
     @Test func secretFilesMustBePrivate() throws {
         let home = try TemporaryHome()
         let secret = home.path + "/sync.json"
-        FileManager.default.createFile(atPath: secret, contents: Data("{}".utf8), attributes: [.posixPermissions: 0o644])
+        #expect(FileManager.default.createFile(atPath: secret, contents: Data("{}".utf8), attributes: [.posixPermissions: 0o644]))
         let (status, lines) = try Self.report(home)
         #expect(status == 1)
         #expect(lines["secrets"]?.status == "fail")
