@@ -19,6 +19,9 @@ extension ConfigCommand {
         }
     }
 
+    /// Shell completion of a key argument.
+    static let keys = CompletionKind.list(DeviceConfig.Key.allCases.map(\.rawValue))
+
     static func key(_ name: String) throws -> DeviceConfig.Key {
         try run { () throws(ConfigError) in try DeviceConfig.Key.named(name) }
     }
@@ -40,7 +43,7 @@ extension ConfigCommand {
         static let configuration = CommandConfiguration(
             commandName: "get", abstract: "Print one setting's value (nothing for an unset one).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "relay, relay-ca-file, auto-sync or color.") var key: String
+        @Argument(help: "relay, relay-ca-file, auto-sync or color.", completion: ConfigCommand.keys) var key: String
 
         func run() throws {
             let key = try ConfigCommand.key(key)
@@ -52,7 +55,7 @@ extension ConfigCommand {
     struct Set: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "set", abstract: "Change one setting.")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "relay, relay-ca-file, auto-sync or color.") var key: String
+        @Argument(help: "relay, relay-ca-file, auto-sync or color.", completion: ConfigCommand.keys) var key: String
         @Argument(help: "The new value (no quotes needed).") var value: String
 
         func run() throws {
@@ -71,7 +74,7 @@ extension ConfigCommand {
     struct Unset: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "unset", abstract: "Remove a setting (back to its default).")
         @OptionGroup var global: GlobalOptions
-        @Argument(help: "relay, relay-ca-file, auto-sync or color.") var key: String
+        @Argument(help: "relay, relay-ca-file, auto-sync or color.", completion: ConfigCommand.keys) var key: String
 
         func run() throws {
             let key = try ConfigCommand.key(key)

@@ -72,6 +72,9 @@ struct CompletionsTests {
         let candidates = result.stdout.split(separator: "\n").map { $0.split(separator: "\t").first.map(String.init) ?? "" }
         #expect(candidates.contains("history"), "\(result.stdout)\(result.stderr)")
         #expect(!candidates.contains("prefs"))
+        let keys = try scratch.run("/usr/bin/fish", ["--no-config", "-c", "source '\(file)'; and complete -C 'caro config set '"])
+        let keyNames = Set(keys.stdout.split(separator: "\n").compactMap { $0.split(separator: "\t").first.map(String.init) })
+        #expect(keyNames.isSuperset(of: ["relay", "relay-ca-file", "auto-sync", "color"]), "\(keys.stdout)\(keys.stderr)")
     }
 
     @Test func anUnknownShellIsAUsageError() throws {
