@@ -183,6 +183,7 @@ struct DoctorTests {
         #expect(always.stdout.contains("\u{1B}[32mok"), "color = always colours even when piped: \(always.stdout)")
         let noColor = try home.caro("doctor", environment: ["NO_COLOR": "1"])
         #expect(!noColor.stdout.contains("\u{1B}["), "NO_COLOR wins")
+        #expect(try !home.caro("doctor", "--json", environment: ["NO_COLOR": nil]).stdout.contains("\u{1B}["), "JSON is never coloured")
         #expect(noColor.stdout == always.stdout.replacingOccurrences(of: "\u{1B}\\[[0-9]+m", with: "", options: .regularExpression))
         #expect(try home.caro("config", "set", "color", "auto").status == 0)
         #expect(try !home.caro("doctor", environment: ["NO_COLOR": nil]).stdout.contains("\u{1B}["), "auto: not a terminal, no colours")
