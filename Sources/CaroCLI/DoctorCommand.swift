@@ -1,5 +1,6 @@
 import ArgumentParser
 import CaroKit
+import JazzProto
 
 /// `caro doctor`: checks the home, the database, secrets, config.toml and the relay; says what to do
 /// about each problem. Exit 0 when nothing failed (warnings pass), 1 otherwise.
@@ -13,6 +14,8 @@ struct DoctorCommand: ParsableCommand {
 
     func run() throws {
         let home = global.deviceHome
+        // The relay check reports connection and TLS failures itself; libwebsockets' own lines only with -v.
+        if !global.verbose { TransportLog.setHandler(minimumLevel: .error) { _ in } }
         let results = Doctor.run(home)
         if global.json {
             try CLIOutput.json(results.map(DoctorOutput.init))

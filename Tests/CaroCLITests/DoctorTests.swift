@@ -170,6 +170,7 @@ struct DoctorTests {
         #expect(before["relay"]?.status == "fail")
         #expect(before["relay"]?.message.contains("certificate is not trusted") == true, "\(String(describing: before["relay"]))")
         #expect(before["relay"]?.fix?.contains("caro config set relay-ca-file") == true)
+        #expect(try home.caro("doctor").stderr.isEmpty, "the report says it all; libwebsockets' lines only with -v")
         #expect(try home.caro("config", "set", "relay-ca-file", certificate).status == 0)
         let (trusted, after) = try Self.report(home)
         #expect(trusted == 0)
