@@ -315,6 +315,10 @@ final class ServerEngine: ServiceLoopOwner {
                 wsi, reply.status, "text/plain", lws_filepos_t(body.utf8.count), &cursor, end) != 0 {
                 return 1
             }
+            let date = Array(HTTPDate.now().utf8)
+            if lws_add_http_header_by_token(wsi, WSI_TOKEN_HTTP_DATE, date, Int32(date.count), &cursor, end) != 0 {
+                return 1
+            }
             if lws_finalize_write_http_header(wsi, start, &cursor, end) != 0 {
                 return 1
             }

@@ -1,0 +1,42 @@
+import CaroStore
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// What the checks of one `caro doctor` run share: the home, and what was read from it, each read once.
+/// Nothing here writes to the home: the database is opened read-only and never migrated.
+public final class DoctorContext {
+    public let home: DeviceHome
+    public let options: DoctorOptions
+
+    init(home: DeviceHome, options: DoctorOptions) {
+        self.home = home
+        self.options = options
+    }
+
+    /// `config.toml`, parsed (all defaults when there is no file).
+    public private(set) lazy var config: Result<DeviceConfig, ConfigError> = Result(catching: { () throws(ConfigError) -> DeviceConfig in
+        try ConfigFile.load(home)
+    })
+
+    /// The home database opened read-only: nil when there is no database file yet; a failure when it
+    /// cannot be opened or read.
+    public private(set) lazy var database: Result<SQLiteDatabase, SQLiteError>? = {
+        var info = stat()
+        guard stat(home.databasePath, &info) == 0 else { return nil }
+        return Result(catching: { () throws(SQLiteError) -> SQLiteDatabase in
+            let database = try SQLiteDatabase(path: home.databasePath, options: .init(create: false, readOnly: true))
+            _ = try database.userVersion()  // reads the header: a file that is not a database fails here
+            return database
+        })
+    }()
+
+    /// The relay probe's result (run once, by the first check that needs it), nil without a relay.
+    lazy var relayProbe: RelayProbe.Outcome? = {
+        guard case .success(let config) = config, let relay = config.relay else { return nil }
+        return RelayProbe.run(relay, caFile: config.relayCAFile, timeoutMilliseconds: options.networkTimeoutMilliseconds)
+    }()
+}
