@@ -153,6 +153,23 @@ struct DoctorTests {
         #expect(lines["clock"]?.message.contains("in step with the relay") == true, "\(String(describing: lines["clock"]))")
     }
 
+    @Test func afterSyncInitTheRelayOfTheDeviceIsChecked() throws {
+        let relay = try RelayProcess(["--in-memory"])
+        defer { relay.stop() }
+        let home = try TemporaryHome()
+        let words = home.path + "/words.txt"
+        #expect(try home.caro("sync", "init", "--relay", relay.url, "--words-file", words).status == 0)
+        #expect(try home.caro("sync", "pause").status == 0)
+        #expect(try home.caro("history", "add", "--command", "make deploy").status == 0)
+        // No relay in config.toml: doctor checks the relay `sync init` recorded.
+        let (status, lines) = try Self.report(home)
+        #expect(status == 0, "\(lines)")
+        #expect(lines["sync"]?.message.contains("device co_z") == true, "\(String(describing: lines["sync"]))")
+        #expect(lines["sync"]?.message.contains("paused") == true, "\(String(describing: lines["sync"]))")
+        #expect(lines["pending"]?.message == "1 entry not yet pushed to the relay", "\(String(describing: lines["pending"]))")
+        #expect(lines["relay"]?.message.contains("GET /health: ok") == true, "\(String(describing: lines["relay"]))")
+    }
+
     @Test func aWssRelayNeedsATrustedCertificate() throws {
         let directory = try TemporaryHome()
         let (key, certificate) = (directory.path + "/key.pem", directory.path + "/cert.pem")

@@ -34,9 +34,22 @@ public final class DoctorContext {
         })
     }()
 
+    /// What `caro sync init|join` recorded (`sync.json`): nil when sync was never set up here, or when the
+    /// file cannot be read (the secrets check and `caro sync status` report that).
+    public private(set) lazy var credentials: DeviceCredentials? = try? DeviceCredentials.load(from: home)
+
+    /// The relay sync talks to, and the CA file for it: `relay` / `relay-ca-file` in `config.toml` when set,
+    /// else the relay (and `--ca`) that `caro sync init|join` recorded.
+    lazy var relay: (url: String, caFile: String?)? = {
+        let configured = try? config.get()
+        if let url = configured?.relay { return (url, configured?.relayCAFile) }
+        if let credentials { return (credentials.relay, configured?.relayCAFile ?? credentials.ca) }
+        return nil
+    }()
+
     /// The relay probe's result (run once, by the first check that needs it), nil without a relay.
     lazy var relayProbe: RelayProbe.Outcome? = {
-        guard case .success(let config) = config, let relay = config.relay else { return nil }
-        return RelayProbe.run(relay, caFile: config.relayCAFile, timeoutMilliseconds: options.networkTimeoutMilliseconds)
+        guard let relay else { return nil }
+        return RelayProbe.run(relay.url, caFile: relay.caFile, timeoutMilliseconds: options.networkTimeoutMilliseconds)
     }()
 }

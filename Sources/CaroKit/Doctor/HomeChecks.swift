@@ -132,7 +132,7 @@ public enum HomeChecks {
                                 fix: "See the database check above.")
         }
         let count = statement.int(at: 0)
-        let syncing = (try? context.config.get())?.relay != nil
+        let syncing = context.relay != nil
         let entries = count == 1 ? "1 entry" : "\(count) entries"
         return .ok("pending", syncing ? "\(entries) not yet pushed to the relay" : "\(entries) recorded on this device only (sync is not set up)")
     }

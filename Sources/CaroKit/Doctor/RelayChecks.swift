@@ -2,16 +2,17 @@
 public enum RelayChecks {
     public static let all: [DoctorCheck] = [DoctorCheck("sync", run: sync), DoctorCheck("relay", run: relay), DoctorCheck("clock", run: clock)]
 
-    /// Whether a relay is configured in `config.toml`.
+    /// Whether sync is set up (`caro sync init|join`) or a relay is configured in `config.toml`.
     static func sync(_ context: DoctorContext) -> DoctorResult {
         switch context.config {
         case .failure:
             return DoctorResult(check: "sync", status: .warn, message: "unknown: config.toml cannot be read", fix: "See the config check above.")
         case .success(let config):
-            guard let relay = config.relay else {
+            guard let relay = context.relay else {
                 return .ok("sync", "not set up: history stays on this device (caro sync init --relay URL sets it up)")
             }
-            return .ok("sync", "relay \(RelayProbe.redacted(relay)), auto-sync \(config.autoSync ? "on" : "off")")
+            let device = context.credentials.map { "device \($0.account)\($0.paused ? ", paused (caro sync resume)" : ""), " } ?? ""
+            return .ok("sync", "\(device)relay \(RelayProbe.redacted(relay.url)), auto-sync \(config.autoSync ? "on" : "off")")
         }
     }
 
