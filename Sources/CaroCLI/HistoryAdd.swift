@@ -64,21 +64,8 @@ enum FastAdd {
         var request = AddRequest(command: "")
         var command: String?
         var parsed = Parsed(request: request)
-        var index = 2
-        while index < arguments.count {
-            var name = arguments[index]
-            var value: String?
-            if name.hasPrefix("--"), let equals = name.firstIndex(of: "=") {
-                value = String(name[name.index(after: equals)...])
-                name = String(name[..<equals])
-            }
-            index += 1
-            func takeValue() -> String? {
-                if let value { return value }
-                guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
-                index += 1
-                return arguments[index - 1]
-            }
+        var reader = FastOptionReader(arguments, from: 2)
+        while let (name, value) = reader.next() {
             switch name {
             case "--json", "--quiet", "-q", "--verbose", "-v", "--executed", "--not-executed":
                 guard value == nil else { return nil }
@@ -90,13 +77,13 @@ enum FastAdd {
                 default: request.executed = false
                 }
             case "--exit":
-                guard let text = takeValue(), let number = Int(text) else { return nil }
+                guard let text = reader.value(value), let number = Int(text) else { return nil }
                 request.exitCode = number
             case "--duration":
-                guard let text = takeValue(), let number = Int64(text) else { return nil }
+                guard let text = reader.value(value), let number = Int64(text) else { return nil }
                 request.durationMs = number
             case "--home", "--command", "--prompt", "--explanation", "--cwd", "--shell", "--safety", "--tag", "--at":
-                guard let text = takeValue() else { return nil }
+                guard let text = reader.value(value) else { return nil }
                 switch name {
                 case "--home": parsed.home = text
                 case "--command": command = text

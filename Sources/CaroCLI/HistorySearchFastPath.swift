@@ -18,25 +18,12 @@ enum FastSearch {
         let acceptsWords = arguments[1] == "search"
         var parsed = Parsed()
         var words: [String] = []
-        var index = 2
-        while index < arguments.count {
-            var name = arguments[index]
-            var value: String?
-            if name.hasPrefix("--"), let equals = name.firstIndex(of: "=") {
-                value = String(name[name.index(after: equals)...])
-                name = String(name[..<equals])
-            }
-            index += 1
+        var reader = FastOptionReader(arguments, from: 2)
+        while let (name, value) = reader.next() {
             guard name.hasPrefix("-") else {
                 guard acceptsWords else { return nil }
                 words.append(name)
                 continue
-            }
-            func takeValue() -> String? {
-                if let value { return value }
-                guard index < arguments.count, !arguments[index].hasPrefix("-") else { return nil }
-                index += 1
-                return arguments[index - 1]
             }
             switch name {
             case "--json", "--quiet", "-q", "--verbose", "-v", "--workspace", "--executed", "--reverse", "--unique":
@@ -51,10 +38,10 @@ enum FastSearch {
                 default: parsed.filters.unique = true
                 }
             case "--limit":
-                guard let text = takeValue(), let number = Int(text) else { return nil }
+                guard let text = reader.value(value), let number = Int(text) else { return nil }
                 parsed.filters.limit = number
             case "--home", "--cwd", "--under", "--host", "--device", "--shell", "--since", "--until", "--exit":
-                guard let text = takeValue() else { return nil }
+                guard let text = reader.value(value) else { return nil }
                 switch name {
                 case "--home": parsed.home = text
                 case "--cwd": parsed.filters.cwd = text
