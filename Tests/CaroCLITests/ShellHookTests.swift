@@ -162,8 +162,10 @@ final class TmuxShell {
     }
 
     private func promptCount() throws -> Int {
+        // Occurrences, not lines: a command line exactly as wide as the terminal leaves the cursor at the
+        // end of a wrapped row, and `capture-pane -J` joins the next prompt onto it.
         let marker = prompt.trimmingCharacters(in: .whitespaces)
-        return try screen().split(separator: "\n").filter { $0.contains(marker) }.count
+        return try screen().components(separatedBy: marker).count - 1
     }
 
     private func waitForPrompts(_ count: Int) throws {
