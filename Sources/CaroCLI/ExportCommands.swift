@@ -28,6 +28,7 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         let export = try CaroExportService(home: global.deviceHome).snapshot()
+        if let problem = export.devicesProblem { CLIOutput.note("exporting without the device list: \(problem)", global) }
         let bar = ProgressBar(enabled: !global.quiet && isatty(STDERR_FILENO) == 1 && export.history.count >= 10_000, label: "exporting")
         let bytes = try ExportOutput.bytes(export, format: format, exportedAt: Timestamp.now(),
                                            progress: bar.map { bar in { bar.show($0, of: export.history.count) } })

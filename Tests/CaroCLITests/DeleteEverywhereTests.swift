@@ -42,8 +42,11 @@ struct DeleteEverywhereTests {
         #expect(try Self.commands(pair.a).isEmpty)
         try SyncTests.syncNow(pair.a)
 
-        // B reconnects: the shared entries and its own unpushed ones from before the delete are gone.
-        try SyncTests.syncNow(pair.b)
+        // B reconnects: the shared entries and its own unpushed ones from before the delete are gone
+        // (and those were not pushed: no relay gets their ciphertext).
+        let reconnected = try pair.b.caro("sync", "now", "--json")
+        #expect(reconnected.status == 0, "\(reconnected.stderr)")
+        #expect(reconnected.stdout.contains("\"pushed\":0"), "\(reconnected.stdout)")
         #expect(try Self.commands(pair.b).isEmpty)
         try SyncTests.syncNow(pair.a)
         #expect(try Self.commands(pair.a).isEmpty)
@@ -111,6 +114,21 @@ struct DeleteEverywhereTests {
         try SyncTests.syncNow(pair.a)
         #expect(try Self.commands(pair.a) == ["recent"])
         #expect(try Self.commands(pair.b) == ["recent"])
+    }
+
+    @Test func shellHistoryOlderThanADeleteAllIsNotImportedAgain() throws {
+        let home = try TemporaryHome()
+        _ = try Self.add(home, "before")
+        #expect(try home.caro("history", "delete", "--all", "--yes").status == 0)
+        let file = home.path + "/bash_history"
+        try "#1600000000\nold-one\n#1600000060\nold-two\n#\(Int(Date().timeIntervalSince1970) + 60)\nnew-one\n"
+            .write(toFile: file, atomically: true, encoding: .utf8)
+        for expected in [1, 0] {
+            let imported = try home.caro("history", "import", "bash", file, "--json")
+            #expect(imported.status == 0, "\(imported.stderr)")
+            #expect(try Self.commands(home) == ["new-one"])
+            #expect(imported.stdout.contains("\"imported\":\(expected),"), "\(imported.stdout)")
+        }
     }
 
     @Test func deletingAKnownAndAnUnknownIDNamesTheUnknownOneAndDeletesNothing() throws {

@@ -30,6 +30,8 @@ public struct CaroExport: Sendable, Equatable {
     public var exclusions: [String] = []
     /// The identity's devices as of the last sync (empty without sync); informational, never imported.
     public var devices: [DeviceRecord] = []
+    /// Why ``devices`` is empty although sync is set up (the device list could not be read), if so.
+    public var devicesProblem: String?
     /// This device's ID (marks the current device in ``devices``).
     public var currentDevice: String = ""
 

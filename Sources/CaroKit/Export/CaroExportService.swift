@@ -34,8 +34,11 @@ public struct CaroExportService {
                 export.currentDevice = try history.deviceID()
             }
         }
-        if try DeviceCredentials.load(from: home) != nil {
-            export.devices = try SyncStatusService(home: home).devices().devices
+        // The device list is informational: a sync setup that cannot be read does not stop the export.
+        do {
+            if try DeviceCredentials.load(from: home) != nil { export.devices = try SyncStatusService(home: home).devices().devices }
+        } catch {
+            export.devicesProblem = error.description
         }
         return export
     }
