@@ -168,26 +168,46 @@ extension HistoryCommand {
         }
     }
 
-    /// `caro history delete ID…` or `caro history delete --filter [TEXT] [filters] [--yes]`.
+    /// `caro history delete ID…`, `caro history delete --filter [TEXT] [filters] [--yes]`, or
+    /// `caro history delete --all [--yes]`.
     struct Delete: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "delete",
-            abstract: "Delete entries by ID, or every entry matching --filter (deletion syncs to your other devices).")
+            abstract: "Delete entries by ID, every entry matching --filter, or everything with --all (deletion syncs to your other devices).",
+            discussion: """
+                --all deletes every entry recorded up to now on every device, at its next sync — also entries an \
+                offline device recorded before now and has not synced yet; entries recorded afterwards stay.
+                """)
         @OptionGroup var global: GlobalOptions
         @Argument(help: "Entry IDs; with --filter, words to search for.") var arguments: [String] = []
         @Flag(help: "Delete every entry matching the search words and filters.") var filter = false
+        @Flag(help: "Delete every entry recorded up to now, on every device.") var all = false
         @OptionGroup var filters: FilterOptions
         @Flag(help: "Do not ask for confirmation.") var yes = false
 
         func validate() throws {
+            if all && (filter || !arguments.isEmpty || !filters.isEmpty) {
+                throw ValidationError("--all deletes everything: give no IDs, words or filters with it.")
+            }
+            if all { return }
             if !filter && !filters.isEmpty { throw ValidationError("Filters need --filter: caro history delete --filter [filters].") }
-            if !filter && arguments.isEmpty { throw ValidationError("Give the IDs to delete, or --filter with filters.") }
+            if !filter && arguments.isEmpty { throw ValidationError("Give the IDs to delete, --filter with filters, or --all.") }
         }
 
         func run() throws {
             let service = try HistoryService(home: global.deviceHome)
             let deleted: Int
-            if filter {
+            if all {
+                if !yes {
+                    let count = try service.stats(top: 0).entries
+                    guard Confirmation.ask("Delete all \(count) entries here, and everything recorded until now on your other devices?")
+                    else {
+                        throw CaroError.needsConfirmation(
+                            "Nothing deleted: confirm on a terminal, or add --yes to delete every entry on every device.")
+                    }
+                }
+                deleted = try service.deleteAll()
+            } else if filter {
                 let query = try filters.filters(text: arguments.joined(separator: " ")).query(now: Timestamp.now())
                 if !yes {
                     let count = try service.search(query).count

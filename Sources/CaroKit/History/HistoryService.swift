@@ -154,7 +154,28 @@ public final class HistoryService {
         try CaroError.storage { try store.delete(matching: query, at: clock()) }
     }
 
+    /// `caro history delete --all`: deletes every entry created at or before now, here and — through
+    /// the synced watermark ``Preferences/clearedBefore`` — on every device at its next sync, including
+    /// entries another device recorded before now and has not pushed yet; entries created later stay.
+    /// Returns how many entries went here.
+    public func deleteAll() throws(CaroError) -> Int {
+        let watermark = max(clock(), try preferences().clearedBefore)
+        let preferencesStore = PreferencesStore(database: store.database)
+        return try CaroError.storage {
+            try store.expire(HistoryRetention(maxEntries: 0, maxAgeDays: 0, clearedBefore: watermark), now: watermark) {
+                try preferencesStore.set(Preferences.clearedBeforeKey, to: String(watermark), at: watermark)
+            }
+        }
+    }
+
     // MARK: Counting
+
+    /// Entries that are still in the synced history stream but no longer live — deleted, expired by
+    /// retention, or cleared by a delete-all (tombstones already pushed or received): what a compaction
+    /// would reclaim, for an automatic compaction past a threshold.
+    public func reclaimableCount() throws(CaroError) -> Int {
+        try CaroError.storage { try store.reclaimableCount() }
+    }
 
     /// Counts for `caro history stats`.
     public func stats(top: Int = 10) throws(CaroError) -> HistoryStats {

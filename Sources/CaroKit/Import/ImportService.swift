@@ -153,13 +153,18 @@ public struct ImportService {
         let hash: UInt64
     }
 
-    /// The entries retention would keep: none older than its days, and only those among the newest max
+    /// The entries retention would keep: none created up to a delete-all watermark, none older than its
+    /// days, and only those among the newest max
     /// entries once stored beside `existing` (the newest live entries, newest first). An entry whose
     /// import key is already stored is kept (the insert counts it as a duplicate) without taking a place.
     /// Between equal times the one stored later counts as newer, as retention sees it.
     static func withinRetention(_ entries: [NewHistoryEntry], _ retention: HistoryRetention,
                                 existing: [(createdAt: Int64, importKey: String?)] = [], now: Int64) -> [NewHistoryEntry] {
         var candidates = Array(entries.indices)
+        if retention.clearedBefore > 0 {
+            // A delete --all removed everything up to its time, for good.
+            candidates.removeAll { (entries[$0].createdAt ?? now) <= retention.clearedBefore }
+        }
         if retention.maxAgeDays > 0 {
             let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
             candidates.removeAll { (entries[$0].createdAt ?? now) < cutoff }

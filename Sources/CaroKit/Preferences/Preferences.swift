@@ -15,8 +15,18 @@ public struct Preferences: Sendable, Equatable {
     public var syncFrequencyMinutes: Int = 0
     /// The user's exclusion patterns (`caro exclude add|remove`).
     public var exclusionPatterns: [String] = []
+    /// The last `caro history delete --all` on any device (ms since the epoch; 0 = never): no entry
+    /// created at or before it is kept. Synced under ``clearedBeforeKey`` (not a `caro prefs` key).
+    public var clearedBefore: Int64 = 0
 
     public init() {}
+
+    /// The preferences-table and synced-CoMap key of ``clearedBefore`` (its value: the milliseconds as
+    /// text; its time: the same milliseconds, so "last write wins" keeps the latest delete-all).
+    public static let clearedBeforeKey = "history-cleared-before"
+
+    /// Every key that syncs through the preferences CoMap: the `caro prefs` keys and ``clearedBeforeKey``.
+    public static let syncedKeys: Set<String> = Set(Key.allCases.map(\.rawValue) + [clearedBeforeKey])
 
     /// The keys `caro prefs get|set` accept.
     public enum Key: String, CaseIterable, Sendable {
@@ -81,7 +91,7 @@ public struct Preferences: Sendable, Equatable {
 
     /// The retention these preferences ask for.
     public var retention: HistoryRetention {
-        HistoryRetention(maxEntries: maxEntries, maxAgeDays: retentionDays)
+        HistoryRetention(maxEntries: maxEntries, maxAgeDays: retentionDays, clearedBefore: clearedBefore)
     }
 
     // MARK: Storage
@@ -91,6 +101,7 @@ public struct Preferences: Sendable, Equatable {
     public static func load(from store: PreferencesStore) throws(SQLiteError) -> Preferences {
         var preferences = Preferences()
         for (name, text) in try store.values() {
+            if name == clearedBeforeKey, let watermark = Int64(text), watermark > 0 { preferences.clearedBefore = watermark }
             guard let key = Key(rawValue: name) else { continue }
             try? preferences.set(key, from: text)
         }

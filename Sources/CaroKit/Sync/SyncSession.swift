@@ -151,9 +151,8 @@ public struct SyncSession {
         let client = connection.client
         let preferenceStore = connection.preferenceStore
         let (rootID, identityID) = (connection.rootID, connection.identityID)
-        let retention = try CaroError.storage { try Preferences.load(from: preferenceStore).retention }
         var engine = SyncEngine(applied: state.applied, ownSession: connection.session,
-                                syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
+                                syncedPreferenceKeys: Preferences.syncedKeys)
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
         var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, preferences: localPreferences,
@@ -170,6 +169,7 @@ public struct SyncSession {
                 case .awaitPull:
                     waiting = .pull
                 case .applyRemote(let merge, let frontier):
+                    let retention = try SyncedPreferences.retention(history)
                     _ = try CaroError.storage {
                         try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
                                                 retention: retention, now: clock())
@@ -177,9 +177,7 @@ public struct SyncSession {
                     state.applied = frontier
                     try state.save(to: home)
                 case .applyPreferences(let values):
-                    try CaroError.storage {
-                        for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
-                    }
+                    try SyncedPreferences.apply(values, history: history, now: clock())
                 case .push(let batches, let preferences):
                     try push(batches, preferences: preferences, connection: connection)
                     waiting = .acknowledgement

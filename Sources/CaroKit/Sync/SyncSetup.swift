@@ -149,7 +149,7 @@ public struct SyncSetup {
         let preferences = PreferencesStore(database: history.database)
         let local = try CaroError.storage { try preferences.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
-        var engine = SyncEngine(ownSession: credentials.session, syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
+        var engine = SyncEngine(ownSession: credentials.session, syncedPreferenceKeys: Preferences.syncedKeys)
         var restored = 0
         var state = SyncState()
         for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
@@ -157,9 +157,9 @@ public struct SyncSetup {
         {
             switch action {
             case .applyPreferences(let values):
-                try CaroError.storage { for (key, value) in values { try preferences.set(key, to: value.value, at: value.at) } }
+                try SyncedPreferences.apply(values, history: history, now: clock())
             case .applyRemote(let merge, let frontier):
-                let retention = try CaroError.storage { try Preferences.load(from: preferences).retention }
+                let retention = try SyncedPreferences.retention(history)
                 restored = try CaroError.storage {
                     try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
                                             retention: retention, now: clock()).inserted

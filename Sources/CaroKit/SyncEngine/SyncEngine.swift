@@ -144,6 +144,10 @@ public struct SyncEngine: Sendable {
         applied = frontier
         summary.preferencesReceived = preferenceMerge.toLocal.count
         summary.preferencesPushed = preferenceMerge.toRemote.count
+        // A delete-all watermark (ours or one just received) clears the live entries created before it:
+        // they are not pushed (every device drops them anyway).
+        let watermark = max(Self.watermark(localPreferences), Self.watermark(preferenceMerge.toLocal))
+        if watermark > 0 { pending.removeAll { $0.isLive && $0.createdAt <= watermark } }
         let batches = HistoryBatch.batches(from: pending)
         summary.pushed = pending.filter(\.isLive).count
         summary.pushedDeletions = pending.count - summary.pushed
@@ -155,6 +159,13 @@ public struct SyncEngine: Sendable {
             actions.append(.push(batches, preferences: preferenceMerge.toRemote))
         }
         return actions
+    }
+}
+
+extension SyncEngine {
+    /// The delete-all watermark among `preferences` (0 when there is none).
+    static func watermark(_ preferences: [String: PreferenceMerge.Stamped]) -> Int64 {
+        preferences[Preferences.clearedBeforeKey].flatMap { Int64($0.value) } ?? 0
     }
 }
 

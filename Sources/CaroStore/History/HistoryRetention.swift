@@ -1,13 +1,19 @@
-/// How much history a home keeps: applied after every add and import, in the same transaction.
+/// How much history a home keeps: applied after every add, import and sync, in the same transaction.
+/// The same preferences give the same entries on every device: age is measured from `createdAt`, and
+/// `maxEntries` keeps the newest by (`createdAt`, `id`).
 public struct HistoryRetention: Sendable, Equatable {
     /// Keep at most this many live entries (the oldest go first); 0 = unlimited.
     public var maxEntries: Int
     /// Drop live entries older than this many days; 0 = unlimited.
     public var maxAgeDays: Int
+    /// `caro history delete --all`'s watermark (ms since the epoch): no entry created at or before it
+    /// is kept, whenever and from wherever it arrives; 0 = none.
+    public var clearedBefore: Int64
 
-    public init(maxEntries: Int = 10_000, maxAgeDays: Int = 0) {
+    public init(maxEntries: Int = 10_000, maxAgeDays: Int = 0, clearedBefore: Int64 = 0) {
         self.maxEntries = maxEntries
         self.maxAgeDays = maxAgeDays
+        self.clearedBefore = clearedBefore
     }
 
     /// Keeps everything.
@@ -20,7 +26,7 @@ public struct HistoryInsertResult: Sendable, Equatable {
     public var inserted: Int
     /// Rows skipped because a row with the same `id` or `importKey` was already stored.
     public var duplicates: Int
-    /// Live entries removed by retention afterwards.
+    /// Live entries removed by retention (or a delete-all watermark) afterwards.
     public var expired: Int
 
     public init(inserted: Int = 0, duplicates: Int = 0, expired: Int = 0) {

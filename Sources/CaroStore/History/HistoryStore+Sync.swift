@@ -50,26 +50,7 @@ extension HistoryStore {
             try clear.bind(.integer(lastSeq))
             try clear.run()
             clear.reset()
-            var deleted = 0
-            let tombstone = try database.cached(
-                """
-                UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
-                    pending = 0 WHERE id = ? AND deleted_at IS NULL
-                """)
-            let unknown = try database.cached(
-                "INSERT OR IGNORE INTO history (id, created_at, deleted_at, pending) VALUES (?, ?, ?, 0)")
-            for deletion in deletions {
-                try tombstone.bind(.integer(deletion.deletedAt), .text(deletion.id))
-                try tombstone.run()
-                tombstone.reset()
-                if database.changes > 0 {
-                    deleted += 1
-                    continue
-                }
-                try unknown.bind(.text(deletion.id), .integer(deletion.deletedAt), .integer(deletion.deletedAt))
-                try unknown.run()
-                unknown.reset()
-            }
+            let deleted = try applyDeletions(deletions, pending: false)
             _ = try applyRetention(retention, now: now)
             return (inserted, deleted)
         }
@@ -77,6 +58,34 @@ extension HistoryStore {
 }
 
 extension HistoryStore {
+    /// Turns the live entries of `deletions` into tombstones and keeps a tombstone for each unknown ID (so
+    /// the entry stays deleted if it arrives later); `pending`: whether they still have to be pushed.
+    /// Call inside a transaction. Returns how many live entries were deleted.
+    func applyDeletions(_ deletions: [(id: String, deletedAt: Int64)], pending: Bool) throws -> Int {
+        let flag = pending ? 1 : 0
+        let tombstone = try database.cached(
+            """
+            UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
+                pending = \(flag) WHERE id = ? AND deleted_at IS NULL
+            """)
+        let unknown = try database.cached(
+            "INSERT OR IGNORE INTO history (id, created_at, deleted_at, pending) VALUES (?, ?, ?, \(flag))")
+        var deleted = 0
+        for deletion in deletions {
+            try tombstone.bind(.integer(deletion.deletedAt), .text(deletion.id))
+            try tombstone.run()
+            tombstone.reset()
+            if database.changes > 0 {
+                deleted += 1
+                continue
+            }
+            try unknown.bind(.text(deletion.id), .integer(deletion.deletedAt), .integer(deletion.deletedAt))
+            try unknown.run()
+            unknown.reset()
+        }
+        return deleted
+    }
+
     /// Marks every row pending (after `caro sync reset`: a later init or join pushes everything again;
     /// entries keep their IDs, so nothing is duplicated where they already are).
     public func markAllPending() throws {

@@ -108,32 +108,70 @@ public final class HistoryStore {
         try statement.run()
     }
 
-    /// Removes live entries beyond `retention` (oldest first). Retention removes rows outright (no
-    /// tombstone): every device applies the same preferences itself. Returns how many were removed.
+    /// Removes live entries beyond `retention`: those created at or before its `clearedBefore` (a
+    /// `delete --all`), those older than `maxAgeDays`, then the oldest by (`createdAt`, `id`) beyond
+    /// `maxEntries` — an order every device agrees on. An entry already in the synced stream (not
+    /// pending) becomes a tombstone that is not pushed: every device applies the same preferences
+    /// itself, the tombstone keeps the entry from coming back and counts it for compaction
+    /// (``reclaimableCount()``). An entry never pushed is removed outright. Returns how many went.
     @discardableResult
     public func applyRetention(_ retention: HistoryRetention, now: Int64) throws -> Int {
         var removed = 0
+        if retention.clearedBefore > 0 {
+            removed += try expire(where: "created_at <= ?", [.integer(retention.clearedBefore)], at: retention.clearedBefore)
+        }
         if retention.maxAgeDays > 0 {
             let cutoff = now - Int64(retention.maxAgeDays) * 86_400_000
-            let statement = try database.cached("DELETE FROM history WHERE deleted_at IS NULL AND created_at < ?")
-            try statement.bind(.integer(cutoff))
-            try statement.run()
-            removed += database.changes
+            removed += try expire(where: "created_at < ?", [.integer(cutoff)], at: now)
         }
         if retention.maxEntries > 0 {
             let excess = try liveCount() - retention.maxEntries
             if excess > 0 {
-                let statement = try database.cached(
-                    """
-                    DELETE FROM history WHERE seq IN (
-                        SELECT seq FROM history WHERE deleted_at IS NULL ORDER BY created_at ASC, seq ASC LIMIT ?)
-                    """)
-                try statement.bind(.integer(Int64(excess)))
-                try statement.run()
-                removed += database.changes
+                // The newest of the entries to drop: everything up to it, by (createdAt, id), goes.
+                let last = try database.cached(
+                    "SELECT created_at, id FROM history WHERE deleted_at IS NULL ORDER BY created_at ASC, id ASC LIMIT 1 OFFSET ?")
+                try last.bind(.integer(Int64(excess - 1)))
+                let bound: [SQLiteValue] = try last.step() ? [.integer(last.int64(at: 0)), .text(last.text(at: 1) ?? "")] : []
+                last.reset()
+                if !bound.isEmpty { removed += try expire(where: "(created_at, id) <= (?, ?)", bound, at: now) }
             }
         }
         return removed
+    }
+
+    /// Expires the live rows matching `condition`: tombstones (not pending) for rows in the synced
+    /// stream, outright removal for rows never pushed.
+    private func expire(where condition: String, _ values: [SQLiteValue], at time: Int64) throws -> Int {
+        let tombstone = try database.cached(
+            """
+            UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL
+            WHERE deleted_at IS NULL AND pending = 0 AND \(condition)
+            """)
+        try tombstone.bind(.integer(time), at: 1)
+        for (offset, value) in values.enumerated() { try tombstone.bind(value, at: Int32(offset + 2)) }
+        try tombstone.run()
+        let tombstoned = database.changes
+        let remove = try database.cached("DELETE FROM history WHERE deleted_at IS NULL AND pending = 1 AND \(condition)")
+        for (offset, value) in values.enumerated() { try remove.bind(value, at: Int32(offset + 1)) }
+        try remove.run()
+        return tombstoned + database.changes
+    }
+
+    /// Runs `record` (e.g. storing a new delete-all watermark), then applies `retention`, in one
+    /// transaction, erasing the text of what goes as ``delete(ids:at:)`` does. Returns how many went.
+    public func expire(_ retention: HistoryRetention, now: Int64, after record: () throws -> Void = {}) throws -> Int {
+        try erasingDeletedText { () throws -> Int in
+            try record()
+            return try applyRetention(retention, now: now)
+        }
+    }
+
+    /// Entries in the synced stream that are no longer live (deleted, expired or cleared: tombstones
+    /// not waiting to be pushed): what a compaction would reclaim.
+    public func reclaimableCount() throws -> Int {
+        let statement = try database.cached("SELECT count(*) FROM history WHERE deleted_at IS NOT NULL AND pending = 0")
+        defer { statement.reset() }
+        return try statement.step() ? statement.int(at: 0) : 0
     }
 
     /// Turns the live entries with these IDs into tombstones (text removed, ID and deletion time kept,
@@ -164,7 +202,7 @@ public final class HistoryStore {
 
     /// Runs `tombstone` (which returns how many rows it deleted) in one transaction with `secure_delete`
     /// on, rewrites the full-text index if anything was deleted, then empties the log.
-    private func erasingDeletedText(_ tombstone: () throws -> Int) throws -> Int {
+    func erasingDeletedText(_ tombstone: () throws -> Int) throws -> Int {
         guard !database.isInTransaction else { return try tombstone() }
         try database.execute("PRAGMA secure_delete = ON")
         defer { try? database.execute("PRAGMA secure_delete = OFF") }
@@ -177,7 +215,7 @@ public final class HistoryStore {
         return deleted
     }
 
-    private static let tombstoneSQL = """
+    static let tombstoneSQL = """
         UPDATE history SET deleted_at = ?, command = NULL, prompt = NULL, explanation = NULL, cwd = NULL, tags = NULL,
             pending = 1
         """

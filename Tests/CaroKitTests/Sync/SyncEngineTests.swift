@@ -53,6 +53,20 @@ struct SyncEngineTests {
         #expect(PreferenceMerge(local: remote, remote: remote, syncedKeys: keys).isEmpty)
     }
 
+    @Test func aDeleteAllWatermarkKeepsOlderPendingEntriesFromBeingPushed() {
+        typealias Stamped = PreferenceMerge.Stamped
+        let old = HistoryRow(id: "old", createdAt: 100, command: "before")
+        let new = HistoryRow(id: "new", createdAt: 300, command: "after")
+        let deletion = HistoryRow(id: "gone", createdAt: 50, command: "", deletedAt: 60)
+        var engine = SyncEngine(syncedPreferenceKeys: Preferences.syncedKeys)
+        _ = engine.handle(.start(pending: [old, new, deletion], now: 0))
+        _ = engine.handle(.connected(now: 1))
+        let remote = [Preferences.clearedBeforeKey: Stamped(value: "200", at: 200)]
+        let actions = engine.handle(.pulled(items: [], preferences: remote, now: 2))
+        #expect(actions.first == .applyPreferences(remote))
+        #expect(actions.last == .push([HistoryBatch(entries: [new], deletions: [.init(id: "gone", deletedAt: 60)])], preferences: [:]))
+    }
+
     @Test func largePushesAreSplitIntoBoundedBatches() {
         let rows = (0..<1_201).map { Self.row("id\($0)") }
         let batches = HistoryBatch.batches(from: rows, maxRecords: 500)
