@@ -12,8 +12,8 @@ struct CaroCommand: AsyncParsableCommand {
         discussion: "Every command has --help; all of them are described in Docs/cli.md.",
         version: "0.1.0",
         groupedSubcommands: [
-            CommandGroup(name: "History", subcommands: [HistoryCommand.self, ExcludeCommand.self, PrefsCommand.self]),
-            CommandGroup(name: "Sync", subcommands: [SyncCommand.self, DevicesCommand.self]),
+            CommandGroup(name: "History", subcommands: [HistoryCommand.self, ExcludeCommand.self, PrefsCommand.self, CommunityCommand.self]),
+            CommandGroup(name: "Sync", subcommands: [SyncCommand.self, DevicesCommand.self, KeyCommand.self]),
             CommandGroup(name: "Setup", subcommands: [InitCommand.self, ConfigCommand.self, DoctorCommand.self, CompletionsCommand.self]),
             CommandGroup(name: "Jazz", subcommands: [RelayCommand.self, JazzCommand.self, DemoCommand.self]),
         ])

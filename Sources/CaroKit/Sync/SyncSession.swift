@@ -179,6 +179,10 @@ public struct SyncSession {
                 case .applyPreferences(let values):
                     try CaroError.storage {
                         for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
+                        // Metrics revoked on another device: this one stops counting and forgets its counters.
+                        if let metrics = values[Preferences.Key.shareMetrics.rawValue], metrics.value == "off" {
+                            try MetricsStore(database: history.database).deleteAll()
+                        }
                     }
                 case .push(let batches, let preferences):
                     try push(batches, preferences: preferences, connection: connection)
@@ -262,6 +266,14 @@ public struct SyncSession {
         return values
     }
 
+    /// This device's usage counters when metrics are on (nil when off).
+    private static func localMetrics(_ connection: Connection) throws(CaroError) -> UsageCounters? {
+        try CaroError.storage {
+            guard try Preferences.load(from: connection.preferenceStore).shareMetrics else { return nil }
+            return UsageCounters(rows: try MetricsStore(database: connection.history.database).counts())
+        }
+    }
+
     /// Appends each batch as one private transaction to the feed, sets `preferences` (one transaction),
     /// and refreshes this device's `lastSeen`.
     private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], connection: Connection)
@@ -270,6 +282,7 @@ public struct SyncSession {
         let now = clock()
         let (rootID, identityID, historyID, deviceID) = (connection.rootID, connection.identityID, connection.historyID, connection.deviceID)
         let client = connection.client
+        let metrics = try Self.localMetrics(connection)
         do {
             try client.write { node in
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
@@ -286,6 +299,14 @@ public struct SyncSession {
                 if var record = DeviceRecord.all(in: node, devices: root.devices).first(where: { $0.id == deviceID }) {
                     record.lastSeen = now
                     try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
+                }
+                // This device's opt-in counters: written while metrics are on, deleted once they are off.
+                let metricsKey = DeviceRecord.metricsKey(deviceID)
+                let synced = node.view(of: root.devices)?.objectValue?[metricsKey]
+                if let metrics, !metrics.isEmpty, synced != metrics.json {
+                    try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(metricsKey, metrics.json), privacy: .private)
+                } else if metrics == nil, synced != nil {
+                    try node.makeTransaction(in: root.devices, changes: CoMapChanges.delete(metricsKey), privacy: .private)
                 }
             }
         } catch let error as CaroError {
