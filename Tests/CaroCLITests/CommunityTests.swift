@@ -88,17 +88,20 @@ struct CommunityTests {
         #expect(revoked.status == 0, "\(revoked.stderr)")
         #expect(revoked.stderr.contains("synced counters"), "\(revoked.stderr)")
         #expect(try Self.counterRows(pair.b) == "0")
-        try SyncTests.syncNow(pair.a)  // a learns share-metrics off: forgets its counters, deletes its synced ones.
+        // a's next sync (nothing else to push) learns share-metrics off: it forgets its counters and
+        // deletes its synced ones.
+        try SyncTests.syncNow(pair.a)
         #expect(try pair.a.caro("prefs", "get", "share-metrics").stdout.hasPrefix("off"))
         #expect(try Self.counterRows(pair.a) == "0")
-        try Self.add(pair.a, "--command", "ls", "--exit", "0")
-        try SyncTests.syncNow(pair.a)
         try SyncTests.syncNow(pair.b)
         for home in [pair.a, pair.b] {
             let snapshot = try Self.preview(home)
             #expect(snapshot["executed"] as? Int == 0, "\(snapshot)")
             #expect((snapshot["byShell"] as? [String: Any])?.isEmpty == true)
         }
+        // Counting stays off on both.
+        try Self.add(pair.a, "--command", "ls", "--exit", "0")
+        #expect(try Self.counterRows(pair.a) == "0")
     }
 
     /// A community feed as its owners make it: an account, a group with `everyone: writeOnly`, a CoFeed.

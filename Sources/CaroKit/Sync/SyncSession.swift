@@ -190,6 +190,7 @@ public struct SyncSession {
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
                 case .finish(let summary):
+                    try await retireSyncedMetrics(connection)
                     return summary
                 case .fail(let failure):
                     switch failure {
@@ -266,6 +267,27 @@ public struct SyncSession {
         return values
     }
 
+    /// At the end of a sync with metrics off: deletes this device's synced counters if they are still there
+    /// (after `caro community revoke` here or on another device), and waits for the relay to acknowledge.
+    private func retireSyncedMetrics(_ connection: Connection) async throws(CaroError) {
+        guard try Self.localMetrics(connection) == nil else { return }
+        let key = DeviceRecord.metricsKey(connection.deviceID)
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        let deleted: Bool
+        do {
+            deleted = try connection.client.write { node -> Bool in
+                guard let root = CaroRoot(rootID, in: node, admin: identityID),
+                    node.view(of: root.devices)?.objectValue?[key] != nil
+                else { return false }
+                try node.makeTransaction(in: root.devices, changes: CoMapChanges.delete(key), privacy: .private)
+                return true
+            }
+        } catch {
+            throw .failed("Cannot delete this device's synced counters: \(error)")
+        }
+        if deleted { try await RelayConnection.wait(connection.client, for: "deleting this device's counters") { $0.isSynced } }
+    }
+
     /// This device's usage counters when metrics are on (nil when off).
     private static func localMetrics(_ connection: Connection) throws(CaroError) -> UsageCounters? {
         try CaroError.storage {
@@ -300,13 +322,10 @@ public struct SyncSession {
                     record.lastSeen = now
                     try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
                 }
-                // This device's opt-in counters: written while metrics are on, deleted once they are off.
+                // This device's opt-in counters, while metrics are on (deleted by retireSyncedMetrics once off).
                 let metricsKey = DeviceRecord.metricsKey(deviceID)
-                let synced = node.view(of: root.devices)?.objectValue?[metricsKey]
-                if let metrics, !metrics.isEmpty, synced != metrics.json {
+                if let metrics, !metrics.isEmpty, node.view(of: root.devices)?.objectValue?[metricsKey] != metrics.json {
                     try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(metricsKey, metrics.json), privacy: .private)
-                } else if metrics == nil, synced != nil {
-                    try node.makeTransaction(in: root.devices, changes: CoMapChanges.delete(metricsKey), privacy: .private)
                 }
             }
         } catch let error as CaroError {
