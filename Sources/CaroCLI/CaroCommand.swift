@@ -13,8 +13,8 @@ struct CaroCommand: AsyncParsableCommand {
         version: "0.1.0",
         groupedSubcommands: [
             CommandGroup(name: "History", subcommands: [HistoryCommand.self, ExcludeCommand.self, PrefsCommand.self, ExportCommand.self,
-                                                        ImportCommand.self]),
-            CommandGroup(name: "Sync", subcommands: [SyncCommand.self, DevicesCommand.self]),
+                                                        ImportCommand.self, CommunityCommand.self]),
+            CommandGroup(name: "Sync", subcommands: [SyncCommand.self, DevicesCommand.self, KeyCommand.self]),
             CommandGroup(name: "Setup", subcommands: [InitCommand.self, ConfigCommand.self, DoctorCommand.self, CompletionsCommand.self]),
             CommandGroup(name: "Jazz", subcommands: [RelayCommand.self, JazzCommand.self, DemoCommand.self]),
         ])

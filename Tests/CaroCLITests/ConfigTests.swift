@@ -16,7 +16,7 @@ struct ConfigTests {
         let home = try TemporaryHome()
         let list = try home.caro("config", "list", "--json")
         #expect(list.status == 0, "\(list.stderr)")
-        #expect(list.stdout == #"{"auto-sync":true,"color":"auto","relay":null,"relay-ca-file":null}"# + "\n")
+        #expect(list.stdout == #"{"auto-sync":true,"color":"auto","community-feed":null,"community-relay":null,"relay":null,"relay-ca-file":null}"# + "\n")
         let path = try home.caro("config", "path")
         #expect(path.stdout == home.path + "/config.toml\n")
         #expect(!FileManager.default.fileExists(atPath: home.path + "/config.toml"))

@@ -1,3 +1,5 @@
+import JazzProto
+
 /// The device-local settings in `config.toml` (in ``DeviceHome/configDirectory``): what must differ per
 /// device and is never synced. Every key has a default, so a missing file means "all defaults".
 public struct DeviceConfig: Sendable, Equatable {
@@ -15,6 +17,10 @@ public struct DeviceConfig: Sendable, Equatable {
     /// Whether caro syncs by itself once sync is set up (false: only `caro sync now`).
     public var autoSync = true
     public var color = ColorMode.auto
+    /// The community CoFeed `caro community contribute` appends to (nil: none; contribute refuses).
+    public var communityFeed: String?
+    /// The relay that holds the community feed (nil: the sync relay).
+    public var communityRelay: String?
 
     public init() {}
 
@@ -24,6 +30,8 @@ public struct DeviceConfig: Sendable, Equatable {
         case relayCAFile = "relay-ca-file"
         case autoSync = "auto-sync"
         case color
+        case communityFeed = "community-feed"
+        case communityRelay = "community-relay"
 
         /// What values the key takes, for messages and `Docs/config.md`.
         public var expected: String {
@@ -32,6 +40,8 @@ public struct DeviceConfig: Sendable, Equatable {
             case .relayCAFile: return "a file path in quotes"
             case .autoSync: return "true or false"
             case .color: return "\"auto\", \"always\" or \"never\""
+            case .communityFeed: return "a CoValue ID in quotes, e.g. \"co_zAbc…\""
+            case .communityRelay: return "a ws:// or wss:// URL in quotes"
             }
         }
 
@@ -51,6 +61,8 @@ public struct DeviceConfig: Sendable, Equatable {
         case .relayCAFile: return relayCAFile.map(TOMLSubset.Value.string)
         case .autoSync: return .bool(autoSync)
         case .color: return .string(color.rawValue)
+        case .communityFeed: return communityFeed.map(TOMLSubset.Value.string)
+        case .communityRelay: return communityRelay.map(TOMLSubset.Value.string)
         }
     }
 
@@ -58,9 +70,12 @@ public struct DeviceConfig: Sendable, Equatable {
     public mutating func set(_ key: Key, to value: TOMLSubset.Value) throws(ConfigError) {
         func bad() -> ConfigError { .badValue(key: key.rawValue, value: value.description, expected: key.expected) }
         switch (key, value) {
-        case (.relay, .string(let url)):
+        case (.relay, .string(let url)), (.communityRelay, .string(let url)):
             guard url.hasPrefix("ws://") || url.hasPrefix("wss://"), url.count > "wss://".count else { throw bad() }
-            relay = url
+            if key == .relay { relay = url } else { communityRelay = url }
+        case (.communityFeed, .string(let id)):
+            guard (try? CoID(id)) != nil else { throw bad() }
+            communityFeed = id
         case (.relayCAFile, .string(let path)) where !path.isEmpty:
             relayCAFile = path
         case (.autoSync, .bool(let flag)):
@@ -83,7 +98,7 @@ public struct DeviceConfig: Sendable, Equatable {
             case "false", "off", "no": return .bool(false)
             default: return .string(text)
             }
-        case .relay, .relayCAFile, .color:
+        case .relay, .relayCAFile, .color, .communityFeed, .communityRelay:
             return .string(text)
         }
     }

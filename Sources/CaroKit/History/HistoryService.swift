@@ -46,7 +46,12 @@ public final class HistoryService {
         if case .drop(let rule) = verdict { return .excluded(rule: rule) }
         let now = clock()
         let row = try makeRow(entry, now: now)
-        _ = try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now) }
+        // Opt-in metrics: with share-metrics off (the default) nothing is counted and no statement runs.
+        let counters = preferences.shareMetrics
+            ? UsageCounters.names(prompt: row.prompt, executed: row.executed, exitCode: row.exitCode, safetyLevel: row.safetyLevel,
+                                  shell: row.shell)
+            : []
+        _ = try CaroError.storage { try store.insert(row, retention: preferences.retention, now: now, counters: counters) }
         return .stored(row, verdict: verdict)
     }
 

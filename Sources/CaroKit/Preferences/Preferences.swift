@@ -18,6 +18,8 @@ public struct Preferences: Sendable, Equatable {
     /// The last `caro history delete --all` on any device (ms since the epoch; 0 = never): no entry
     /// created at or before it is kept. Synced under ``clearedBeforeKey`` (not a `caro prefs` key).
     public var clearedBefore: Int64 = 0
+    /// Opt-in usage counters (`caro community enable|revoke`): off unless the user turned them on.
+    public var shareMetrics: Bool = false
 
     public init() {}
 
@@ -34,6 +36,7 @@ public struct Preferences: Sendable, Equatable {
         case retentionDays = "retention-days"
         case excludeBuiltin = "exclude-builtin"
         case syncFrequency = "sync-frequency"
+        case shareMetrics = "share-metrics"
 
         /// One line for `caro prefs list` and the docs.
         public var summary: String {
@@ -42,6 +45,7 @@ public struct Preferences: Sendable, Equatable {
             case .retentionDays: return "drop history entries older than this many days (0 = unlimited)"
             case .excludeBuiltin: return "apply the built-in secret filters (on|off)"
             case .syncFrequency: return "with sync set up, history add syncs in the background at most once per this many minutes (0 = never)"
+            case .shareMetrics: return "count commands for caro community (counts only, never text; on|off, default off)"
             }
         }
 
@@ -76,6 +80,7 @@ public struct Preferences: Sendable, Equatable {
         case .retentionDays: return .integer(retentionDays)
         case .excludeBuiltin: return .boolean(builtinExclusions)
         case .syncFrequency: return .integer(syncFrequencyMinutes)
+        case .shareMetrics: return .boolean(shareMetrics)
         }
     }
 
@@ -86,6 +91,7 @@ public struct Preferences: Sendable, Equatable {
         case .retentionDays: retentionDays = try Self.count(text, key: key)
         case .excludeBuiltin: builtinExclusions = try Self.switchValue(text, key: key)
         case .syncFrequency: syncFrequencyMinutes = try Self.count(text, key: key)
+        case .shareMetrics: shareMetrics = try Self.switchValue(text, key: key)
         }
     }
 

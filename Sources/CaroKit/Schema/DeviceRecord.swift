@@ -49,11 +49,14 @@ public struct DeviceRecord: Sendable, Equatable {
     /// device itself rewrites on every sync, so a rename made elsewhere is never overwritten by it).
     public static func nameKey(_ deviceID: String) -> String { "name:\(deviceID)" }
 
+    /// The key of a device's opt-in usage counters (``UsageCounters/json``), written only by that device.
+    public static func metricsKey(_ deviceID: String) -> String { "metrics:\(deviceID)" }
+
     /// Every device of the devices CoMap `id` in `node`, by first seen, with renames applied.
     public static func all(in node: LocalNode, devices id: CoID) -> [DeviceRecord] {
         guard let object = node.view(of: id)?.objectValue else { return [] }
         return object.compactMap { key, value -> DeviceRecord? in
-            guard !key.hasPrefix("name:"), var record = DeviceRecord(id: key, json: value) else { return nil }
+            guard !key.hasPrefix("name:"), !key.hasPrefix("metrics:"), var record = DeviceRecord(id: key, json: value) else { return nil }
             if let renamed = object[nameKey(key)]?.stringValue { record.name = renamed }
             return record
         }.sorted { ($0.firstSeen, $0.id) < ($1.firstSeen, $1.id) }

@@ -16,15 +16,7 @@ public struct DeviceRemoval {
     /// Removes the device `deviceID` (a full ID or a unique prefix); returns its record.
     public func remove(_ deviceID: String, phrase: String) async throws(CaroError) -> DeviceRecord {
         let credentials = try DeviceCredentials.required(in: home)
-        let identity: JazzIdentity
-        do {
-            identity = try JazzIdentity(phrase: phrase)
-        } catch {
-            throw .invalidArgument("Those are not valid recovery words (\(error)); check each of the 24 words and their order. Nothing was changed.")
-        }
-        guard identity.accountID.description == credentials.identity else {
-            throw .invalidArgument("These words open another identity than this device's (\(credentials.identity)). Nothing was changed.")
-        }
+        let identity = try AdminSession.identity(from: phrase, matching: credentials)
         let (devices, current) = try SyncStatusService(home: home).devices()
         let matches = devices.filter { $0.id.hasPrefix(deviceID) }
         guard matches.count == 1, let target = matches.first else {
@@ -37,14 +29,9 @@ public struct DeviceRemoval {
         }
         guard let targetAccount = try? CoID(target.account) else { throw .failed("The device record of \(target.id) names no account.") }
 
-        let lock = try SessionLock(home: home)
-        defer { lock.release() }
-        let store = try DeviceNode.coValueStore(home)
-        let node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
-        let client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay, caFile: credentials.ca)
-        defer { client.stop() }
-        try await RelayConnection.connect(client, relay: credentials.relay)
-        try await waitUntilSynced(client, step: "loading the group")
+        let session = try await AdminSession(home: home, credentials: credentials, identity: identity)
+        defer { session.close() }
+        let client = session.client
 
         let groupID = try credentials.id(credentials.group)
         let rootID = try credentials.id(credentials.root)
@@ -53,16 +40,10 @@ public struct DeviceRemoval {
         let now = clock()
         do {
             try client.write { node in
-                guard let root = CaroRoot(rootID, in: node, admin: admin) else { throw CaroError.failed("Caro's root cannot be read.") }
+                let version = try AdminSession.nextFieldKeyVersion(in: node, root: rootID, admin: admin)
                 try node.removeMember(targetAccount.description, from: groupID)
                 // Written after the rotation: encrypted with the new read key, which the removed device lacks.
-                let next = root.cipher.currentVersion + 1
-                try node.makeTransaction(
-                    in: rootID,
-                    changes: CoMapChanges.assign([
-                        (CaroSchema.RootKey.fieldKey(next), .string(Base64URL.encode(FieldCipher.newKey()))),
-                        (CaroSchema.RootKey.fieldKeyVersion, .number(Double(next))),
-                    ]), privacy: .private)
+                try AdminSession.writeFieldKey(version, in: node, root: rootID)
                 var record = target
                 record.active = false
                 record.lastSeen = max(record.lastSeen, now)
@@ -73,17 +54,9 @@ public struct DeviceRemoval {
         } catch {
             throw .failed("Cannot remove \(target.id): \(error)")
         }
-        try await waitUntilSynced(client, step: "sending the removal")
+        try await session.waitUntilSynced("sending the removal")
         var removed = target
         removed.active = false
         return removed
-    }
-
-    private func waitUntilSynced(_ client: SyncClient, step: String) async throws(CaroError) {
-        try await RelayConnection.wait(client, for: step) { client in
-            if client.isSynced { return true }
-            client.reloadUnsynced()
-            return false
-        }
     }
 }

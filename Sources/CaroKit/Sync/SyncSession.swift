@@ -184,6 +184,7 @@ public struct SyncSession {
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
                 case .finish(let summary):
+                    try await retireSyncedMetrics(connection)
                     return summary
                 case .fail(let failure):
                     switch failure {
@@ -260,6 +261,35 @@ public struct SyncSession {
         return values
     }
 
+    /// At the end of a sync with metrics off: deletes this device's synced counters if they are still there
+    /// (after `caro community revoke` here or on another device), and waits for the relay to acknowledge.
+    private func retireSyncedMetrics(_ connection: Connection) async throws(CaroError) {
+        guard try Self.localMetrics(connection) == nil else { return }
+        let key = DeviceRecord.metricsKey(connection.deviceID)
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        let deleted: Bool
+        do {
+            deleted = try connection.client.write { node -> Bool in
+                guard let root = CaroRoot(rootID, in: node, admin: identityID),
+                    node.view(of: root.devices)?.objectValue?[key] != nil
+                else { return false }
+                try node.makeTransaction(in: root.devices, changes: CoMapChanges.delete(key), privacy: .private)
+                return true
+            }
+        } catch {
+            throw .failed("Cannot delete this device's synced counters: \(error)")
+        }
+        if deleted { try await RelayConnection.wait(connection.client, for: "deleting this device's counters") { $0.isSynced } }
+    }
+
+    /// This device's usage counters when metrics are on (nil when off).
+    private static func localMetrics(_ connection: Connection) throws(CaroError) -> UsageCounters? {
+        try CaroError.storage {
+            guard try Preferences.load(from: connection.preferenceStore).shareMetrics else { return nil }
+            return UsageCounters(rows: try MetricsStore(database: connection.history.database).counts())
+        }
+    }
+
     /// Appends each batch as one private transaction to the feed, sets `preferences` (one transaction),
     /// and refreshes this device's `lastSeen`.
     private func push(_ batches: [HistoryBatch], preferences: [String: PreferenceMerge.Stamped], connection: Connection)
@@ -268,6 +298,7 @@ public struct SyncSession {
         let now = clock()
         let (rootID, identityID, historyID, deviceID) = (connection.rootID, connection.identityID, connection.historyID, connection.deviceID)
         let client = connection.client
+        let metrics = try Self.localMetrics(connection)
         do {
             try client.write { node in
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
@@ -284,6 +315,11 @@ public struct SyncSession {
                 if var record = DeviceRecord.all(in: node, devices: root.devices).first(where: { $0.id == deviceID }) {
                     record.lastSeen = now
                     try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
+                }
+                // This device's opt-in counters, while metrics are on (deleted by retireSyncedMetrics once off).
+                let metricsKey = DeviceRecord.metricsKey(deviceID)
+                if let metrics, !metrics.isEmpty, node.view(of: root.devices)?.objectValue?[metricsKey] != metrics.json {
+                    try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(metricsKey, metrics.json), privacy: .private)
                 }
             }
         } catch let error as CaroError {

@@ -10,6 +10,10 @@ enum SyncedPreferences {
         try CaroError.storage {
             try history.database.transaction(.immediate) { () throws in
                 for (key, stamped) in values { try store.set(key, to: stamped.value, at: stamped.at) }
+                // Metrics revoked on another device: this one stops counting and forgets its counters.
+                if let metrics = values[Preferences.Key.shareMetrics.rawValue], metrics.value == "off" {
+                    try MetricsStore(database: history.database).deleteAll()
+                }
             }
         }
         let retention = try retention(history)

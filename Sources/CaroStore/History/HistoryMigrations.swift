@@ -15,7 +15,8 @@ public enum HomeSchema {
 /// The history, preferences and device tables (versions 2, 3, …; version 1 is the CoValue store's).
 public enum HistoryMigrations {
     public static let all: [SQLiteMigration] = [
-        SQLiteMigration(version: 2, name: "history, full-text index, preferences, device", sql: version2)
+        SQLiteMigration(version: 2, name: "history, full-text index, preferences, device", sql: version2),
+        SQLiteMigration(version: 3, name: "usage counters (opt-in metrics)", sql: MetricsStore.version3),
     ]
 
     /// `history`: one row per entry; a deleted entry keeps its `id` and `deleted_at` and loses its text

@@ -33,12 +33,16 @@ public final class HistoryStore {
     // MARK: Writing
 
     /// Stores one entry and applies `retention`, in one transaction. Returns false (and stores nothing)
-    /// when an entry with the same `id` or `importKey` exists.
+    /// when an entry with the same `id` or `importKey` exists. A stored entry adds one to each usage
+    /// counter of `counters` in the same transaction (empty when metrics are off: no statement at all).
     @discardableResult
-    public func insert(_ row: HistoryRow, retention: HistoryRetention, now: Int64) throws -> Bool {
+    public func insert(_ row: HistoryRow, retention: HistoryRetention, now: Int64, counters: [String] = []) throws -> Bool {
         try database.transaction(.immediate) { () throws -> Bool in
             let inserted = try insertRow(row)
-            if inserted { _ = try applyRetention(retention, now: now) }
+            if inserted {
+                _ = try applyRetention(retention, now: now)
+                try MetricsStore(database: database).increment(counters)
+            }
             return inserted
         }
     }

@@ -404,7 +404,9 @@ public final class LocalNode: GroupResolving {
         case .trusting:
             transaction = .trusting(madeAt: madeAt, changes: changesText, meta: metaText)
         case .private:
-            guard let key = key ?? writeKey(for: id) else { throw .noWriteKey(id) }
+            var chosen = key ?? writeKey(for: id)
+            if chosen == nil { chosen = try createEveryoneWriteOnlyKey(for: id) }
+            guard let key = chosen else { throw .noWriteKey(id) }
             let material = NonceMaterial.transaction(coID: id, sessionID: session, txIndex: txIndex)
             let nonce = material.nonce
             let encrypted = Encrypted(bytes: key.secret.xor(Array(changesText.utf8), nonce: nonce))

@@ -33,6 +33,22 @@ final class InMemoryNetwork {
         managers[client]?.addPeer(PeerID(relay), role: .server)
     }
 
+    /// A relay named `relay` (a node of its own) with every one of `clients` connected to it, settled.
+    static func relayed(_ clients: [(String, LocalNode)]) -> InMemoryNetwork {
+        let network = InMemoryNetwork()
+        network.add("relay", node: LocalNode(agentSecret: .random(), accountID: nil))
+        for (name, node) in clients { network.add(name, node: node) }
+        for (name, _) in clients { network.connect(client: name, relay: "relay") }
+        network.run()
+        return network
+    }
+
+    /// Tells `name`'s sync manager about `node`'s local writes and delivers everything.
+    func sync(_ name: String, _ node: LocalNode) {
+        for (id, before) in node.takeLocalChanges() { managers[name]!.localChange(id, persistSince: before) }
+        run()
+    }
+
     func disconnect(_ a: String, _ b: String) {
         disconnected.insert([a, b])
         managers[a]?.removePeer(PeerID(b))

@@ -8,23 +8,12 @@ import Testing
 @Suite("Group changes through a relay")
 struct GroupChangeSyncTests {
     @Test func membershipAndKeyRotationReachDevicesThatAlreadyShowTheValue() throws {
-        let network = InMemoryNetwork()
         let clock = CountingClock(start: 1_767_225_600_000)
         let alice = try LocalNode.createAccount(agentSecret: .random(), environment: clock.environment)
         let aliceLaptop = LocalNode(agentSecret: alice.agentSecret, accountID: alice.accountID, environment: clock.environment)
         let bob = try LocalNode.createAccount(agentSecret: .random(), environment: clock.environment)
-        let relay = LocalNode(agentSecret: .random(), accountID: nil)
-        let names: [(String, LocalNode)] = [("alice", alice), ("laptop", aliceLaptop), ("bob", bob)]
-        network.add("relay", node: relay)
-        for (name, node) in names { network.add(name, node: node) }
-        for (name, _) in names { network.connect(client: name, relay: "relay") }
-        network.run()
-
-        /// Tells `name`'s sync manager about local writes to `ids` and delivers everything.
-        func sync(_ name: String, _ node: LocalNode) {
-            for (id, before) in node.takeLocalChanges() { network.managers[name]!.localChange(id, persistSince: before) }
-            network.run()
-        }
+        let network = InMemoryNetwork.relayed([("alice", alice), ("laptop", aliceLaptop), ("bob", bob)])
+        func sync(_ name: String, _ node: LocalNode) { network.sync(name, node) }
 
         let group = try alice.createGroup()
         let notes = try alice.createValue(type: "comap", owner: group)
