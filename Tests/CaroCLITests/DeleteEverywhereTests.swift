@@ -66,6 +66,29 @@ struct DeleteEverywhereTests {
         #expect(try !Self.commands(pair.b).contains("old-command"))
     }
 
+    @Test func aDeleteAllWhileWatchRunsIsPushedWithoutAnotherAdd() throws {
+        let pair = try SyncTests.Pair()
+        _ = try Self.add(pair.a, "shared")
+        try SyncTests.syncNow(pair.a)
+        try SyncTests.syncNow(pair.b)
+        #expect(try Self.commands(pair.b) == ["shared"])
+        let watcher = try SyncTests.start(pair.a, "sync", "watch")
+        defer {
+            watcher.terminate()
+            watcher.waitUntilExit()
+        }
+        Thread.sleep(forTimeInterval: 1)
+        #expect(try pair.a.caro("history", "delete", "--all", "--yes").status == 0)
+        let deadline = Date().addingTimeInterval(20)
+        var cleared = false
+        while Date() < deadline && !cleared {
+            Thread.sleep(forTimeInterval: 0.3)
+            try SyncTests.syncNow(pair.b)
+            cleared = try Self.commands(pair.b).isEmpty
+        }
+        #expect(cleared, "B still has the entry 20 s after the delete --all on the watching device")
+    }
+
     @Test func aDeviceThatJoinsAfterADeleteAllRestoresOnlyWhatCameAfter() throws {
         let relay = try RelayProcess(["--in-memory"])
         defer { relay.stop() }

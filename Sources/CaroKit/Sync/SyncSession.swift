@@ -29,7 +29,7 @@ public struct SyncSession {
         return try await cycle(connection, state: &state)
     }
 
-    /// `caro sync watch`: stays connected; syncs when entries are pending (checked every
+    /// `caro sync watch`: stays connected; syncs when entries are pending or a preference changed (checked every
     /// `debounceMilliseconds`, so a burst of adds goes out as one push) or when other devices' changes
     /// arrive, and calls `report` after each sync that did something. A relay unreachable at the start
     /// ends it (exit 3); later failures (the relay restarting, a timeout) go to `problem` and the next
@@ -46,11 +46,16 @@ public struct SyncSession {
         connection.client.observe { _ in arrived.set() }
         var state = SyncState.load(from: home)
         var first = true
+        // The newest preference change a cycle has seen: a `prefs set` or `history delete --all` here
+        // (which leaves no pending row) is pushed without waiting for the next add.
+        var preferencesSeen: Int64 = .min
         while true {
             let pending = try CaroError.storage { try connection.history.pendingCount() }
-            if first || pending > 0 || arrived.take() {
+            let preferencesChanged = try CaroError.storage { try connection.preferenceStore.lastUpdate() }
+            if first || pending > 0 || preferencesChanged != preferencesSeen || arrived.take() {
                 do {
                     let summary = try await cycle(connection, state: &state)
+                    preferencesSeen = preferencesChanged
                     if summary != SyncSummary() { report(summary) }
                     _ = arrived.take()  // What arrived during the cycle was applied by it.
                 } catch {

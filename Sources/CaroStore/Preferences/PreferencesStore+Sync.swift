@@ -9,3 +9,13 @@ extension PreferencesStore {
         return values
     }
 }
+
+extension PreferencesStore {
+    /// When a preference was last set here (the largest `updated_at`; `Int64.min` when none is set):
+    /// `caro sync watch` syncs when it changes.
+    public func lastUpdate() throws(SQLiteError) -> Int64 {
+        let statement = try database.cached("SELECT max(updated_at) FROM preferences")
+        defer { statement.reset() }
+        return try statement.step() && !statement.isNull(at: 0) ? statement.int64(at: 0) : .min
+    }
+}
