@@ -147,6 +147,9 @@ struct CommunityTests {
         let relay = try RelayProcess(["--in-memory"])
         defer { relay.stop() }
         let home = try TemporaryHome()
+        let off = try home.caro("community", "contribute")
+        #expect(off.status == 1)
+        #expect(off.stderr.contains("Metrics are off"), "\(off.stderr)")
         #expect(try home.caro("community", "enable").status == 0)
         try Self.add(home, "--command", "ls", "--exit", "0", "--shell", "fish", "--prompt", "list")
 

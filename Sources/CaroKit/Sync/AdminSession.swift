@@ -37,10 +37,15 @@ final class AdminSession {
             let store = try DeviceNode.coValueStore(home)
             let node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
             client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay, caFile: credentials.ca)
+        } catch {
+            lock.release()
+            throw error
+        }
+        do {
             try await RelayConnection.connect(client, relay: credentials.relay)
             try await waitUntilSynced("loading the group")
         } catch {
-            lock.release()
+            close()
             throw error
         }
     }
