@@ -7,10 +7,12 @@
 /// A one-line progress bar on stderr, redrawn in place (only on a terminal).
 final class ProgressBar {
     private var lastPercent = -1
+    private let label: String
 
-    /// Nil when not `enabled`, so callers pass no progress callback at all.
-    init?(enabled: Bool) {
+    /// Nil when not `enabled`, so callers pass no progress callback at all. `label` starts the line.
+    init?(enabled: Bool, label: String = "importing") {
         guard enabled else { return nil }
+        self.label = label
     }
 
     func show(_ done: Int, of total: Int) {
@@ -21,7 +23,7 @@ final class ProgressBar {
         let width = 30
         let filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        write("\rimporting [\(bar)] \(percent)% \(done)/\(total)")
+        write("\r\(label) [\(bar)] \(percent)% \(done)/\(total)")
     }
 
     func finish() {

@@ -222,5 +222,6 @@ enum SyncWording {
     static func summary(_ summary: SyncSummary) -> String {
         "pushed \(count(summary.pushed, "entry", "entries")) and \(count(summary.pushedDeletions, "deletion", "deletions")); "
             + "received \(count(summary.received, "entry", "entries")) and \(count(summary.receivedDeletions, "deletion", "deletions"))"
+            + (summary.compacted.map { "; compacted the history (\(count($0, "record", "records")) reclaimed)" } ?? "")
     }
 }

@@ -16,15 +16,7 @@ public struct DeviceRemoval {
     /// Removes the device `deviceID` (a full ID or a unique prefix); returns its record.
     public func remove(_ deviceID: String, phrase: String) async throws(CaroError) -> DeviceRecord {
         let credentials = try DeviceCredentials.required(in: home)
-        let identity: JazzIdentity
-        do {
-            identity = try JazzIdentity(phrase: phrase)
-        } catch {
-            throw .invalidArgument("Those are not valid recovery words (\(error)); check each of the 24 words and their order. Nothing was changed.")
-        }
-        guard identity.accountID.description == credentials.identity else {
-            throw .invalidArgument("These words open another identity than this device's (\(credentials.identity)). Nothing was changed.")
-        }
+        let identity = try Self.identity(phrase, of: credentials)
         let (devices, current) = try SyncStatusService(home: home).devices()
         let matches = devices.filter { $0.id.hasPrefix(deviceID) }
         guard matches.count == 1, let target = matches.first else {
@@ -44,7 +36,7 @@ public struct DeviceRemoval {
         let client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay, caFile: credentials.ca)
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: credentials.relay)
-        try await waitUntilSynced(client, step: "loading the group")
+        try await RelayConnection.waitUntilSynced(client, step: "loading the group")
 
         let groupID = try credentials.id(credentials.group)
         let rootID = try credentials.id(credentials.root)
@@ -55,6 +47,8 @@ public struct DeviceRemoval {
             try client.write { node in
                 guard let root = CaroRoot(rootID, in: node, admin: admin) else { throw CaroError.failed("Caro's root cannot be read.") }
                 try node.removeMember(targetAccount.description, from: groupID)
+                // The history stream's own key was revealed to the group's old key: rotate it too.
+                try HistoryStream.rotateKey(of: root.history, in: node, caroGroup: groupID)
                 // Written after the rotation: encrypted with the new read key, which the removed device lacks.
                 let next = root.cipher.currentVersion + 1
                 try node.makeTransaction(
@@ -73,17 +67,24 @@ public struct DeviceRemoval {
         } catch {
             throw .failed("Cannot remove \(target.id): \(error)")
         }
-        try await waitUntilSynced(client, step: "sending the removal")
+        try await RelayConnection.waitUntilSynced(client, step: "sending the removal")
         var removed = target
         removed.active = false
         return removed
     }
 
-    private func waitUntilSynced(_ client: SyncClient, step: String) async throws(CaroError) {
-        try await RelayConnection.wait(client, for: step) { client in
-            if client.isSynced { return true }
-            client.reloadUnsynced()
-            return false
+    /// The identity `phrase` opens, checked to be the one this device belongs to.
+    static func identity(_ phrase: String, of credentials: DeviceCredentials) throws(CaroError) -> JazzIdentity {
+        let identity: JazzIdentity
+        do {
+            identity = try JazzIdentity(phrase: phrase)
+        } catch {
+            throw .invalidArgument("Those are not valid recovery words (\(error)); check each of the 24 words and their order. Nothing was changed.")
         }
+        guard identity.accountID.description == credentials.identity else {
+            throw .invalidArgument("These words open another identity than this device's (\(credentials.identity)). Nothing was changed.")
+        }
+        return identity
     }
+
 }

@@ -26,7 +26,31 @@ public struct SyncSession {
         defer { connection.client.stop() }
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
-        return try await cycle(connection, state: &state)
+        var summary = try await cycle(connection, state: &state)
+        try await compactIfDue(connection, state: &state, summary: &summary)
+        return summary
+    }
+
+    /// The automatic compaction (``HistoryCompaction/isDue(_:live:)``) after a sync, when this device may
+    /// delete the current stream. A failure is recorded for `caro sync status`, not thrown: the sync
+    /// itself succeeded, and the next one tries again.
+    private func compactIfDue(_ connection: Connection, state: inout SyncState, summary: inout SyncSummary) async throws(CaroError) {
+        let live = try CaroError.storage { try connection.history.liveCount() }
+        guard HistoryCompaction.isDue(state, live: live) else { return }
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        let permitted = connection.client.read { node in
+            CaroRoot(rootID, in: node, admin: identityID).map { HistoryStream.canDelete($0.history, in: node) } ?? false
+        }
+        guard permitted else { return }
+        do {
+            let outcome = try await HistoryCompaction.rewrite(client: connection.client, history: connection.history, rootID: rootID,
+                                                              identityID: identityID, state: &state, progress: nil)
+            summary.compacted = outcome.reclaimed
+            state.lastSummary = summary
+        } catch {
+            state.lastError = "automatic compaction: \(error)"
+        }
+        try state.save(to: home)
     }
 
     /// `caro sync watch`: stays connected; syncs when entries are pending (checked every
@@ -104,9 +128,14 @@ public struct SyncSession {
     }
 
     /// One run of the engine on an open connection, recording its outcome in `state`.
-    private func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
         do {
-            let summary = try await run(connection, state: &state)
+            var summary = try await run(connection, state: &state)
+            if connection.switchedStream {
+                // The history moved to a new stream: push what it lacks of this device's rows.
+                connection.switchedStream = false
+                summary.add(try await run(connection, state: &state))
+            }
             state.lastSync = clock()
             state.lastSummary = summary
             state.lastError = nil
@@ -129,6 +158,10 @@ public struct SyncSession {
         let session: String
         let rootID: CoID, historyID: CoID, identityID: CoID, preferencesID: CoID
         var started = false
+        /// Set by a run that found the history in a new stream (its rows marked pending for the next run).
+        var switchedStream = false
+        /// History streams asked for because the root points at them.
+        var requestedStreams: Set<CoID> = []
 
         init(home: DeviceHome, credentials: DeviceCredentials, relay: String) throws(CaroError) {
             history = try HomeDatabase.open(home)
@@ -160,6 +193,7 @@ public struct SyncSession {
                                          now: clock()))
         var waiting: Waiting = .nothing
         var lastReload = clock()
+        var streamIDs: Set<String>?
         while true {
             for action in queue {
                 switch action {
@@ -173,6 +207,10 @@ public struct SyncSession {
                     _ = try CaroError.storage {
                         try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
                                                 retention: retention, now: clock())
+                    }
+                    if let streamIDs {
+                        _ = try CaroError.storage { try history.markPending(except: streamIDs) }
+                        connection.switchedStream = true
                     }
                     state.applied = frontier
                     try state.save(to: home)
@@ -209,18 +247,35 @@ public struct SyncSession {
                 SyncTrace.mark("connected")
                 waiting = .nothing
                 queue = engine.handle(.connected(now: now))
-            case .pull where client.isSynced:
+            case .pull where client.isSynced && !awaitingStreams(connection):
                 SyncTrace.mark("in sync with the relay")
-                // The feed is decoded only when it holds transactions past the applied frontier.
-                let applied = state.applied
-                let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem])? in
+                // The feed is decoded only when it holds transactions past the applied frontier (all of
+                // it when the root points at another stream than the one the frontier counts in).
+                let current = state.stream ?? connection.historyID.description
+                let frontier = state.applied
+                let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem], Bool, Bool)? in
                     guard let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
+                    let switched = root.history.description != current
+                    let applied = switched ? [:] : frontier
                     let grown = node.knownState(of: root.history).sessions.contains { $0.value > (applied[$0.key.description] ?? 0) }
-                    return (root, grown ? root.feedItems(in: node, after: applied).items : [])
+                    return (root, grown ? root.feedItems(in: node, after: applied).items : [], switched,
+                            node.core(root.history)?.isDeleted ?? false)
                 }
-                guard let (root, items) = pulled else {
+                guard let (root, items, switched, deleted) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
                 }
+                guard !deleted else {
+                    throw .failed("The history stream \(root.history) was deleted and the root points at no newer one: run caro history compact to write this device's history into a new stream.")
+                }
+                if switched {
+                    SyncTrace.write("the history moved to \(root.history)")
+                    engine.restartFeed()
+                    state.applied = [:]
+                    state.stream = root.history.description
+                    state.streamEntries = 0
+                    streamIDs = Set(items.flatMap { $0.batch.entries.map(\.id) + $0.batch.deletions.map(\.id) })
+                }
+                state.streamEntries = (state.streamEntries ?? 0) + items.reduce(0) { $0 + $1.batch.entries.count }
                 guard root.schemaVersion <= CaroSchema.version else {
                     throw .failed("The synced data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro. Nothing was written.")
                 }
@@ -246,6 +301,14 @@ public struct SyncSession {
 
     private enum Waiting { case nothing, connection, pull, acknowledgement }
 
+    /// Asks for the streams the root points at that are not here yet; true while one is on its way.
+    private func awaitingStreams(_ connection: Connection) -> Bool {
+        let client = connection.client
+        let missing = client.read { CaroRoot.unloadedHistories(connection.rootID, in: $0) }.filter { !client.isUnavailable(anyOf: [$0]) }
+        for id in missing where connection.requestedStreams.insert(id).inserted { client.load(id) }
+        return !missing.isEmpty
+    }
+
     /// The synced preferences: each key's value (as text) and when it was last written.
     static func preferences(in node: LocalNode, map: CoID) -> [String: PreferenceMerge.Stamped] {
         let state = CoMapState(transactions: node.decodedTransactions(of: map))
@@ -268,14 +331,14 @@ public struct SyncSession {
         throws(CaroError)
     {
         let now = clock()
-        let (rootID, identityID, historyID, deviceID) = (connection.rootID, connection.identityID, connection.historyID, connection.deviceID)
+        let (rootID, identityID, deviceID) = (connection.rootID, connection.identityID, connection.deviceID)
         let client = connection.client
         do {
             try client.write { node in
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
                 for batch in batches {
                     let item = try batch.encoded(with: root.cipher)
-                    try node.makeTransaction(in: historyID, changes: CoStreamChanges.push(item), privacy: .private)
+                    try node.makeTransaction(in: root.history, changes: CoStreamChanges.push(item), privacy: .private)
                 }
                 if !preferences.isEmpty {
                     let changes = CoMapChanges.assign(preferences.sorted { $0.key < $1.key }.map { key, stamped in
