@@ -12,7 +12,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Sync history, preferences and devices end-to-end encrypted through a Jazz relay.",
-        subcommands: [Init.self, Join.self, Now.self, Watch.self, Status.self, Pause.self, Resume.self, Reset.self])
+        subcommands: [Init.self, Join.self, Now.self, Watch.self, Status.self, Pause.self, Resume.self, Reset.self, SyncRevokeIdentityCommand.self])
 }
 
 extension SyncCommand {

@@ -1,3 +1,4 @@
+import CaroStore
 import JazzProto
 
 /// A history CoStream in its own **history group** (Docs/schema.md, "Compaction"): a group whose only
@@ -18,6 +19,17 @@ public enum HistoryStream {
         let stream = try node.createValue(type: "costream", owner: group)
         try node.setGroupKey(group, key: node.me.description, value: .string(Role.revoked.rawValue))
         return stream
+    }
+
+    /// Writes `rows` (live entries and tombstones) into `stream`, one item per
+    /// ``CaroSchema/maxRecordsPerBatch`` records, sealed with `cipher`; `progress` is told the items written.
+    static func write(_ rows: [HistoryRow], into stream: CoID, cipher: FieldCipher, node: LocalNode,
+                      progress: ((Int, Int) -> Void)?) throws {
+        let batches = HistoryBatch.batches(from: rows)
+        for (index, batch) in batches.enumerated() {
+            try node.makeTransaction(in: stream, changes: CoStreamChanges.push(try batch.encoded(with: cipher)), privacy: .private)
+            progress?(index + 1, batches.count)
+        }
     }
 
     /// Whether `stream` may be trusted as the history when a device (not the identity) pointed the root

@@ -75,7 +75,6 @@ public struct HistoryCompaction {
     static func rewrite(client: SyncClient, history: HistoryStore, rootID: CoID, identityID: CoID, state: inout SyncState,
                         progress: ((Int, Int) -> Void)?) async throws(CaroError) -> Outcome {
         let rows = try CaroError.storage { try history.allRows() }
-        let batches = HistoryBatch.batches(from: rows)
         let streams: (old: CoID, new: CoID)
         do {
             streams = try client.write { node in
@@ -87,10 +86,7 @@ public struct HistoryCompaction {
                         "This history stream was made by a caro older than compaction and belongs to the identity's group, which only the 24 words administer: run caro history compact --words-file FILE once (later compactions need no words). Nothing was changed.")
                 }
                 let stream = try HistoryStream.create(in: node, caroGroup: caroGroup)
-                for (index, batch) in batches.enumerated() {
-                    try node.makeTransaction(in: stream, changes: CoStreamChanges.push(try batch.encoded(with: root.cipher)), privacy: .private)
-                    progress?(index + 1, batches.count)
-                }
+                try HistoryStream.write(rows, into: stream, cipher: root.cipher, node: node, progress: progress)
                 try node.makeTransaction(in: rootID, changes: CoMapChanges.set(CaroSchema.RootKey.history, .string(stream.description)),
                                          privacy: .private)
                 return (root.history, stream)

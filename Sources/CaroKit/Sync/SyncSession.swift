@@ -27,8 +27,46 @@ public struct SyncSession {
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
         var summary = try await cycle(connection, state: &state)
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        if let move = connection.client.read({ IdentityMove.read(root: rootID, in: $0, identity: identityID) }) {
+            // The identity was revoked and this device moved: continue under the new one.
+            let moved = try await follow(move, on: connection, credentials: credentials, state: &state)
+            connection.client.stop()
+            let next = try Connection(home: home, credentials: moved, relay: relayOverride ?? moved.relay)
+            defer { next.client.stop() }
+            summary.add(try await cycle(next, state: &state))
+            return summary
+        }
         try await compactIfDue(connection, state: &state, summary: &summary)
         return summary
+    }
+
+    /// Loads the new identity's root and values, then switches `sync.json` to them. The feed frontier is
+    /// cleared (`stream` = ""), so the next run applies the new stream whole and pushes what it lacks.
+    private func follow(_ move: IdentityMove, on connection: Connection, credentials: DeviceCredentials,
+                        state: inout SyncState) async throws(CaroError) -> DeviceCredentials {
+        let client = connection.client
+        guard let rootID = try? CoID(move.root), let identityID = try? CoID(move.identity) else {
+            throw .failed("The identity moved, but the move names invalid IDs; join the new identity with its words.")
+        }
+        SyncTrace.mark("the identity moved to \(move.identity)")
+        client.load(rootID)
+        try await RelayConnection.wait(client, for: "loading the new identity") { client in
+            let missing = client.read { node -> [CoID]? in
+                guard node.isCompletelyLoaded(rootID), let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
+                return [root.history, root.preferences, root.devices].filter { !node.isCompletelyLoaded($0) }
+            }
+            guard let missing else { return false }
+            for id in missing { client.load(id) }
+            return missing.isEmpty
+        }
+        let moved = credentials.moved(to: move)
+        try moved.save(to: home)
+        state.stream = ""
+        state.applied = [:]
+        state.streamEntries = 0
+        try state.save(to: home)
+        return moved
     }
 
     /// The automatic compaction (``HistoryCompaction/isDue(_:live:)``) after a sync, when this device may
@@ -268,7 +306,7 @@ public struct SyncSession {
                     throw .failed("The history stream \(root.history) was deleted and the root points at no newer one: run caro history compact to write this device's history into a new stream.")
                 }
                 if switched {
-                    SyncTrace.write("the history moved to \(root.history)")
+                    SyncTrace.mark("the history moved to \(root.history)")
                     engine.restartFeed()
                     state.applied = [:]
                     state.stream = root.history.description

@@ -119,6 +119,9 @@ public struct SyncSetup {
         else {
             throw .failed("Caro's root in this account cannot be read (damaged or not Caro's). Nothing was written.")
         }
+        if let movedAt = client.read({ IdentityMove.movedAt(root: rootID, in: $0, identity: account) }) {
+            throw .failed("This identity was revoked on \(Timestamp.iso8601(movedAt)) (caro sync revoke-identity): its devices moved to a new identity; join with the new words. Nothing was written.")
+        }
         guard root.schemaVersion <= CaroSchema.version else {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
