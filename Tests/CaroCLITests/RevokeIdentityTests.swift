@@ -34,15 +34,18 @@ struct RevokeIdentityTests {
         #expect(try FileManager.default.attributesOfItem(atPath: newWords)[.posixPermissions] as? Int == 0o600)
         #expect(try CompactionTests.syncJSON(a)["identity"] as? String == newIdentity)
 
-        // Written afterwards on A; B follows at its next sync, without the new words, and keeps syncing.
+        // Written afterwards on A; B follows at its next sync, without the new words, and keeps syncing;
+        // what B recorded meanwhile goes to the new identity.
         _ = try a.caro("history", "add", "--command", "after-the-revocation-on-a")
+        _ = try b.caro("history", "add", "--command", "pending-on-b-during-the-revocation")
         try SyncTests.syncNow(a)
         try SyncTests.syncNow(b)
         #expect(try CompactionTests.syncJSON(b)["identity"] as? String == newIdentity)
         _ = try b.caro("history", "add", "--command", "after-the-revocation-on-b")
         try SyncTests.syncNow(b)
         try SyncTests.syncNow(a)
-        let everything: Set = ["before-the-revocation", "after-the-revocation-on-a", "after-the-revocation-on-b"]
+        let everything: Set = ["before-the-revocation", "after-the-revocation-on-a", "after-the-revocation-on-b",
+                               "pending-on-b-during-the-revocation"]
         #expect(try Self.commands(a) == everything)
         #expect(try Self.commands(b) == everything)
         #expect(try SyncTests.ids(a) == SyncTests.ids(b))

@@ -13,7 +13,7 @@ public enum HistoryStream {
 
     /// Creates a history group under `caroGroup` and an empty stream in it; the creator then leaves the
     /// group's direct members (it keeps its role through the Caro group while it is a member there).
-    static func create(in node: LocalNode, caroGroup: CoID) throws(NodeError) -> CoID {
+    public static func create(in node: LocalNode, caroGroup: CoID) throws(NodeError) -> CoID {
         let group = try node.createGroup()
         try node.extend(group, withParent: caroGroup, role: parentMapping)
         let stream = try node.createValue(type: "costream", owner: group)

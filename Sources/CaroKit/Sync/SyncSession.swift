@@ -27,8 +27,7 @@ public struct SyncSession {
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
         var summary = try await cycle(connection, state: &state)
-        let (rootID, identityID) = (connection.rootID, connection.identityID)
-        if let move = connection.client.read({ IdentityMove.read(root: rootID, in: $0, identity: identityID) }) {
+        if let move = connection.move {
             // The identity was revoked and this device moved: continue under the new one.
             let moved = try await follow(move, on: connection, credentials: credentials, state: &state)
             connection.client.stop()
@@ -120,6 +119,10 @@ public struct SyncSession {
                     problem(error)
                     try? await Task.sleep(for: .seconds(1))
                 }
+                if let move = connection.move {
+                    _ = try await follow(move, on: connection, credentials: credentials, state: &state)
+                    throw .failed("This identity was revoked and this device moved to the new one: start caro sync watch again.")
+                }
                 first = false
             }
             try? await Task.sleep(for: .milliseconds(debounceMilliseconds))
@@ -169,7 +172,7 @@ public struct SyncSession {
     func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
         do {
             var summary = try await run(connection, state: &state)
-            if connection.switchedStream {
+            if connection.switchedStream && connection.move == nil {
                 // The history moved to a new stream: push what it lacks of this device's rows.
                 connection.switchedStream = false
                 summary.add(try await run(connection, state: &state))
@@ -200,6 +203,8 @@ public struct SyncSession {
         var switchedStream = false
         /// History streams asked for because the root points at them.
         var requestedStreams: Set<CoID> = []
+        /// Set by a run that found this device moved to a new identity (it then pushes nothing more here).
+        var move: IdentityMove?
 
         init(home: DeviceHome, credentials: DeviceCredentials, relay: String) throws(CaroError) {
             history = try HomeDatabase.open(home)
@@ -301,6 +306,11 @@ public struct SyncSession {
                 }
                 guard let (root, items, switched, deleted) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
+                }
+                if let move = client.read({ IdentityMove.read(root: rootID, in: $0, identity: identityID) }) {
+                    // Revoked: push nothing more to the old identity (its words leaked); the caller follows.
+                    connection.move = move
+                    return SyncSummary()
                 }
                 guard !deleted else {
                     throw .failed("The history stream \(root.history) was deleted and the root points at no newer one: run caro history compact to write this device's history into a new stream.")
