@@ -134,4 +134,32 @@ struct CompactionTests {
         #expect(try Self.commands(pair.b) == Set((0..<100).map { "echo keep-me-\($0)" }))
         #expect(try SyncTests.ids(pair.a) == SyncTests.ids(pair.b))
     }
+
+    /// A history group's key was revealed to the Caro group's key, which a removed device holds: removal
+    /// rotates it too, so the removed device cannot even decode the batches (IDs, times, exit codes are
+    /// not field-sealed) written afterwards.
+    @Test func aRemovedDeviceCannotDecodeTheHistoryItemsWrittenAfterwards() throws {
+        let pair = try SyncTests.Pair()
+        let c = try TemporaryHome()
+        #expect(try c.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words, "--device-name", "old-phone").status == 0)
+        func add(_ command: String) throws -> String {
+            let added = try pair.a.caro("history", "add", "--command", command, "--exit", "3", "--json")
+            return try #require((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        }
+        let before = try add("before-the-removal")
+        try SyncTests.syncNow(pair.a)
+        let list = try JSONSerialization.jsonObject(with: Data(try c.caro("devices", "list", "--json").stdout.utf8)) as? [[String: Any]] ?? []
+        let cID = try #require(list.first { $0["current"] as? Bool == true }?["id"] as? String)
+        let removed = try pair.a.caro("devices", "remove", cID, "--words-file", pair.words, "--yes")
+        #expect(removed.status == 0, "\(removed.stderr)")
+        let after = try add("after-the-removal")
+        try SyncTests.syncNow(pair.a)
+
+        let secret = try #require(try Self.syncJSON(c)["agentSecret"] as? String)
+        let history = try #require(try Self.syncJSON(pair.a)["history"] as? String)
+        let asRemoved = try CaroBinary.run(["jazz", "inspect", "--relay", pair.relay.url, "--secret", secret, history])
+        #expect(asRemoved.status == 0, "\(asRemoved.stderr)")
+        #expect(asRemoved.stdout.contains(before), "the removed device should still decode what it could read before")
+        #expect(!asRemoved.stdout.contains(after), "the removed device decodes a batch written after its removal")
+    }
 }
