@@ -237,6 +237,7 @@ public struct SyncSession {
         var waiting: Waiting = .nothing
         var lastReload = clock()
         var streamIDs: Set<String>?
+        var newToThisDevice: (inserted: Int, deleted: Int)?
         while true {
             for action in queue {
                 switch action {
@@ -247,11 +248,13 @@ public struct SyncSession {
                 case .awaitPull:
                     waiting = .pull
                 case .applyRemote(let merge, let frontier):
-                    _ = try CaroError.storage {
+                    let applied = try CaroError.storage {
                         try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
                                                 retention: retention, now: clock())
                     }
                     if let streamIDs {
+                        // A new stream repeats what is here: count only what was new to this device.
+                        newToThisDevice = applied
                         _ = try CaroError.storage { try history.markPending(except: streamIDs) }
                         connection.switchedStream = true
                     }
@@ -266,7 +269,8 @@ public struct SyncSession {
                     waiting = .acknowledgement
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
-                case .finish(let summary):
+                case .finish(var summary):
+                    if let newToThisDevice { (summary.received, summary.receivedDeletions) = newToThisDevice }
                     return summary
                 case .fail(let failure):
                     switch failure {
