@@ -19,9 +19,17 @@ struct RevokeIdentityTests {
         let newWords = a.path + "-new-words.txt"
         defer { try? FileManager.default.removeItem(atPath: newWords) }
 
-        // Without a terminal and without --yes: refused, nothing changed.
+        // Without a terminal and without --yes: refused; with mistyped words: exit 2. Nothing changed.
         let refused = try a.caro("sync", "revoke-identity", "--words-file", pair.words)
         #expect(refused.status != 0)
+        var words = try String(contentsOfFile: pair.words, encoding: .utf8).split(whereSeparator: \.isWhitespace).map(String.init)
+        words.swapAt(0, 1)
+        let mistyped = a.path + "-mistyped.txt"
+        defer { try? FileManager.default.removeItem(atPath: mistyped) }
+        try words.joined(separator: " ").write(toFile: mistyped, atomically: true, encoding: .utf8)
+        let wrong = try a.caro("sync", "revoke-identity", "--words-file", mistyped, "--yes")
+        #expect(wrong.status == 2, "\(wrong.stderr)")
+        #expect(try a.caro("history", "compact", "--words-file", mistyped).status == 2)
         #expect(try CompactionTests.syncJSON(a)["identity"] as? String == oldIdentity)
 
         let revoked = try a.caro("sync", "revoke-identity", "--words-file", pair.words, "--new-words-file", newWords, "--yes", "--json")
