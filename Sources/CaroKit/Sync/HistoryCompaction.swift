@@ -98,7 +98,9 @@ public struct HistoryCompaction {
         }
         try await RelayConnection.waitUntilSynced(client, step: "uploading the compacted history")
         do {
-            try client.write { node in try node.deleteCoValue(streams.old) }
+            try client.write { node in
+                if node.core(streams.old)?.isDeleted != true { try node.deleteCoValue(streams.old) }
+            }
         } catch {
             throw .failed("The history was rewritten into \(streams.new), but the old stream \(streams.old) could not be deleted: \(error)")
         }

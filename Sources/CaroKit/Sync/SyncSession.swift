@@ -73,18 +73,25 @@ public struct SyncSession {
     /// itself succeeded, and the next one tries again.
     private func compactIfDue(_ connection: Connection, state: inout SyncState, summary: inout SyncSummary) async throws(CaroError) {
         let live = try CaroError.storage { try connection.history.liveCount() }
-        guard HistoryCompaction.isDue(state, live: live) else { return }
+        guard connection.streamDeleted || HistoryCompaction.isDue(state, live: live) else { return }
         let (rootID, identityID) = (connection.rootID, connection.identityID)
         let permitted = connection.client.read { node in
             CaroRoot(rootID, in: node, admin: identityID).map { HistoryStream.canDelete($0.history, in: node) } ?? false
         }
-        guard permitted else { return }
+        guard permitted else {
+            if connection.streamDeleted {
+                throw .failed("The history stream was deleted and only the 24 words may replace it: run caro history compact --words-file FILE. Nothing was pushed.")
+            }
+            return
+        }
         do {
             let outcome = try await HistoryCompaction.rewrite(client: connection.client, history: connection.history, rootID: rootID,
                                                               identityID: identityID, state: &state, progress: nil)
             summary.compacted = outcome.reclaimed
             state.lastSummary = summary
         } catch {
+            // With the stream gone, nothing was pushed: that is a failure of the sync itself.
+            if connection.streamDeleted { throw error }
             state.lastError = "automatic compaction: \(error)"
         }
         try state.save(to: home)
@@ -122,6 +129,9 @@ public struct SyncSession {
                 if let move = connection.move {
                     _ = try await follow(move, on: connection, credentials: credentials, state: &state)
                     throw .failed("This identity was revoked and this device moved to the new one: start caro sync watch again.")
+                }
+                if connection.streamDeleted {
+                    throw .failed("The history stream was deleted with no newer one: run caro sync now (it writes this device's history into a new stream), then start caro sync watch again.")
                 }
                 first = false
             }
@@ -172,7 +182,7 @@ public struct SyncSession {
     func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
         do {
             var summary = try await run(connection, state: &state)
-            if connection.switchedStream && connection.move == nil {
+            if connection.switchedStream && connection.move == nil && !connection.streamDeleted {
                 // The history moved to a new stream: push what it lacks of this device's rows.
                 connection.switchedStream = false
                 summary.add(try await run(connection, state: &state))
@@ -205,6 +215,8 @@ public struct SyncSession {
         var requestedStreams: Set<CoID> = []
         /// Set by a run that found this device moved to a new identity (it then pushes nothing more here).
         var move: IdentityMove?
+        /// Set by a run that found the current history stream deleted with nothing newer.
+        var streamDeleted = false
 
         init(home: DeviceHome, credentials: DeviceCredentials, relay: String) throws(CaroError) {
             history = try HomeDatabase.open(home)
@@ -316,8 +328,11 @@ public struct SyncSession {
                     connection.move = move
                     return SyncSummary()
                 }
-                guard !deleted else {
-                    throw .failed("The history stream \(root.history) was deleted and the root points at no newer one: run caro history compact to write this device's history into a new stream.")
+                if deleted {
+                    // Deleted with no newer stream (a compromised device, or a compaction cut short): push
+                    // nothing; the caller rewrites this device's history into a new stream.
+                    connection.streamDeleted = true
+                    return SyncSummary()
                 }
                 if switched {
                     SyncTrace.mark("the history moved to \(root.history)")
