@@ -6,8 +6,8 @@ import CaroStore
 struct HistoryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "history",
-        abstract: "Record and search your command history (local; never touches the network).",
-        subcommands: [Add.self, List.self, Search.self, Show.self, Delete.self, HistoryImportCommand.self, Stats.self])
+        abstract: "Record and search your command history (local: only compact touches the network).",
+        subcommands: [Add.self, List.self, Search.self, Show.self, Delete.self, HistoryImportCommand.self, Stats.self, HistoryCompactCommand.self])
 }
 
 /// The search filters shared by `list`, `search` and `delete --filter`.

@@ -9,7 +9,7 @@ final class ProgressBar {
     private var lastPercent = -1
     private let label: String
 
-    /// Nil when not `enabled`, so callers pass no progress callback at all.
+    /// Nil when not `enabled`, so callers pass no progress callback at all. `label` starts the line.
     init?(enabled: Bool, label: String = "importing") {
         guard enabled else { return nil }
         self.label = label

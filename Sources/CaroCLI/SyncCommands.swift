@@ -12,7 +12,7 @@ struct SyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sync",
         abstract: "Sync history, preferences and devices end-to-end encrypted through a Jazz relay.",
-        subcommands: [Init.self, Join.self, Now.self, Watch.self, Status.self, Pause.self, Resume.self, Reset.self])
+        subcommands: [Init.self, Join.self, Now.self, Watch.self, Status.self, Pause.self, Resume.self, Reset.self, SyncRevokeIdentityCommand.self])
 }
 
 extension SyncCommand {
@@ -222,5 +222,6 @@ enum SyncWording {
     static func summary(_ summary: SyncSummary) -> String {
         "pushed \(count(summary.pushed, "entry", "entries")) and \(count(summary.pushedDeletions, "deletion", "deletions")); "
             + "received \(count(summary.received, "entry", "entries")) and \(count(summary.receivedDeletions, "deletion", "deletions"))"
+            + (summary.compacted.map { "; compacted the history (\(count($0, "record", "records")) reclaimed)" } ?? "")
     }
 }

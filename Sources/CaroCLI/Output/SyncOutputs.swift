@@ -19,12 +19,15 @@ struct SyncNowOutput: Encodable {
     var pushedDeletions: Int
     var received: Int
     var receivedDeletions: Int
+    /// Entry records an automatic compaction reclaimed (absent when none ran).
+    var compacted: Int?
 
     init(_ summary: SyncSummary) {
         pushed = summary.pushed
         pushedDeletions = summary.pushedDeletions
         received = summary.received
         receivedDeletions = summary.receivedDeletions
+        compacted = summary.compacted
     }
 }
 

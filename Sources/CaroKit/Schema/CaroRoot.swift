@@ -19,7 +19,8 @@ public struct CaroRoot: Sendable {
             state.edits(forKey: key).last { $0.author == .account(admin) }?.value
         }
         func reference(_ key: String) -> CoID? { value(key)?.stringValue.flatMap { try? CoID($0) } }
-        guard let version = value(CaroSchema.RootKey.schemaVersion)?.int64Value, let history = reference(CaroSchema.RootKey.history),
+        guard let version = value(CaroSchema.RootKey.schemaVersion)?.int64Value,
+            let history = Self.history(in: state, node: node, admin: admin, caroGroup: node.core(id)?.header?.ownerGroup),
             let preferences = reference(CaroSchema.RootKey.preferences), let devices = reference(CaroSchema.RootKey.devices)
         else { return nil }
         let current = Int(value(CaroSchema.RootKey.fieldKeyVersion)?.int64Value ?? 0)
@@ -36,6 +37,27 @@ public struct CaroRoot: Sendable {
         self.preferences = preferences
         self.devices = devices
         self.cipher = FieldCipher(keys: keys, currentVersion: current)
+    }
+
+    /// The history stream: the last `history` edit made by the identity, or made later by a device after
+    /// a compaction if it points at a trusted history stream (``HistoryStream/isTrusted(_:in:caroGroup:)``).
+    static func history(in state: CoMapState, node: LocalNode, admin: CoID, caroGroup: CoID?) -> CoID? {
+        for edit in state.edits(forKey: CaroSchema.RootKey.history).reversed() {
+            guard let target = edit.value?.stringValue.flatMap({ try? CoID($0) }) else { continue }
+            if edit.author == .account(admin) { return target }
+            if let caroGroup, HistoryStream.isTrusted(target, in: node, caroGroup: caroGroup) { return target }
+        }
+        return nil
+    }
+
+    /// Streams a device pointed the root's `history` at that this node has not loaded yet (load them
+    /// before reading the root, or it falls back to an older stream).
+    public static func unloadedHistories(_ id: CoID, in node: LocalNode) -> [CoID] {
+        guard node.hasContent(id) else { return [] }
+        let state = CoMapState(transactions: node.decodedTransactions(of: id))
+        return state.edits(forKey: CaroSchema.RootKey.history).compactMap { edit in
+            edit.value?.stringValue.flatMap { try? CoID($0) }
+        }.filter { !node.isCompletelyLoaded($0) }
     }
 
     /// The changes that create a root (one private transaction).

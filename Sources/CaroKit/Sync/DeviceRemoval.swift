@@ -40,8 +40,11 @@ public struct DeviceRemoval {
         let now = clock()
         do {
             try client.write { node in
+                guard let root = CaroRoot(rootID, in: node, admin: admin) else { throw CaroError.failed("Caro's root cannot be read.") }
                 let version = try AdminSession.nextFieldKeyVersion(in: node, root: rootID, admin: admin)
                 try node.removeMember(targetAccount.description, from: groupID)
+                // The history stream's own key was revealed to the group's old key: rotate it too.
+                try HistoryStream.rotateKey(of: root.history, in: node, caroGroup: groupID)
                 // Written after the rotation: encrypted with the new read key, which the removed device lacks.
                 try AdminSession.writeFieldKey(version, in: node, root: rootID)
                 var record = target

@@ -38,7 +38,10 @@ public struct KeyRotation {
         do {
             version = try session.client.write { node in
                 let version = try AdminSession.nextFieldKeyVersion(in: node, root: rootID, admin: admin)
+                guard let root = CaroRoot(rootID, in: node, admin: admin) else { throw CaroError.failed("Caro's root cannot be read.") }
                 try node.rotateReadKey(of: groupID)
+                // The history stream's own group key was revealed to the Caro group's old key: rotate it too.
+                try HistoryStream.rotateKey(of: root.history, in: node, caroGroup: groupID)
                 try AdminSession.writeFieldKey(version, in: node, root: rootID)
                 return version
             }

@@ -45,4 +45,14 @@ enum RelayConnection {
             throw .failed("The relay did not answer in time while \(step); nothing was lost: try again.")
         }
     }
+
+    /// Waits until the relay acknowledged everything the client holds, asking again for what it has not
+    /// confirmed (``SyncClient/reloadUnsynced()``).
+    static func waitUntilSynced(_ client: SyncClient, step: String) async throws(CaroError) {
+        try await wait(client, for: step) { client in
+            if client.isSynced { return true }
+            client.reloadUnsynced()
+            return false
+        }
+    }
 }

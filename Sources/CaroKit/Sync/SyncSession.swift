@@ -26,7 +26,75 @@ public struct SyncSession {
         defer { connection.client.stop() }
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
-        return try await cycle(connection, state: &state)
+        var summary = try await cycle(connection, state: &state)
+        if let move = connection.move {
+            // The identity was revoked and this device moved: continue under the new one.
+            let moved = try await follow(move, on: connection, credentials: credentials, state: &state)
+            connection.client.stop()
+            let next = try Connection(home: home, credentials: moved, relay: relayOverride ?? moved.relay)
+            defer { next.client.stop() }
+            summary.add(try await cycle(next, state: &state))
+            return summary
+        }
+        try await compactIfDue(connection, state: &state, summary: &summary)
+        return summary
+    }
+
+    /// Loads the new identity's root and values, then switches `sync.json` to them. The feed frontier is
+    /// cleared (`stream` = ""), so the next run applies the new stream whole and pushes what it lacks.
+    private func follow(_ move: IdentityMove, on connection: Connection, credentials: DeviceCredentials,
+                        state: inout SyncState) async throws(CaroError) -> DeviceCredentials {
+        let client = connection.client
+        guard let rootID = try? CoID(move.root), let identityID = try? CoID(move.identity) else {
+            throw .failed("The identity moved, but the move names invalid IDs; join the new identity with its words.")
+        }
+        SyncTrace.mark("the identity moved to \(move.identity)")
+        client.load(rootID)
+        try await RelayConnection.wait(client, for: "loading the new identity") { client in
+            let missing = client.read { node -> [CoID]? in
+                guard node.isCompletelyLoaded(rootID), let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
+                return [root.history, root.preferences, root.devices].filter { !node.isCompletelyLoaded($0) }
+            }
+            guard let missing else { return false }
+            for id in missing { client.load(id) }
+            return missing.isEmpty
+        }
+        let moved = credentials.moved(to: move)
+        try moved.save(to: home)
+        state.stream = ""
+        state.applied = [:]
+        state.streamEntries = 0
+        try state.save(to: home)
+        return moved
+    }
+
+    /// The automatic compaction (``HistoryCompaction/isDue(_:live:)``) after a sync, when this device may
+    /// delete the current stream. A failure is recorded for `caro sync status`, not thrown: the sync
+    /// itself succeeded, and the next one tries again.
+    private func compactIfDue(_ connection: Connection, state: inout SyncState, summary: inout SyncSummary) async throws(CaroError) {
+        let live = try CaroError.storage { try connection.history.liveCount() }
+        guard connection.streamDeleted || HistoryCompaction.isDue(state, live: live) else { return }
+        let (rootID, identityID) = (connection.rootID, connection.identityID)
+        let permitted = connection.client.read { node in
+            CaroRoot(rootID, in: node, admin: identityID).map { HistoryStream.canDelete($0.history, in: node) } ?? false
+        }
+        guard permitted else {
+            if connection.streamDeleted {
+                throw .failed("The history stream was deleted and only the 24 words may replace it: run caro history compact --words-file FILE. Nothing was pushed.")
+            }
+            return
+        }
+        do {
+            let outcome = try await HistoryCompaction.rewrite(client: connection.client, history: connection.history, rootID: rootID,
+                                                              identityID: identityID, state: &state, progress: nil)
+            summary.compacted = outcome.reclaimed
+            state.lastSummary = summary
+        } catch {
+            // With the stream gone, nothing was pushed: that is a failure of the sync itself.
+            if connection.streamDeleted { throw error }
+            state.lastError = "automatic compaction: \(error)"
+        }
+        try state.save(to: home)
     }
 
     /// `caro sync watch`: stays connected; syncs when entries are pending or a preference changed (checked every
@@ -62,6 +130,13 @@ public struct SyncSession {
                     if first { throw error }
                     problem(error)
                     try? await Task.sleep(for: .seconds(1))
+                }
+                if let move = connection.move {
+                    _ = try await follow(move, on: connection, credentials: credentials, state: &state)
+                    throw .failed("This identity was revoked and this device moved to the new one: start caro sync watch again.")
+                }
+                if connection.streamDeleted {
+                    throw .failed("The history stream was deleted with no newer one: run caro sync now (it writes this device's history into a new stream), then start caro sync watch again.")
                 }
                 first = false
             }
@@ -109,9 +184,14 @@ public struct SyncSession {
     }
 
     /// One run of the engine on an open connection, recording its outcome in `state`.
-    private func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
         do {
-            let summary = try await run(connection, state: &state)
+            var summary = try await run(connection, state: &state)
+            if connection.switchedStream && connection.move == nil && !connection.streamDeleted {
+                // The history moved to a new stream: push what it lacks of this device's rows.
+                connection.switchedStream = false
+                summary.add(try await run(connection, state: &state))
+            }
             state.lastSync = clock()
             state.lastSummary = summary
             state.lastError = nil
@@ -134,6 +214,14 @@ public struct SyncSession {
         let session: String
         let rootID: CoID, historyID: CoID, identityID: CoID, preferencesID: CoID
         var started = false
+        /// Set by a run that found the history in a new stream (its rows marked pending for the next run).
+        var switchedStream = false
+        /// History streams asked for because the root points at them.
+        var requestedStreams: Set<CoID> = []
+        /// Set by a run that found this device moved to a new identity (it then pushes nothing more here).
+        var move: IdentityMove?
+        /// Set by a run that found the current history stream deleted with nothing newer.
+        var streamDeleted = false
 
         init(home: DeviceHome, credentials: DeviceCredentials, relay: String) throws(CaroError) {
             history = try HomeDatabase.open(home)
@@ -164,6 +252,8 @@ public struct SyncSession {
                                          now: clock()))
         var waiting: Waiting = .nothing
         var lastReload = clock()
+        var streamIDs: Set<String>?
+        var newToThisDevice: (inserted: Int, deleted: Int)?
         while true {
             for action in queue {
                 switch action {
@@ -175,9 +265,15 @@ public struct SyncSession {
                     waiting = .pull
                 case .applyRemote(let merge, let frontier):
                     let retention = try SyncedPreferences.retention(history)
-                    _ = try CaroError.storage {
+                    let applied = try CaroError.storage {
                         try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
                                                 retention: retention, now: clock())
+                    }
+                    if let streamIDs {
+                        // A new stream repeats what is here: count only what was new to this device.
+                        newToThisDevice = applied
+                        _ = try CaroError.storage { try history.markPending(except: streamIDs) }
+                        connection.switchedStream = true
                     }
                     state.applied = frontier
                     try state.save(to: home)
@@ -188,7 +284,8 @@ public struct SyncSession {
                     waiting = .acknowledgement
                 case .markPushed(let rows):
                     try CaroError.storage { try history.markPushed(rows) }
-                case .finish(let summary):
+                case .finish(var summary):
+                    if let newToThisDevice { (summary.received, summary.receivedDeletions) = newToThisDevice }
                     try await retireSyncedMetrics(connection)
                     return summary
                 case .fail(let failure):
@@ -213,18 +310,43 @@ public struct SyncSession {
                 SyncTrace.mark("connected")
                 waiting = .nothing
                 queue = engine.handle(.connected(now: now))
-            case .pull where client.isSynced:
+            case .pull where client.isSynced && !awaitingStreams(connection):
                 SyncTrace.mark("in sync with the relay")
-                // The feed is decoded only when it holds transactions past the applied frontier.
-                let applied = state.applied
-                let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem])? in
+                // The feed is decoded only when it holds transactions past the applied frontier (all of
+                // it when the root points at another stream than the one the frontier counts in).
+                let current = state.stream ?? connection.historyID.description
+                let frontier = state.applied
+                let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem], Bool, Bool)? in
                     guard let root = CaroRoot(rootID, in: node, admin: identityID) else { return nil }
+                    let switched = root.history.description != current
+                    let applied = switched ? [:] : frontier
                     let grown = node.knownState(of: root.history).sessions.contains { $0.value > (applied[$0.key.description] ?? 0) }
-                    return (root, grown ? root.feedItems(in: node, after: applied).items : [])
+                    return (root, grown ? root.feedItems(in: node, after: applied).items : [], switched,
+                            node.core(root.history)?.isDeleted ?? false)
                 }
-                guard let (root, items) = pulled else {
+                guard let (root, items, switched, deleted) = pulled else {
                     throw .failed("This device cannot read Caro's root \(rootID): was it removed from the identity? Join again with the 24 words.")
                 }
+                if let move = client.read({ IdentityMove.read(root: rootID, in: $0, identity: identityID) }) {
+                    // Revoked: push nothing more to the old identity (its words leaked); the caller follows.
+                    connection.move = move
+                    return SyncSummary()
+                }
+                if deleted {
+                    // Deleted with no newer stream (a compromised device, or a compaction cut short): push
+                    // nothing; the caller rewrites this device's history into a new stream.
+                    connection.streamDeleted = true
+                    return SyncSummary()
+                }
+                if switched {
+                    SyncTrace.mark("the history moved to \(root.history)")
+                    engine.restartFeed()
+                    state.applied = [:]
+                    state.stream = root.history.description
+                    state.streamEntries = 0
+                    streamIDs = Set(items.flatMap { $0.batch.entries.map(\.id) + $0.batch.deletions.map(\.id) })
+                }
+                state.streamEntries = (state.streamEntries ?? 0) + items.reduce(0) { $0 + $1.batch.entries.count }
                 guard root.schemaVersion <= CaroSchema.version else {
                     throw .failed("The synced data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro. Nothing was written.")
                 }
@@ -249,6 +371,14 @@ public struct SyncSession {
     }
 
     private enum Waiting { case nothing, connection, pull, acknowledgement }
+
+    /// Asks for the streams the root points at that are not here yet; true while one is on its way.
+    private func awaitingStreams(_ connection: Connection) -> Bool {
+        let client = connection.client
+        let missing = client.read { CaroRoot.unloadedHistories(connection.rootID, in: $0) }.filter { !client.isUnavailable(anyOf: [$0]) }
+        for id in missing where connection.requestedStreams.insert(id).inserted { client.load(id) }
+        return !missing.isEmpty
+    }
 
     /// The synced preferences: each key's value (as text) and when it was last written.
     static func preferences(in node: LocalNode, map: CoID) -> [String: PreferenceMerge.Stamped] {
@@ -301,7 +431,7 @@ public struct SyncSession {
         throws(CaroError)
     {
         let now = clock()
-        let (rootID, identityID, historyID, deviceID) = (connection.rootID, connection.identityID, connection.historyID, connection.deviceID)
+        let (rootID, identityID, deviceID) = (connection.rootID, connection.identityID, connection.deviceID)
         let client = connection.client
         let metrics = try Self.localMetrics(connection)
         do {
@@ -309,7 +439,7 @@ public struct SyncSession {
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
                 for batch in batches {
                     let item = try batch.encoded(with: root.cipher)
-                    try node.makeTransaction(in: historyID, changes: CoStreamChanges.push(item), privacy: .private)
+                    try node.makeTransaction(in: root.history, changes: CoStreamChanges.push(item), privacy: .private)
                 }
                 if !preferences.isEmpty {
                     let changes = CoMapChanges.assign(preferences.sorted { $0.key < $1.key }.map { key, stamped in

@@ -41,7 +41,7 @@ public struct SyncSetup {
         let ids = try jazz { () throws(NodeError) -> CaroIDs in
             let group = try main.createGroup()
             try main.addMember(deviceAccount, role: .writer, to: group)
-            let feed = try main.createValue(type: "costream", owner: group)
+            let feed = try HistoryStream.create(in: main, caroGroup: group)
             let preferences = try main.createValue(type: "comap", owner: group)
             let devices = try main.createValue(type: "comap", owner: group)
             let root = try main.createValue(type: "comap", owner: group)
@@ -109,9 +109,18 @@ public struct SyncSetup {
 
         SyncTrace.mark("account loaded")
         try await RelayConnection.wait(client, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
+        // A compaction made on a device points the root at a newer stream: load it to trust it.
+        let pointed = client.read { CaroRoot.unloadedHistories(rootID, in: $0) }
+        for id in pointed { client.load(id) }
+        try await RelayConnection.wait(client, for: "loading the history stream") { client in
+            client.read { node in pointed.allSatisfy { node.isCompletelyLoaded($0) } } || client.isUnavailable(anyOf: pointed)
+        }
         guard let root = client.read({ CaroRoot(rootID, in: $0, admin: account) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
         else {
             throw .failed("Caro's root in this account cannot be read (damaged or not Caro's). Nothing was written.")
+        }
+        if let movedAt = client.read({ IdentityMove.movedAt(root: rootID, in: $0, identity: account) }) {
+            throw .failed("This identity was revoked on \(Timestamp.iso8601(movedAt)) (caro sync revoke-identity): its devices moved to a new identity; join with the new words. Nothing was written.")
         }
         guard root.schemaVersion <= CaroSchema.version else {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")

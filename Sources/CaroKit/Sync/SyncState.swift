@@ -5,6 +5,11 @@ import Foundation
 public struct SyncState: Codable, Sendable, Equatable {
     /// Per feed session, how many of its transactions are applied.
     public var applied: [String: Int] = [:]
+    /// The history stream `applied` counts in (nil: the one in `sync.json`); a compaction replaces it.
+    public var stream: String?
+    /// Entry records applied from that stream (duplicates included): with the live count, how much a
+    /// compaction would reclaim.
+    public var streamEntries: Int?
     /// When the last sync finished (ms since the epoch), and what it did.
     public var lastSync: Int64?
     public var lastSummary: SyncSummary?

@@ -89,6 +89,10 @@ public struct SyncEngine: Sendable {
 
     public var isFinished: Bool { phase == .done || phase == .failed }
 
+    /// Forgets the applied frontier: the history moved to a new stream (a compaction), whose items are
+    /// all applied (an entry already here adds nothing).
+    public mutating func restartFeed() { applied = [:] }
+
     public mutating func handle(_ event: Event) -> [Action] {
         switch (phase, event) {
         case (.idle, .start(let rows, let preferences, let now)):
@@ -177,7 +181,19 @@ public struct SyncSummary: Sendable, Equatable, Codable {
     public var receivedDeletions = 0
     public var preferencesPushed = 0
     public var preferencesReceived = 0
+    /// Entry records an automatic compaction reclaimed (nil when none ran).
+    public var compacted: Int?
     public init() {}
+
+    /// Adds what another run did.
+    public mutating func add(_ other: SyncSummary) {
+        pushed += other.pushed
+        pushedDeletions += other.pushedDeletions
+        received += other.received
+        receivedDeletions += other.receivedDeletions
+        preferencesPushed += other.preferencesPushed
+        preferencesReceived += other.preferencesReceived
+    }
 }
 
 /// Why a sync stopped.

@@ -118,11 +118,40 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         for session in sessions where session.after < 0 {
             throw CoValueStoreError.invalidAppend(id, session: session.sessionID, reason: "after is \(session.after)")
         }
+        let deletes = sessions.contains { $0.sessionID.isDeleteSession && !$0.transactions.isEmpty }
         try database.withLock { database throws -> Void in
+            // Left on for the connection: Debian's SQLite has it on by default anyway (SQLITE_SECURE_DELETE).
+            if deletes { try database.execute("PRAGMA secure_delete = ON") }
             try database.transaction(.immediate) { () throws -> Void in
                 try Self.append(id, header: header, sessions: sessions, to: database)
+                if deletes { try Self.eraseAllButDeleteSessions(of: id, in: database) }
             }
+            if deletes { Self.truncateLog(database) }
         }
+    }
+
+    // MARK: Deletion erasure
+
+    /// Physically removes every session of `id` except its delete sessions (cojson
+    /// `eraseCoValueButKeepTombstone`, jazz-protocol-sync.md §4.6): the header and the tombstone stay, the
+    /// transactions, checkpoint signatures and session rows of everything else go. Runs with
+    /// `secure_delete` on, so the freed bytes are overwritten with zeros, not left in free pages
+    /// (measured: with it, the file holds none of the erased bytes; without the WAL truncation below,
+    /// the `-wal` file still did).
+    private static func eraseAllButDeleteSessions(of id: CoID, in database: SQLiteDatabase) throws {
+        for sql in [SQL.eraseTransactions, SQL.eraseCheckpoints, SQL.eraseSessions] {
+            let statement = try database.cached(sql)
+            defer { statement.reset() }
+            try statement.bind(id.description, at: 1)
+            try statement.run()
+        }
+    }
+
+    /// Copies the WAL into the main file and truncates it to zero bytes, so the pages written before an
+    /// erasure (which still hold the erased transactions) leave the `-wal` file too. Best effort: with a
+    /// reader holding an old snapshot the checkpoint cannot finish, and the next erasure tries again.
+    private static func truncateLog(_ database: SQLiteDatabase) {
+        try? database.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     }
 
     // MARK: Unsynced tracking
@@ -443,5 +472,13 @@ extension SQLiteCoValueStore {
         static let insertUnsynced = "INSERT OR IGNORE INTO unsynced (co_value_id, peer_id) VALUES (?, ?)"
         static let deleteUnsynced = "DELETE FROM unsynced WHERE co_value_id = ? AND peer_id = ?"
         static let selectUnsynced = "SELECT co_value_id FROM unsynced WHERE peer_id = ? ORDER BY rowID"
+        /// The rows of every non-delete session (IDs not ending in `$`) of one CoValue.
+        static let erasedSessions = """
+            SELECT s.rowID FROM sessions AS s JOIN coValues AS c ON s.coValue = c.rowID
+            WHERE c.id = ? AND substr(s.sessionID, -1) != '$'
+            """
+        static let eraseTransactions = "DELETE FROM transactions WHERE ses IN (\(erasedSessions))"
+        static let eraseCheckpoints = "DELETE FROM signatureAfter WHERE ses IN (\(erasedSessions))"
+        static let eraseSessions = "DELETE FROM sessions WHERE rowID IN (\(erasedSessions))"
     }
 }

@@ -9,6 +9,34 @@ extension HistoryStore {
         return rows
     }
 
+    /// Every row, live entries and tombstones, oldest first (what a compaction writes).
+    public func allRows() throws -> [HistoryRow] {
+        let statement = try database.prepare("SELECT \(HistorySQL.columns) FROM history h ORDER BY h.seq")
+        var rows: [HistoryRow] = []
+        while try statement.step() { rows.append(Self.row(from: statement)) }
+        return rows
+    }
+
+    /// Marks pending every row whose ID is not in `present` (the IDs a new history stream carries), so
+    /// that the next push writes them into it. Returns how many rows it marked.
+    @discardableResult
+    public func markPending(except present: Set<String>) throws -> Int {
+        try database.transaction(.immediate) { () throws -> Int in
+            let select = try database.prepare("SELECT id FROM history WHERE pending = 0")
+            var missing: [String] = []
+            while try select.step() {
+                if let id = select.text(at: 0), !present.contains(id) { missing.append(id) }
+            }
+            let update = try database.cached("UPDATE history SET pending = 1 WHERE id = ?")
+            for id in missing {
+                try update.bind(.text(id))
+                try update.run()
+                update.reset()
+            }
+            return missing.count
+        }
+    }
+
     /// The number of rows waiting to be pushed.
     public func pendingCount() throws -> Int {
         let statement = try database.cached("SELECT count(*) FROM history WHERE pending = 1")
