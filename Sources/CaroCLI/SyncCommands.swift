@@ -70,13 +70,20 @@ extension SyncCommand {
 
         func run() async throws {
             let phrase = try RecoveryWordsInput.read(file: wordsFile)
-            // On a terminal, one progress line rewritten in place (stderr).
+            // On a terminal, one progress line rewritten in place (stderr): the steps, then a bar for the restore.
             let showProgress = isatty(STDERR_FILENO) != 0 && !global.quiet
+            let bar = ProgressBar(enabled: showProgress, label: "restoring history", unit: "batches")
             let outcome = try await SyncSetup(home: global.deviceHome).join(
                 relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca
-            ) { step in
-                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
+            ) { progress in
+                switch progress {
+                case .step(let step):
+                    if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
+                case .restoring(let done, let total):
+                    bar?.show(done, of: total)
+                }
             }
+            bar?.finish()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             // Entries this home recorded before joining go out now (nothing to do, and no connection, otherwise).
             if try SyncStatusService(home: global.deviceHome).status().pending > 0 {

@@ -152,8 +152,7 @@ public struct SyncSession {
         let preferenceStore = connection.preferenceStore
         let (rootID, identityID) = (connection.rootID, connection.identityID)
         let retention = try CaroError.storage { try Preferences.load(from: preferenceStore).retention }
-        var engine = SyncEngine(applied: state.applied, ownSession: connection.session,
-                                syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
+        var engine = SyncedPreferences.engine(applied: state.applied, ownSession: connection.session)
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
         var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, preferences: localPreferences,
@@ -177,9 +176,7 @@ public struct SyncSession {
                     state.applied = frontier
                     try state.save(to: home)
                 case .applyPreferences(let values):
-                    try CaroError.storage {
-                        for (key, stamped) in values { try preferenceStore.set(key, to: stamped.value, at: stamped.at) }
-                    }
+                    try SyncedPreferences.apply(values, to: preferenceStore)
                 case .push(let batches, let preferences):
                     try push(batches, preferences: preferences, connection: connection)
                     waiting = .acknowledgement

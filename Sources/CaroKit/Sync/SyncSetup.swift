@@ -65,9 +65,9 @@ public struct SyncSetup {
 
     /// Adds this home as a device of the identity `phrase` opens, and restores its history. Wrong words
     /// fail before anything is sent; an identity the relay does not know fails before anything is written.
-    /// `progress` is told each step (for a progress line on a terminal).
+    /// `progress` is told each step (for a progress line or bar on a terminal).
     public func join(relay: String, phrase: String, deviceName: String?, caFile: String? = nil,
-                     progress: (String) -> Void = { _ in }) async throws(CaroError) -> Outcome {
+                     progress: (JoinProgress) -> Void = { _ in }) async throws(CaroError) -> Outcome {
         let identity: JazzIdentity
         do {
             identity = try JazzIdentity(phrase: phrase)
@@ -88,9 +88,9 @@ public struct SyncSetup {
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         SyncTrace.mark("client created")
         defer { client.stop() }
-        progress("connecting to \(relay)")
+        progress(.step("connecting to \(relay)"))
         try await RelayConnection.connect(client, relay: relay)
-        progress("loading the account")
+        progress(.step("loading the account"))
 
         let account = identity.accountID
         SyncTrace.mark("connected")
@@ -117,7 +117,7 @@ public struct SyncSetup {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
         for id in [root.history, root.preferences, root.devices] { client.load(id) }
-        progress("downloading the history")
+        progress(.step("downloading the history"))
 
         SyncTrace.mark("root loaded")
         try await RelayConnection.wait(client, for: "downloading the history") { client in
@@ -125,7 +125,7 @@ public struct SyncSetup {
         }
         let now = clock()
         let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
-        progress("adding this device")
+        progress(.step("adding this device"))
         do {
         SyncTrace.mark("history downloaded")
 
@@ -140,40 +140,71 @@ public struct SyncSetup {
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
 
         SyncTrace.mark("registered")
-        let (items, _) = client.read { root.feedItems(in: $0) }
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         SyncTrace.mark("persisted")
-        progress("restoring \(items.reduce(0) { $0 + $1.batch.entries.count }) entries")
-        // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
+        // Restore: the synced preferences first (a synced retention applies to the entries), then the
+        // history feed, slice by slice, into SQLite.
         let preferences = PreferencesStore(database: history.database)
         let local = try CaroError.storage { try preferences.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
-        var engine = SyncEngine(ownSession: credentials.session, syncedPreferenceKeys: Set(Preferences.Key.allCases.map(\.rawValue)))
-        var restored = 0
-        var state = SyncState()
+        var engine = SyncedPreferences.engine(ownSession: credentials.session)
         for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
-            + engine.handle(.pulled(items: items, preferences: synced, now: now))
+            + engine.handle(.pulled(items: [], preferences: synced, now: now))
         {
-            switch action {
-            case .applyPreferences(let values):
-                try CaroError.storage { for (key, value) in values { try preferences.set(key, to: value.value, at: value.at) } }
-            case .applyRemote(let merge, let frontier):
-                let retention = try CaroError.storage { try Preferences.load(from: preferences).retention }
-                restored = try CaroError.storage {
-                    try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
-                                            retention: retention, now: clock()).inserted
-                }
-                state.applied = frontier
-            default:
-                break  // Local preferences newer than the synced ones go out with the next sync.
+            // Local preferences newer than the synced ones go out with the next sync.
+            if case .applyPreferences(let values) = action {
+                try SyncedPreferences.apply(values, to: preferences)
             }
+        }
+        let retention = try CaroError.storage { try Preferences.load(from: preferences).retention }
+        let total = client.read { root.feedTransactionCount(in: $0) }
+        progress(.restoring(done: 0, of: total))
+        var state = SyncState()
+        let restored: Int
+        (restored, state.applied) = try Self.restore(root, from: client, into: history, retention: retention, now: clock()) { walked in
+            progress(.restoring(done: walked, of: total))
         }
         state.lastSync = clock()
         try state.save(to: home)
         SyncTrace.mark("applied")
 
         return Outcome(identity: identity, credentials: credentials, restored: restored)
+    }
+
+    /// What `join` is doing, for a progress line: a named step, or the restore (feed transactions walked).
+    public enum JoinProgress: Sendable, Equatable {
+        case step(String)
+        case restoring(done: Int, of: Int)
+    }
+
+    /// Applies the history feed of `root` held by `client` into `history`, slice by slice (each slice
+    /// decrypted, decoded, inserted, dropped), in one SQLite transaction, then `retention`. Idempotent as
+    /// ``HistoryStore/applyRemote(entries:deletions:retention:now:)``: slices may come in any order, a
+    /// deletion in a later slice still wins. Returns the entries restored and the feed frontier applied.
+    static func restore(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, retention: HistoryRetention,
+                        now: Int64, progress: (Int) -> Void) throws(CaroError) -> (restored: Int, frontier: [String: Int]) {
+        try CaroError.storage {
+            try history.database.execute("PRAGMA temp_store = MEMORY")
+            return try history.database.transaction(.immediate) { () throws -> (restored: Int, frontier: [String: Int]) in
+                var restored = 0
+                let frontier = try client.read { node in
+                    try root.forEachFeedSlice(in: node) { items, walked in
+                        var entries: [HistoryRow] = []
+                        var deletions: [(id: String, deletedAt: Int64)] = []
+                        for item in items {
+                            entries += item.batch.entries
+                            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
+                        }
+                        let applied = try history.applyRemote(entries: entries, deletions: deletions, retention: .unlimited, now: now)
+                        restored += applied.inserted - applied.deleted
+                        progress(walked)
+                    }.frontier
+                }
+                restored -= try history.applyRetention(retention, now: now)
+                return (max(restored, 0), frontier)
+            }
+        }
     }
 
     // MARK: Shared
@@ -183,6 +214,8 @@ public struct SyncSetup {
     }
 
     private func refuseIfSetUp() throws(CaroError) {
+        // config.toml receives the relay at the end: a broken file must stop setup before anything is sent.
+        do { _ = try ConfigFile.load(home) } catch { throw error.caroError }
         if try DeviceCredentials.load(from: home) != nil {
             throw .failed("Sync is already set up on this device (\(DeviceCredentials.path(in: home))); run caro sync reset --yes first to start over.")
         }
@@ -229,6 +262,7 @@ public struct SyncSetup {
             relay: relay, identity: identity.accountID.description, group: ids.group.description, root: ids.root.description,
             history: ids.history.description, preferences: ids.preferences.description, devices: ids.devices.description)
         credentials.ca = caFile
+        try DeviceCredentials.configure(relay: relay, caFile: caFile, in: home)
         try credentials.save(to: home)
         return credentials
     }
