@@ -113,4 +113,31 @@ struct SyncSettingsTests {
         }
         #expect(pushed, "auto-sync = true did not push the pending entries")
     }
+
+    /// `sync join` on a terminal (`script` gives it one) draws a restore bar on stderr and clears it;
+    /// piped (as every other test runs it) or with `--quiet`, none.
+    @Test func joinDrawsARestoreProgressBarOnlyOnATerminal() throws {
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("caro-zsh-\(UUID().uuidString)").path
+        try (0..<1_200).map { ": \(1_700_000_000 + $0):0;echo restore \($0)\n" }.joined().write(toFile: history, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        let pair = try Pair(beforeInit: { home in
+            let imported = try home.caro("history", "import", "zsh", history)
+            #expect(imported.status == 0, "\(imported.stderr)")
+        })
+        func join(_ extra: [String]) throws -> String {
+            let home = try TemporaryHome()
+            let command = ([CaroBinary.url.path, "--home", home.path, "sync", "join", "--relay", pair.relay.url, "--words-file", pair.words] + extra)
+                .map { "'" + $0 + "'" }.joined(separator: " ")
+            let result = try ExternalProcess.run("/usr/bin/script", ["-qefc", command, "/dev/null"])
+            #expect(result.status == 0, "\(result.stdout)")
+            #expect(try home.caro("history", "stats", "--json").stdout.contains(#""entries":1200"#))
+            return result.stdout
+        }
+        let shown = try join([])
+        #expect(shown.contains("restoring history [") && shown.contains("100% 3/3 batches"), "\(shown)")
+        #expect(shown.contains("\r\u{1B}[K"), "the bar is not cleared: \(shown)")
+        #expect(!(try join(["--quiet"])).contains("restoring"))
+        let piped = try TemporaryHome().caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words)
+        #expect(piped.status == 0 && !piped.stderr.contains("restoring"), "\(piped.stderr)")
+    }
 }

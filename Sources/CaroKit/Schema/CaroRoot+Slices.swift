@@ -1,9 +1,11 @@
 import JazzProto
 
 extension CaroRoot {
-    /// How many feed transactions one slice decodes: at most 2 000 history records (``CaroSchema/maxRecordsPerBatch``
-    /// per transaction), usually far fewer.
-    public static let transactionsPerSlice = 4
+    /// How many feed transactions the first slice decodes (up to 1 000 history records at
+    /// ``CaroSchema/maxRecordsPerBatch`` per transaction). Later slices adapt: twice as many transactions
+    /// after a slice of fewer than 250 records (a feed of small pushes), half as many after one of more
+    /// than 1 000, so each slice holds a few hundred records.
+    public static let transactionsPerSlice = 2
 
     /// The number of feed transactions past `applied` (per session), i.e. what ``forEachFeedSlice(in:after:_:)``
     /// walks: the unit of a restore's progress.
@@ -24,21 +26,24 @@ extension CaroRoot {
         var frontier = applied
         var problems: [String] = []
         var walked = 0
-        let step = max(transactionsPerSlice, 1)
+        var step = max(transactionsPerSlice, 1)
         for (session, count) in node.knownState(of: history).sessions.sorted(by: { $0.key.description < $1.key.description }) {
             var start = applied[session.description] ?? 0
             while start < count {
                 let end = min(start + step, count)
                 var items: [SyncEngine.FeedItem] = []
+                var records = 0
                 for item in CoStreamState(transactions: node.decodedTransactions(of: history, in: [session: start..<end])).allItems {
                     guard let decoded = HistoryBatch.decode(item.value, cipher: cipher) else { continue }
                     problems += decoded.problems
+                    records += decoded.batch.entries.count + decoded.batch.deletions.count
                     items.append(SyncEngine.FeedItem(session: item.txID.sessionID.description, txIndex: item.txID.txIndex,
                                                      batch: decoded.batch))
                 }
                 walked += end - start
                 try body(items, walked)
                 start = end
+                if records < 250 { step = min(step * 2, 1_024) } else if records > 1_000 { step = max(step / 2, 1) }
             }
             frontier[session.description] = max(frontier[session.description] ?? 0, count)
         }

@@ -83,6 +83,9 @@ public struct SyncSetup {
         let deviceAccount = device.accountID?.description ?? ""
         let bridge = try Self.bridge(device)
         let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
+        // The restore decrypts the feed slice by slice; plaintext prefetched as it arrives would sit in
+        // memory beside the ciphertext until then (as much again as the feed).
+        main.prefetchesPlaintexts = false
         try CaroError.storage { try main.restoreAll(from: bridge) }
         SyncTrace.mark("device created")
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
