@@ -83,7 +83,7 @@ public struct HistoryFilters: Sendable, Equatable {
         var result = ""
         for part in parts {
             result += "/"
-            result += part
+            result += String(part)
         }
         return result.isEmpty ? "/" : result
     }
