@@ -106,8 +106,11 @@ extension SyncCommand {
         @Flag(name: .customLong("if-idle"), help: .hidden) var ifIdle = false
 
         func run() async throws {
+            // On a terminal, a bar while a large backlog (a first sync, a long time offline) is applied.
+            let bar = ProgressBar(enabled: isatty(STDERR_FILENO) != 0 && !global.quiet, label: "applying history", unit: "batches")
             let summary = try await SyncSession(home: global.deviceHome).syncNow(
-                relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000)
+                relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000, progress: bar.map { bar in { bar.show($0, of: $1) } })
+            bar?.finish()
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
             CLIOutput.note(SyncWording.summary(summary), global)
         }

@@ -140,4 +140,30 @@ struct SyncSettingsTests {
         let piped = try TemporaryHome().caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words)
         #expect(piped.status == 0 && !piped.stderr.contains("restoring"), "\(piped.stderr)")
     }
+
+    /// A large backlog reaching an existing device (here 17 feed transactions) is applied in slices by
+    /// `sync now`, with a bar on a terminal, and under the synced retention: A's newer `max-entries 0` is
+    /// not undercut by B's older `max-entries 5000` while the 8 500 entries go in.
+    @Test func syncNowAppliesALargeBacklogInSlicesUnderTheSyncedRetention() throws {
+        let pair = try Pair()
+        let history = FileManager.default.temporaryDirectory.appendingPathComponent("caro-zsh-\(UUID().uuidString)").path
+        try (0..<8_500).map { ": \(1_700_000_000 + $0):0;echo backlog \($0)\n" }.joined().write(toFile: history, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: history) }
+        #expect(try pair.b.caro("prefs", "set", "max-entries", "5000").status == 0)
+        Thread.sleep(forTimeInterval: 0.01)
+        #expect(try pair.a.caro("prefs", "set", "max-entries", "0").status == 0)
+        #expect(try pair.a.caro("history", "import", "zsh", history).status == 0)
+        try SyncTests.syncNow(pair.a)
+
+        let command = [CaroBinary.url.path, "--home", pair.b.path, "sync", "now"].map { "'" + $0 + "'" }.joined(separator: " ")
+        let result = try ExternalProcess.run("/usr/bin/script", ["-qefc", command, "/dev/null"])
+        #expect(result.status == 0, "\(result.stdout)")
+        #expect(result.stdout.contains("applying history [") && result.stdout.contains("100% 17/17 batches"), "\(result.stdout)")
+        #expect(result.stdout.contains("received 8500 entries"), "\(result.stdout)")
+        let stats = try pair.b.caro("history", "stats", "--json").stdout
+        #expect(stats.contains(#""entries":8500"#) && stats.contains(#""maxEntries":0"#), "\(stats)")
+        // Nothing is applied twice: the next sync receives nothing.
+        let again = try pair.b.caro("sync", "now", "--json")
+        #expect(again.status == 0 && again.stdout.contains(#""received":0"#), "\(again.stdout)")
+    }
 }

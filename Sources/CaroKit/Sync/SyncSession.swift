@@ -17,7 +17,9 @@ public struct SyncSession {
     /// Pushes pending rows, pulls and applies remote changes, and returns what it did.
     /// `lockWaitMilliseconds`: how long to wait for another process syncing this device (auto-sync
     /// passes 0: a sync already running, e.g. `sync watch`, will push the entry itself).
-    public func syncNow(relayOverride: String? = nil, lockWaitMilliseconds: Int = 30_000) async throws(CaroError) -> SyncSummary {
+    /// `progress` (feed transactions applied, of how many) is told while a large backlog is applied in slices.
+    public func syncNow(relayOverride: String? = nil, lockWaitMilliseconds: Int = 30_000,
+                        progress: ((_ done: Int, _ total: Int) -> Void)? = nil) async throws(CaroError) -> SyncSummary {
         let credentials = try Self.activeCredentials(home)
         let lock = try SessionLock(home: home, timeoutMilliseconds: lockWaitMilliseconds)
         defer { lock.release() }
@@ -26,7 +28,7 @@ public struct SyncSession {
         defer { connection.client.stop() }
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
-        return try await cycle(connection, state: &state)
+        return try await cycle(connection, state: &state, progress: progress)
     }
 
     /// `caro sync watch`: stays connected; syncs when entries are pending (checked every
@@ -104,9 +106,10 @@ public struct SyncSession {
     }
 
     /// One run of the engine on an open connection, recording its outcome in `state`.
-    private func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    private func cycle(_ connection: Connection, state: inout SyncState,
+                       progress: ((Int, Int) -> Void)? = nil) async throws(CaroError) -> SyncSummary {
         do {
-            let summary = try await run(connection, state: &state)
+            let summary = try await run(connection, state: &state, progress: progress)
             state.lastSync = clock()
             state.lastSummary = summary
             state.lastError = nil
@@ -146,12 +149,13 @@ public struct SyncSession {
         }
     }
 
-    private func run(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    private func run(_ connection: Connection, state: inout SyncState, progress: ((Int, Int) -> Void)?) async throws(CaroError)
+        -> SyncSummary
+    {
         let history = connection.history
         let client = connection.client
         let preferenceStore = connection.preferenceStore
         let (rootID, identityID) = (connection.rootID, connection.identityID)
-        let retention = try CaroError.storage { try Preferences.load(from: preferenceStore).retention }
         var engine = SyncedPreferences.engine(applied: state.applied, ownSession: connection.session)
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
@@ -170,8 +174,10 @@ public struct SyncSession {
                     waiting = .pull
                 case .applyRemote(let merge, let frontier):
                     _ = try CaroError.storage {
-                        try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
-                                                retention: retention, now: clock())
+                        // Read now: synced preferences applied just before (a newer retention) count.
+                        let retention = try Preferences.load(from: preferenceStore).retention
+                        return try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
+                                                       retention: retention, now: clock())
                     }
                     state.applied = frontier
                     try state.save(to: home)
@@ -208,6 +214,8 @@ public struct SyncSession {
                 queue = engine.handle(.connected(now: now))
             case .pull where client.isSynced:
                 SyncTrace.mark("in sync with the relay")
+                // A large backlog is applied in slices first (as join restores), then the engine sees the rest.
+                try applyBacklog(connection, state: &state, engine: &engine, progress: progress)
                 // The feed is decoded only when it holds transactions past the applied frontier.
                 let applied = state.applied
                 let pulled = client.read { node -> (CaroRoot, [SyncEngine.FeedItem])? in
@@ -242,6 +250,33 @@ public struct SyncSession {
     }
 
     private enum Waiting { case nothing, connection, pull, acknowledgement }
+
+    /// With at least ``FeedRestore/sliceThreshold`` feed transactions past the applied frontier, applies
+    /// them in slices (``FeedRestore``) and tells the engine, so it never holds them decoded at once.
+    private func applyBacklog(_ connection: Connection, state: inout SyncState, engine: inout SyncEngine,
+                              progress: ((Int, Int) -> Void)?) throws(CaroError) {
+        let (rootID, identityID, applied) = (connection.rootID, connection.identityID, state.applied)
+        let found = connection.client.read { node -> (CaroRoot, Int)? in
+            CaroRoot(rootID, in: node, admin: identityID).map { ($0, $0.feedTransactionCount(in: node, after: applied)) }
+        }
+        guard let (root, backlog) = found, backlog >= FeedRestore.sliceThreshold, root.schemaVersion <= CaroSchema.version else { return }
+        // The retention as it will be once the engine applied the synced preferences (a newer synced
+        // `max-entries` must not be undercut by this device's older one while the backlog goes in).
+        var preferences = try CaroError.storage { try Preferences.load(from: connection.preferenceStore) }
+        let local = try CaroError.storage { try connection.preferenceStore.timedValues() }
+            .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
+        let remote = connection.client.read { node in Self.preferences(in: node, map: connection.preferencesID) }
+        for (key, stamped) in PreferenceMerge(local: local, remote: remote, syncedKeys: SyncedPreferences.keys).toLocal {
+            if let key = Preferences.Key(rawValue: key) { try? preferences.set(key, from: stamped.value) }
+        }
+        progress?(0, backlog)
+        let outcome = try FeedRestore.apply(root, from: connection.client, into: connection.history, after: applied,
+                                            retention: preferences.retention, now: clock()) { walked in progress?(walked, backlog) }
+        state.applied = outcome.frontier
+        try state.save(to: home)
+        engine.appliedInSlices(frontier: outcome.frontier, received: outcome.inserted, receivedDeletions: outcome.deleted)
+        SyncTrace.mark("backlog of \(backlog) feed transactions applied in slices")
+    }
 
     /// The synced preferences: each key's value (as text) and when it was last written.
     static func preferences(in node: LocalNode, map: CoID) -> [String: PreferenceMerge.Stamped] {

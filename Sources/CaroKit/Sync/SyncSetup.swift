@@ -164,10 +164,11 @@ public struct SyncSetup {
         let total = client.read { root.feedTransactionCount(in: $0) }
         progress(.restoring(done: 0, of: total))
         var state = SyncState()
-        let restored: Int
-        (restored, state.applied) = try Self.restore(root, from: client, into: history, retention: retention, now: clock()) { walked in
+        let restore = try FeedRestore.apply(root, from: client, into: history, retention: retention, now: clock()) { walked in
             progress(.restoring(done: walked, of: total))
         }
+        state.applied = restore.frontier
+        let restored = max(restore.inserted - restore.deleted - restore.expired, 0)
         state.lastSync = clock()
         try state.save(to: home)
         SyncTrace.mark("applied")
@@ -179,35 +180,6 @@ public struct SyncSetup {
     public enum JoinProgress: Sendable, Equatable {
         case step(String)
         case restoring(done: Int, of: Int)
-    }
-
-    /// Applies the history feed of `root` held by `client` into `history`, slice by slice (each slice
-    /// decrypted, decoded, inserted, dropped), in one SQLite transaction, then `retention`. Idempotent as
-    /// ``HistoryStore/applyRemote(entries:deletions:retention:now:)``: slices may come in any order, a
-    /// deletion in a later slice still wins. Returns the entries restored and the feed frontier applied.
-    static func restore(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, retention: HistoryRetention,
-                        now: Int64, progress: (Int) -> Void) throws(CaroError) -> (restored: Int, frontier: [String: Int]) {
-        try CaroError.storage {
-            try history.database.execute("PRAGMA temp_store = MEMORY")
-            return try history.database.transaction(.immediate) { () throws -> (restored: Int, frontier: [String: Int]) in
-                var restored = 0
-                let frontier = try client.read { node in
-                    try root.forEachFeedSlice(in: node) { items, walked in
-                        var entries: [HistoryRow] = []
-                        var deletions: [(id: String, deletedAt: Int64)] = []
-                        for item in items {
-                            entries += item.batch.entries
-                            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
-                        }
-                        let applied = try history.applyRemote(entries: entries, deletions: deletions, retention: .unlimited, now: now)
-                        restored += applied.inserted - applied.deleted
-                        progress(walked)
-                    }.frontier
-                }
-                restored -= try history.applyRetention(retention, now: now)
-                return (max(restored, 0), frontier)
-            }
-        }
     }
 
     // MARK: Shared

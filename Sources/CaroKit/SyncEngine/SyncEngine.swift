@@ -91,6 +91,15 @@ public struct SyncEngine: Sendable {
 
     public var isFinished: Bool { phase == .done || phase == .failed }
 
+    /// Records feed items the session applied itself, in slices, before it reports ``Event/pulled(items:preferences:now:)``
+    /// (a large backlog, see `FeedRestore`): they count as received, and `frontier` joins the applied
+    /// frontier, so only items past it are applied from the pulled ones.
+    public mutating func appliedInSlices(frontier: [String: Int], received: Int, receivedDeletions: Int) {
+        for (session, count) in frontier { applied[session] = max(applied[session] ?? 0, count) }
+        summary.received += received
+        summary.receivedDeletions += receivedDeletions
+    }
+
     public mutating func handle(_ event: Event) -> [Action] {
         switch (phase, event) {
         case (.idle, .start(let rows, let preferences, let now)):
@@ -141,8 +150,8 @@ public struct SyncEngine: Sendable {
         if frontier != applied || !merge.isEmpty {
             actions.append(.applyRemote(merge, frontier: frontier))
             let received = RemoteMerge(foreign)
-            summary.received = received.entries.count
-            summary.receivedDeletions = received.deletions.count
+            summary.received += received.entries.count
+            summary.receivedDeletions += received.deletions.count
         }
         applied = frontier
         summary.preferencesReceived = preferenceMerge.toLocal.count
