@@ -27,7 +27,10 @@ done
 # The release binary users get (scripts/release.sh): Swift runtime and C libraries linked statically. Beside it,
 # when present, the build with only the Swift runtime static (C libraries dynamic) as a second row.
 if [[ -z "${SKIP_BUILD:-}" ]]; then
-    CARO_STATIC_C=1 swift build -c release --static-swift-stdlib --product caro --scratch-path .build-static >&2
+    # As scripts/release.sh links it: not position-independent unless CARO_PIE=1.
+    link_flags=(-Xlinker -no-pie)
+    if [[ "${CARO_PIE:-0}" == "1" ]]; then link_flags=(); fi
+    CARO_STATIC_C=1 swift build -c release --static-swift-stdlib --product caro --scratch-path .build-static "${link_flags[@]}" >&2
 fi
 CARO="$PWD/.build-static/release/caro"
 [[ -x "$CARO" ]] || { echo "history.sh: no release caro at $CARO; build it first (scripts/release.sh)." >&2; exit 1; }

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Latency benchmark (issue 12): homes A and B both run `caro sync watch` against a local relay; an entry
 # added on A (`caro history add`) is timed until `caro history search` on B finds it (polled every 20 ms).
-# Prints p50/p99/max over N entries (default 100). Usage: scripts/bench-sync-latency.sh [N] (release build).
+# Prints p50/p99/max over N entries (default 100). Usage: scripts/bench-sync-latency.sh [N] (after scripts/release.sh).
 set -euo pipefail
 N="${1:-100}"
-CARO="${CARO:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/caro}"
+CARO="${CARO:-$(cd "$(dirname "$0")/.." && pwd)/.build-static/release/caro}"
 WORK="$(mktemp -d)"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$WORK"' EXIT

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Restore benchmark (issue 12): a new device runs `caro sync join` against a local relay holding N history
 # entries (default 10 000), on a fresh home; timed as a whole process with hyperfine, peak RSS with
-# /usr/bin/time. Usage: scripts/bench-sync-restore.sh [N] (after swift build -c release).
+# /usr/bin/time (with the CPU time: on a loaded machine wall time mostly measures the others).
+# Usage: scripts/bench-sync-restore.sh [N] (after scripts/release.sh). BASELINE=/path/to/older/caro adds
+# that binary's join to the same hyperfine run and the same relay, side by side.
 set -euo pipefail
 N="${1:-10000}"
-CARO="${CARO:-$(cd "$(dirname "$0")/.." && pwd)/.build/release/caro}"
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+CARO="${CARO:-$ROOT/.build-static/release/caro}"
 WORK="$(mktemp -d)"
 trap 'kill "$RELAY_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 
@@ -24,8 +27,12 @@ sqlite3 "$WORK/a/caro.db" "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i +
 "$CARO" --home "$WORK/a" sync init --relay "$URL" --words-file "$WORK/words" --quiet > /dev/null
 
 # Device B: join on a fresh home, repeatedly.
-hyperfine --warmup 1 --runs "${RUNS:-10}" --prepare "rm -rf '$WORK/b'" \
-  "'$CARO' --home '$WORK/b' sync join --relay $URL --words-file '$WORK/words' --quiet"
-rm -rf "$WORK/b"
-/usr/bin/time -f "peak RSS %M KB, %e s" "$CARO" --home "$WORK/b" sync join --relay "$URL" --words-file "$WORK/words" --quiet
+commands=("'$CARO' --home '$WORK/b' sync join --relay $URL --words-file '$WORK/words' --quiet")
+[ -n "${BASELINE:-}" ] && commands+=("'$BASELINE' --home '$WORK/b' sync join --relay $URL --words-file '$WORK/words' --quiet")
+hyperfine --warmup 1 --runs "${RUNS:-10}" --prepare "rm -rf '$WORK/b'" "${commands[@]}"
+for binary in "$CARO" ${BASELINE:+"$BASELINE"}; do
+  rm -rf "$WORK/b"
+  /usr/bin/time -f "$binary: peak RSS %M KB, %e s wall, CPU %U s user + %S s system" \
+    "$binary" --home "$WORK/b" sync join --relay "$URL" --words-file "$WORK/words" --quiet
+done
 echo "entries searchable on B: $("$CARO" --home "$WORK/b" history search 'change number' --limit 100000 --json | grep -o '"id"' | wc -l)"

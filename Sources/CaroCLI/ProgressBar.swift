@@ -8,11 +8,14 @@
 final class ProgressBar {
     private var lastPercent = -1
     private let label: String
+    private let unit: String
 
-    /// Nil when not `enabled`, so callers pass no progress callback at all. `label` starts the line.
-    init?(enabled: Bool, label: String = "importing") {
+    /// Nil when not `enabled`, so callers pass no progress callback at all. `label` names the work
+    /// (`importing`), `unit` what is counted (empty: bare numbers).
+    init?(enabled: Bool, label: String = "importing", unit: String = "") {
         guard enabled else { return nil }
         self.label = label
+        self.unit = unit
     }
 
     func show(_ done: Int, of total: Int) {
@@ -23,11 +26,12 @@ final class ProgressBar {
         let width = 30
         let filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: " ", count: width - filled)
-        write("\r\(label) [\(bar)] \(percent)% \(done)/\(total)")
+        write("\r\(label) [\(bar)] \(percent)% \(done)/\(total)\(unit.isEmpty ? "" : " " + unit)")
     }
 
     func finish() {
         if lastPercent >= 0 { write("\r\u{1B}[K") }
+        lastPercent = -1
     }
 
     private func write(_ text: String) {

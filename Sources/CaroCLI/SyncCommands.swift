@@ -70,13 +70,20 @@ extension SyncCommand {
 
         func run() async throws {
             let phrase = try RecoveryWordsInput.read(file: wordsFile)
-            // On a terminal, one progress line rewritten in place (stderr).
+            // On a terminal, one progress line rewritten in place (stderr): the steps, then a bar for the restore.
             let showProgress = isatty(STDERR_FILENO) != 0 && !global.quiet
+            let bar = ProgressBar(enabled: showProgress, label: "restoring history", unit: "batches")
             let outcome = try await SyncSetup(home: global.deviceHome).join(
                 relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca
-            ) { step in
-                if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
+            ) { progress in
+                switch progress {
+                case .step(let step):
+                    if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[Kcaro: \(step)…".utf8)) }
+                case .restoring(let done, let total):
+                    bar?.show(done, of: total)
+                }
             }
+            bar?.finish()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             // Entries this home recorded before joining go out now (nothing to do, and no connection, otherwise).
             if try SyncStatusService(home: global.deviceHome).status().pending > 0 {
@@ -99,8 +106,11 @@ extension SyncCommand {
         @Flag(name: .customLong("if-idle"), help: .hidden) var ifIdle = false
 
         func run() async throws {
+            // On a terminal, a bar while a large backlog (a first sync, a long time offline) is applied.
+            let bar = ProgressBar(enabled: isatty(STDERR_FILENO) != 0 && !global.quiet, label: "applying history", unit: "batches")
             let summary = try await SyncSession(home: global.deviceHome).syncNow(
-                relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000)
+                relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000, progress: bar.map { bar in { bar.show($0, of: $1) } })
+            bar?.finish()
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }
             CLIOutput.note(SyncWording.summary(summary), global)
         }

@@ -38,12 +38,12 @@ public final class DoctorContext {
     /// file cannot be read (the secrets check and `caro sync status` report that).
     public private(set) lazy var credentials: DeviceCredentials? = try? DeviceCredentials.load(from: home)
 
-    /// The relay sync talks to, and the CA file for it: `relay` / `relay-ca-file` in `config.toml` when set,
-    /// else the relay (and `--ca`) that `caro sync init|join` recorded.
+    /// The relay sync talks to, and the CA file for it: `relay` / `relay-ca-file` in `config.toml` (where
+    /// `caro sync init|join` records them), else what an earlier caro recorded in `sync.json`.
     lazy var relay: (url: String, caFile: String?)? = {
         let configured = try? config.get()
         if let url = configured?.relay { return (url, configured?.relayCAFile) }
-        if let credentials { return (credentials.relay, configured?.relayCAFile ?? credentials.ca) }
+        if let credentials, !credentials.relay.isEmpty { return (credentials.relay, configured?.relayCAFile ?? credentials.ca) }
         return nil
     }()
 

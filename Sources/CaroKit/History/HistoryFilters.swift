@@ -78,7 +78,14 @@ public struct HistoryFilters: Sendable, Equatable {
             }
             parts.append(part)
         }
-        return "/" + parts.joined(separator: "/")
+        // Appended by hand: `joined(separator:)` looks a protocol witness up at run time (a scan of every
+        // conformance in the binary) on the `history add` path.
+        var result = ""
+        for part in parts {
+            result += "/"
+            result += String(part)
+        }
+        return result.isEmpty ? "/" : result
     }
 
     /// The nearest directory at or above `directory` holding `.git` (a directory, or a file for

@@ -19,7 +19,7 @@ public struct ExclusionService {
 
     /// Removes a pattern; ``CaroError/notFound(_:)`` if there is no such pattern.
     public func remove(_ pattern: String) throws(CaroError) {
-        guard try CaroError.storage({ try store.removeExclusionPattern(pattern) }) else {
+        guard try CaroError.storage({ try store.removeExclusionPattern(pattern, at: clock()) }) else {
             throw .notFound("There is no exclusion pattern '\(pattern)': `caro exclude list` shows them.")
         }
     }

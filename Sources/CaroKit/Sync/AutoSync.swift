@@ -11,12 +11,15 @@
 /// sync, which pushes the entry itself or with the next interval): nothing is lost, entries stay pending.
 public enum AutoSync {
     /// Called after an entry was stored. Costs one `stat` when sync is not set up on this home.
-    /// `frequencyMinutes` is asked only then (it reads the preferences).
+    /// `frequencyMinutes` is asked only then (it reads the preferences); `config.toml` is read only when
+    /// that is not 0: `auto-sync = false` there turns auto-sync off on this device (an unreadable file too).
     public static func afterAdd(home: DeviceHome, now: Int64, frequencyMinutes: () -> Int) {
         var info = stat()
         guard stat(DeviceCredentials.path(in: home), &info) == 0 else { return }
         let minutes = frequencyMinutes()
-        guard minutes > 0, claim(home: home, now: now, intervalMilliseconds: Int64(minutes) * 60_000) else { return }
+        guard minutes > 0, (try? ConfigFile.load(home))?.autoSync == true,
+            claim(home: home, now: now, intervalMilliseconds: Int64(minutes) * 60_000)
+        else { return }
         spawnSyncNow(home: home)
     }
 

@@ -9,6 +9,9 @@ enum RelayConnection {
     static func client(node: sending LocalNode, storage: sending (any CoValueStorage)?, relay: String, caFile: String? = nil)
         throws(CaroError) -> SyncClient
     {
+        guard !relay.isEmpty else {
+            throw .failed("No relay is configured for sync: set one with caro config set relay URL (ws:// or wss://).")
+        }
         guard relay.hasPrefix("ws://") || relay.hasPrefix("wss://") else {
             throw .invalidArgument("The relay URL must start with ws:// or wss:// (e.g. wss://cloud.jazz.tools/?key=you@example.com), not '\(relay)'.")
         }

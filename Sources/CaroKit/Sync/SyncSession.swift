@@ -17,7 +17,9 @@ public struct SyncSession {
     /// Pushes pending rows, pulls and applies remote changes, and returns what it did.
     /// `lockWaitMilliseconds`: how long to wait for another process syncing this device (auto-sync
     /// passes 0: a sync already running, e.g. `sync watch`, will push the entry itself).
-    public func syncNow(relayOverride: String? = nil, lockWaitMilliseconds: Int = 30_000) async throws(CaroError) -> SyncSummary {
+    /// `progress` (feed transactions applied, of how many) is told while a large backlog is applied in slices.
+    public func syncNow(relayOverride: String? = nil, lockWaitMilliseconds: Int = 30_000,
+                        progress: ((_ done: Int, _ total: Int) -> Void)? = nil) async throws(CaroError) -> SyncSummary {
         let credentials = try Self.activeCredentials(home)
         let lock = try SessionLock(home: home, timeoutMilliseconds: lockWaitMilliseconds)
         defer { lock.release() }
@@ -26,7 +28,7 @@ public struct SyncSession {
         defer { connection.client.stop() }
         SyncTrace.mark("node restored from the store")
         var state = SyncState.load(from: home)
-        var summary = try await cycle(connection, state: &state)
+        var summary = try await cycle(connection, state: &state, progress: progress)
         if let move = connection.move {
             // The identity was revoked and this device moved: continue under the new one.
             let moved = try await follow(move, on: connection, credentials: credentials, state: &state)
@@ -184,9 +186,10 @@ public struct SyncSession {
     }
 
     /// One run of the engine on an open connection, recording its outcome in `state`.
-    func cycle(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    func cycle(_ connection: Connection, state: inout SyncState,
+               progress: ((Int, Int) -> Void)? = nil) async throws(CaroError) -> SyncSummary {
         do {
-            var summary = try await run(connection, state: &state)
+            var summary = try await run(connection, state: &state, progress: progress)
             if connection.switchedStream && connection.move == nil && !connection.streamDeleted {
                 // The history moved to a new stream: push what it lacks of this device's rows.
                 connection.switchedStream = false
@@ -239,13 +242,14 @@ public struct SyncSession {
         }
     }
 
-    private func run(_ connection: Connection, state: inout SyncState) async throws(CaroError) -> SyncSummary {
+    private func run(_ connection: Connection, state: inout SyncState, progress: ((Int, Int) -> Void)?) async throws(CaroError)
+        -> SyncSummary
+    {
         let history = connection.history
         let client = connection.client
         let preferenceStore = connection.preferenceStore
         let (rootID, identityID) = (connection.rootID, connection.identityID)
-        var engine = SyncEngine(applied: state.applied, ownSession: connection.session,
-                                syncedPreferenceKeys: Preferences.syncedKeys)
+        var engine = SyncedPreferences.engine(applied: state.applied, ownSession: connection.session)
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
         var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, preferences: localPreferences,
@@ -312,6 +316,9 @@ public struct SyncSession {
                 queue = engine.handle(.connected(now: now))
             case .pull where client.isSynced && !awaitingStreams(connection):
                 SyncTrace.mark("in sync with the relay")
+                // A large backlog of the current stream is applied in slices first (as join restores), then
+                // the engine sees the rest.
+                try applyBacklog(connection, state: &state, engine: &engine, progress: progress)
                 // The feed is decoded only when it holds transactions past the applied frontier (all of
                 // it when the root points at another stream than the one the frontier counts in).
                 let current = state.stream ?? connection.historyID.description
@@ -378,6 +385,39 @@ public struct SyncSession {
         let missing = client.read { CaroRoot.unloadedHistories(connection.rootID, in: $0) }.filter { !client.isUnavailable(anyOf: [$0]) }
         for id in missing where connection.requestedStreams.insert(id).inserted { client.load(id) }
         return !missing.isEmpty
+    }
+
+    /// With at least ``FeedRestore/sliceThreshold`` feed transactions past the applied frontier, applies
+    /// them in slices (``FeedRestore``) and tells the engine, so it never holds them decoded at once.
+    private func applyBacklog(_ connection: Connection, state: inout SyncState, engine: inout SyncEngine,
+                              progress: ((Int, Int) -> Void)?) throws(CaroError) {
+        let (rootID, identityID, applied) = (connection.rootID, connection.identityID, state.applied)
+        let found = connection.client.read { node -> (CaroRoot, Int)? in
+            CaroRoot(rootID, in: node, admin: identityID).map { ($0, $0.feedTransactionCount(in: node, after: applied)) }
+        }
+        // Only on the stream the frontier counts in: a switched stream (a compaction) goes through the engine
+        // whole, which compares it with what is here.
+        let current = state.stream ?? connection.historyID.description
+        guard let (root, backlog) = found, backlog >= FeedRestore.sliceThreshold, root.schemaVersion <= CaroSchema.version,
+              root.history.description == current else { return }
+        // The retention as it will be once the engine applied the synced preferences (a newer synced
+        // `max-entries` must not be undercut by this device's older one while the backlog goes in).
+        var preferences = try CaroError.storage { try Preferences.load(from: connection.preferenceStore) }
+        let local = try CaroError.storage { try connection.preferenceStore.timedValues() }
+            .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
+        let remote = connection.client.read { node in Self.preferences(in: node, map: connection.preferencesID) }
+        for (key, stamped) in PreferenceMerge(local: local, remote: remote, syncedKeys: SyncedPreferences.keys).toLocal {
+            if let key = Preferences.Key(rawValue: key) { try? preferences.set(key, from: stamped.value) }
+            if key == Preferences.clearedBeforeKey, let watermark = Int64(stamped.value) { preferences.clearedBefore = max(preferences.clearedBefore, watermark) }
+        }
+        progress?(0, backlog)
+        let outcome = try FeedRestore.apply(root, from: connection.client, into: connection.history, after: applied,
+                                            retention: preferences.retention, now: clock()) { walked in progress?(walked, backlog) }
+        state.applied = outcome.frontier
+        state.streamEntries = (state.streamEntries ?? 0) + outcome.entries
+        try state.save(to: home)
+        engine.appliedInSlices(frontier: outcome.frontier, received: outcome.inserted, receivedDeletions: outcome.deleted)
+        SyncTrace.mark("backlog of \(backlog) feed transactions applied in slices")
     }
 
     /// The synced preferences: each key's value (as text) and when it was last written.

@@ -65,9 +65,9 @@ public struct SyncSetup {
 
     /// Adds this home as a device of the identity `phrase` opens, and restores its history. Wrong words
     /// fail before anything is sent; an identity the relay does not know fails before anything is written.
-    /// `progress` is told each step (for a progress line on a terminal).
+    /// `progress` is told each step (for a progress line or bar on a terminal).
     public func join(relay: String, phrase: String, deviceName: String?, caFile: String? = nil,
-                     progress: (String) -> Void = { _ in }) async throws(CaroError) -> Outcome {
+                     progress: (JoinProgress) -> Void = { _ in }) async throws(CaroError) -> Outcome {
         let identity: JazzIdentity
         do {
             identity = try JazzIdentity(phrase: phrase)
@@ -83,14 +83,17 @@ public struct SyncSetup {
         let deviceAccount = device.accountID?.description ?? ""
         let bridge = try Self.bridge(device)
         let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
+        // The restore decrypts the feed slice by slice; plaintext prefetched as it arrives would sit in
+        // memory beside the ciphertext until then (as much again as the feed).
+        main.prefetchesPlaintexts = false
         try CaroError.storage { try main.restoreAll(from: bridge) }
         SyncTrace.mark("device created")
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         SyncTrace.mark("client created")
         defer { client.stop() }
-        progress("connecting to \(relay)")
+        progress(.step("connecting to \(relay)"))
         try await RelayConnection.connect(client, relay: relay)
-        progress("loading the account")
+        progress(.step("loading the account"))
 
         let account = identity.accountID
         SyncTrace.mark("connected")
@@ -126,7 +129,7 @@ public struct SyncSetup {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
         for id in [root.history, root.preferences, root.devices] { client.load(id) }
-        progress("downloading the history")
+        progress(.step("downloading the history"))
 
         SyncTrace.mark("root loaded")
         try await RelayConnection.wait(client, for: "downloading the history") { client in
@@ -134,7 +137,7 @@ public struct SyncSetup {
         }
         let now = clock()
         let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
-        progress("adding this device")
+        progress(.step("adding this device"))
         do {
         SyncTrace.mark("history downloaded")
 
@@ -149,40 +152,44 @@ public struct SyncSetup {
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
 
         SyncTrace.mark("registered")
-        let (items, _) = client.read { root.feedItems(in: $0) }
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         SyncTrace.mark("persisted")
-        progress("restoring \(items.reduce(0) { $0 + $1.batch.entries.count }) entries")
-        // Restore: what the engine applies from the feed and the synced preferences, into SQLite.
+        // Restore: the synced preferences first (a synced retention applies to the entries), then the
+        // history feed, slice by slice, into SQLite.
         let preferences = PreferencesStore(database: history.database)
         let local = try CaroError.storage { try preferences.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
-        var engine = SyncEngine(ownSession: credentials.session, syncedPreferenceKeys: Preferences.syncedKeys)
-        var restored = 0
-        var state = SyncState()
+        var engine = SyncedPreferences.engine(ownSession: credentials.session)
         for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
-            + engine.handle(.pulled(items: items, preferences: synced, now: now))
+            + engine.handle(.pulled(items: [], preferences: synced, now: now))
         {
-            switch action {
-            case .applyPreferences(let values):
+            // Local preferences newer than the synced ones go out with the next sync.
+            if case .applyPreferences(let values) = action {
                 try SyncedPreferences.apply(values, history: history, now: clock())
-            case .applyRemote(let merge, let frontier):
-                let retention = try SyncedPreferences.retention(history)
-                restored = try CaroError.storage {
-                    try history.applyRemote(entries: merge.entries, deletions: merge.deletions.map { ($0.id, $0.deletedAt) },
-                                            retention: retention, now: clock()).inserted
-                }
-                state.applied = frontier
-            default:
-                break  // Local preferences newer than the synced ones go out with the next sync.
             }
         }
+        let retention = try SyncedPreferences.retention(history)
+        let total = client.read { root.feedTransactionCount(in: $0) }
+        progress(.restoring(done: 0, of: total))
+        var state = SyncState()
+        let restore = try FeedRestore.apply(root, from: client, into: history, retention: retention, now: clock()) { walked in
+            progress(.restoring(done: walked, of: total))
+        }
+        state.applied = restore.frontier
+        state.streamEntries = restore.entries
+        let restored = max(restore.inserted - restore.deleted - restore.expired, 0)
         state.lastSync = clock()
         try state.save(to: home)
         SyncTrace.mark("applied")
 
         return Outcome(identity: identity, credentials: credentials, restored: restored)
+    }
+
+    /// What `join` is doing, for a progress line: a named step, or the restore (feed transactions walked).
+    public enum JoinProgress: Sendable, Equatable {
+        case step(String)
+        case restoring(done: Int, of: Int)
     }
 
     // MARK: Shared
@@ -192,6 +199,8 @@ public struct SyncSetup {
     }
 
     private func refuseIfSetUp() throws(CaroError) {
+        // config.toml receives the relay at the end: a broken file must stop setup before anything is sent.
+        do { _ = try ConfigFile.load(home) } catch { throw error.caroError }
         if try DeviceCredentials.load(from: home) != nil {
             throw .failed("Sync is already set up on this device (\(DeviceCredentials.path(in: home))); run caro sync reset --yes first to start over.")
         }
@@ -238,6 +247,7 @@ public struct SyncSetup {
             relay: relay, identity: identity.accountID.description, group: ids.group.description, root: ids.root.description,
             history: ids.history.description, preferences: ids.preferences.description, devices: ids.devices.description)
         credentials.ca = caFile
+        try DeviceCredentials.configure(relay: relay, caFile: caFile, in: home)
         try credentials.save(to: home)
         return credentials
     }

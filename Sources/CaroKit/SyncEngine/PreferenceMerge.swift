@@ -16,8 +16,11 @@ public struct PreferenceMerge: Sendable, Equatable {
     /// Keys whose synced value is newer: store them locally, stamped with the synced time.
     public var toLocal: [String: Stamped] = [:]
 
-    public init(local: [String: Stamped], remote: [String: Stamped], syncedKeys: Set<String>) {
-        for key in syncedKeys {
+    /// `syncedKeys`, and every key starting with one of `syncedPrefixes` (one key per exclusion pattern), sync.
+    public init(local: [String: Stamped], remote: [String: Stamped], syncedKeys: Set<String>, syncedPrefixes: [String] = []) {
+        var keys = syncedKeys
+        for key in Set(local.keys).union(remote.keys) where syncedPrefixes.contains(where: { key.hasPrefix($0) }) { keys.insert(key) }
+        for key in keys {
             switch (local[key], remote[key]) {
             case (let mine?, let theirs?) where mine.value != theirs.value:
                 if mine.at > theirs.at { toRemote[key] = mine } else { toLocal[key] = theirs }

@@ -68,8 +68,9 @@ public struct SyncEngine: Sendable {
     private(set) var phase: Phase = .idle
     private var pending: [HistoryRow] = []
     private var localPreferences: [String: PreferenceMerge.Stamped] = [:]
-    /// The preference keys that sync (the others stay on the device).
+    /// The preference keys that sync (the others stay on the device), and the prefixes of synced keys.
     let syncedPreferenceKeys: Set<String>
+    let syncedPreferencePrefixes: [String]
     /// Per feed session, how many of its transactions were applied already (from the last run).
     private(set) var applied: [String: Int]
     private var summary = SyncSummary()
@@ -80,9 +81,10 @@ public struct SyncEngine: Sendable {
 
     /// `applied`: the frontier of feed items applied by earlier runs (they are skipped).
     public init(applied: [String: Int] = [:], ownSession: String? = nil, syncedPreferenceKeys: Set<String> = [],
-                timeouts: Timeouts = Timeouts()) {
+                syncedPreferencePrefixes: [String] = [], timeouts: Timeouts = Timeouts()) {
         self.applied = applied
         self.syncedPreferenceKeys = syncedPreferenceKeys
+        self.syncedPreferencePrefixes = syncedPreferencePrefixes
         self.ownSession = ownSession
         self.timeouts = timeouts
     }
@@ -92,6 +94,15 @@ public struct SyncEngine: Sendable {
     /// Forgets the applied frontier: the history moved to a new stream (a compaction), whose items are
     /// all applied (an entry already here adds nothing).
     public mutating func restartFeed() { applied = [:] }
+
+    /// Records feed items the session applied itself, in slices, before it reports ``Event/pulled(items:preferences:now:)``
+    /// (a large backlog, see `FeedRestore`): they count as received, and `frontier` joins the applied
+    /// frontier, so only items past it are applied from the pulled ones.
+    public mutating func appliedInSlices(frontier: [String: Int], received: Int, receivedDeletions: Int) {
+        for (session, count) in frontier { applied[session] = max(applied[session] ?? 0, count) }
+        summary.received += received
+        summary.receivedDeletions += receivedDeletions
+    }
 
     public mutating func handle(_ event: Event) -> [Action] {
         switch (phase, event) {
@@ -128,7 +139,8 @@ public struct SyncEngine: Sendable {
     private mutating func pulled(_ items: [FeedItem], preferences: [String: PreferenceMerge.Stamped], now: Int64) -> [Action] {
         var actions: [Action] = []
         // Preferences first: a synced retention applies to the entries applied next.
-        let preferenceMerge = PreferenceMerge(local: localPreferences, remote: preferences, syncedKeys: syncedPreferenceKeys)
+        let preferenceMerge = PreferenceMerge(local: localPreferences, remote: preferences, syncedKeys: syncedPreferenceKeys,
+                                              syncedPrefixes: syncedPreferencePrefixes)
         if !preferenceMerge.toLocal.isEmpty { actions.append(.applyPreferences(preferenceMerge.toLocal)) }
         var frontier = applied
         var fresh: [HistoryBatch] = []
@@ -142,8 +154,8 @@ public struct SyncEngine: Sendable {
         if frontier != applied || !merge.isEmpty {
             actions.append(.applyRemote(merge, frontier: frontier))
             let received = RemoteMerge(foreign)
-            summary.received = received.entries.count
-            summary.receivedDeletions = received.deletions.count
+            summary.received += received.entries.count
+            summary.receivedDeletions += received.deletions.count
         }
         applied = frontier
         summary.preferencesReceived = preferenceMerge.toLocal.count

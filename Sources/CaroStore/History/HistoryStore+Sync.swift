@@ -67,17 +67,8 @@ extension HistoryStore {
         entries: [HistoryRow], deletions: [(id: String, deletedAt: Int64)], retention: HistoryRetention, now: Int64
     ) throws -> (inserted: Int, deleted: Int) {
         try database.transaction(.immediate) { () throws -> (inserted: Int, deleted: Int) in
-            // The bulk insert skips IDs already here (live or deleted: deletion wins). The rows it adds get
-            // rowids above the largest before it (this transaction is the only writer), so one UPDATE
-            // marks exactly them as not pending.
-            let last = try database.cached("SELECT coalesce(max(seq), 0) FROM history")
-            let lastSeq = try last.step() ? last.int64(at: 0) : 0
-            last.reset()
-            let inserted = try insert(entries, retention: .unlimited, now: now).inserted
-            let clear = try database.cached("UPDATE history SET pending = 0 WHERE seq > ? AND pending = 1")
-            try clear.bind(.integer(lastSeq))
-            try clear.run()
-            clear.reset()
+            // The bulk insert skips IDs already here (live or deleted: deletion wins); what it adds is not pending.
+            let inserted = try insert(entries, retention: .unlimited, now: now, pending: false).inserted
             let deleted = try applyDeletions(deletions, pending: false)
             _ = try applyRetention(retention, now: now)
             return (inserted, deleted)

@@ -53,8 +53,9 @@ public final class HistoryStore {
     ///
     /// Each batch is staged in a temporary table and copied with one `INSERT … SELECT`: one statement
     /// per batch, so the full-text index flushes once per batch instead of once per row.
+    /// `pending`: false for rows that came from the relay (sync has nothing to push for them).
     public func insert(
-        _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000,
+        _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000, pending: Bool = true,
         progress: ((Int) -> Void)? = nil
     ) throws -> HistoryInsertResult {
         // The staging table in memory, and room in the page cache for the indexes being filled.
@@ -73,7 +74,7 @@ public final class HistoryStore {
                 let batch = rows[start..<min(start + max(batchSize, 1), rows.count)]
                 for row in batch { try bindRow(row, to: try database.cached(Self.insertSQL(into: "temp.history_staging"))) }
                 try database.cached(
-                    "INSERT OR IGNORE INTO history (\(Self.insertColumns)) SELECT \(Self.insertColumns) FROM temp.history_staging ORDER BY rowid"
+                    "INSERT OR IGNORE INTO history (\(Self.insertColumns), pending) SELECT \(Self.insertColumns), \(pending ? 1 : 0) FROM temp.history_staging ORDER BY rowid"
                 ).run()
                 result.inserted += database.changes
                 try database.cached("DELETE FROM temp.history_staging").run()

@@ -37,23 +37,27 @@ public struct PreferencesStore {
         return patterns
     }
 
-    /// Adds a pattern; false if it was already there.
+    /// Adds a pattern; false if it was already there. Records the add (`exclude:<pattern>` = `on`) for sync.
     public func addExclusionPattern(_ pattern: String, at now: Int64) throws -> Bool {
         try database.transaction(.immediate) { () throws -> Bool in
             let statement = try database.cached("INSERT OR IGNORE INTO exclusion_patterns (pattern, created_at) VALUES (?, ?)")
             try statement.bind(.text(pattern), .integer(now))
             try statement.run()
-            return database.changes > 0
+            guard database.changes > 0 else { return false }
+            try set(Self.exclusionKeyPrefix + pattern, to: "on", at: now)
+            return true
         }
     }
 
-    /// Removes a pattern; false if it was not there.
-    public func removeExclusionPattern(_ pattern: String) throws -> Bool {
+    /// Removes a pattern; false if it was not there. Records the removal (`exclude:<pattern>` = `off`) for sync.
+    public func removeExclusionPattern(_ pattern: String, at now: Int64) throws -> Bool {
         try database.transaction(.immediate) { () throws -> Bool in
             let statement = try database.cached("DELETE FROM exclusion_patterns WHERE pattern = ?")
             try statement.bind(.text(pattern))
             try statement.run()
-            return database.changes > 0
+            guard database.changes > 0 else { return false }
+            try set(Self.exclusionKeyPrefix + pattern, to: "off", at: now)
+            return true
         }
     }
 }

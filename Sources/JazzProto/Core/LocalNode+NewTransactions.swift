@@ -6,13 +6,23 @@ extension LocalNode {
     /// matching suffix of ``decodedTransactions(of:)`` without the meta rules (`fww`). Groups and unknown
     /// values give `[]`.
     public func decodedTransactions(of id: CoID, after counts: [SessionID: Int]) -> [DecodedTransaction] {
+        guard let core = core(id) else { return [] }
+        var ranges: [SessionID: Range<Int>] = [:]
+        for (session, log) in core.sessions { ranges[session] = max(counts[session] ?? 0, 0)..<log.count }
+        return decodedTransactions(of: id, in: ranges)
+    }
+
+    /// Like ``decodedTransactions(of:after:)``, for the transaction indexes in `ranges` only (per
+    /// session; sessions not named give nothing). Nothing is cached: a caller that walks a large value
+    /// in slices holds one slice's plaintext at a time.
+    public func decodedTransactions(of id: CoID, in ranges: [SessionID: Range<Int>]) -> [DecodedTransaction] {
         guard let core = core(id), let header = core.header, !header.isGroup else { return [] }
         var runs: [SessionRun] = []
         for session in core.sessionOrder {
-            guard let log = core.sessions[session] else { continue }
-            let first = max(counts[session] ?? 0, 0)
-            guard first < log.count else { continue }
-            runs.append(SessionRun(sessionID: session, firstIndex: first, transactions: log.transactions[first...]))
+            guard let log = core.sessions[session], let range = ranges[session] else { continue }
+            let clamped = range.clamped(to: 0..<log.count)
+            guard !clamped.isEmpty else { continue }
+            runs.append(SessionRun(sessionID: session, firstIndex: clamped.lowerBound, transactions: log.transactions[clamped]))
         }
         guard !runs.isEmpty else { return [] }
         var decoded = decodeValid(id, header: header, runs: runs)

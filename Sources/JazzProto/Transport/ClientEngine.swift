@@ -5,7 +5,7 @@ import Synchronization
 enum ClientCommand: Sendable {
     case register(ClientRegistration)
     case unregister(token: UInt64)
-    case prepareVhost(caCertificatePath: String?, reply: ServiceReply<Result<Void, TransportError>>)
+    case prepareVhost(caCertificatePath: String?, secure: Bool, reply: ServiceReply<Result<Void, TransportError>>)
     case start(token: UInt64)
     case stop(token: UInt64, reply: ServiceReply<Void>?)
     case send(token: UInt64, OutgoingFrame)
@@ -104,8 +104,8 @@ final class ClientEngine: ServiceLoopOwner {
                 sessions[registration.token] = ClientSession(registration: registration, engine: self)
             case let .unregister(token):
                 sessions.removeValue(forKey: token)?.stop(reason: "the client was released")
-            case let .prepareVhost(path, reply):
-                reply.resolve(vhost(caCertificatePath: path).map { _ in () })
+            case let .prepareVhost(path, secure, reply):
+                reply.resolve(vhost(caCertificatePath: path, secure: secure).map { _ in () })
             case let .start(token):
                 sessions[token]?.start()
             case let .stop(token, reply):
@@ -141,19 +141,20 @@ final class ClientEngine: ServiceLoopOwner {
         attempts.removeValue(forKey: attempt)
     }
 
-    /// The vhost whose TLS client trusts `caCertificatePath` (or the system store), created on
-    /// first use.
-    func vhost(caCertificatePath: String?) -> Result<OpaquePointer, TransportError> {
-        let key = caCertificatePath ?? ""
+    /// The vhost for a connection, created on first use: for `secure` (`wss://`) URLs one whose TLS
+    /// client trusts `caCertificatePath` (or the system store); for `ws://` one without any TLS state
+    /// (building a TLS client context loads the whole CA store, which a plain connection never needs).
+    func vhost(caCertificatePath: String?, secure: Bool) -> Result<OpaquePointer, TransportError> {
+        let key = secure ? "tls:" + (caCertificatePath ?? "") : "plain"
         if let vhost = vhosts[key] { return .success(vhost) }
         guard let context else { return .failure(.contextCreationFailed("the client service thread has stopped")) }
         let mark = TransportLog.captureMark()
         var info = lws_context_creation_info()
         info.port = CONTEXT_PORT_NO_LISTEN
-        info.options = TLSLibrary.vhostOption
+        info.options = secure ? TLSLibrary.vhostOption : 0
         info.protocols = UnsafePointer(protocols.pointer)
         info.vhost_name = strings.keep("jazz-client-\(vhosts.count)")
-        info.client_ssl_ca_filepath = strings.keep(caCertificatePath)
+        if secure { info.client_ssl_ca_filepath = strings.keep(caCertificatePath) }
         guard let vhost = lws_create_vhost(context, &info) else {
             let lines = TransportLog.captured(since: mark)
             let detail = lines.isEmpty ? "" : " (libwebsockets: \(lines.suffix(3).joined(separator: "; ")))"

@@ -93,7 +93,7 @@ final class ClientSession {
     private func connect() {
         guard running else { return }
         let vhost: OpaquePointer
-        switch engine.vhost(caCertificatePath: configuration.caCertificatePath) {
+        switch engine.vhost(caCertificatePath: configuration.caCertificatePath, secure: url.isSecure) {
         case let .success(value):
             vhost = value
         case let .failure(error):

@@ -40,10 +40,10 @@ public final class WebSocketClient: Sendable {
         let engine = try ClientEngineHandle.shared.get()
         // Load the CA file now so a bad one is an error here, not at every dial. (From the
         // service thread itself, i.e. inside a delegate callback, that would wait for itself;
-        // the first dial reports it instead.)
-        if !engine.loop.isOnServiceThread {
+        // the first dial reports it instead.) A ws:// client builds no TLS state at all.
+        if url.isSecure && !engine.loop.isOnServiceThread {
             let reply = ServiceReply<Result<Void, TransportError>>()
-            engine.loop.post(.prepareVhost(caCertificatePath: configuration.caCertificatePath, reply: reply))
+            engine.loop.post(.prepareVhost(caCertificatePath: configuration.caCertificatePath, secure: true, reply: reply))
             if case let .failure(error)? = reply.wait() { throw error }
         }
         self.configuration = configuration

@@ -67,6 +67,31 @@ struct SyncEngineTests {
         #expect(actions.last == .push([HistoryBatch(entries: [new], deletions: [.init(id: "gone", deletedAt: 60)])], preferences: [:]))
     }
 
+    @Test func itemsAppliedInSlicesCountAsReceivedAndAreNotAppliedAgain() {
+        var engine = SyncEngine(ownSession: "mine")
+        #expect(engine.handle(.start(pending: [], now: 0)) == [.connect])
+        #expect(engine.handle(.connected(now: 10)) == [.awaitPull])
+        engine.appliedInSlices(frontier: ["s": 3], received: 40, receivedDeletions: 2)
+        let actions = engine.handle(.pulled(items: [Self.item("s", 2, entries: [Self.row("old")]), Self.item("s", 3, entries: [Self.row("new")])],
+                                            now: 20))
+        #expect(actions.first == .applyRemote(RemoteMerge([HistoryBatch(entries: [Self.row("new")])]), frontier: ["s": 4]))
+        var summary = SyncSummary()
+        summary.received = 41
+        summary.receivedDeletions = 2
+        #expect(actions.last == .finish(summary))
+    }
+
+    /// Exclusion patterns sync as one key each (`exclude:<pattern>`): both devices' adds survive, and the
+    /// newer of an add and a removal wins.
+    @Test func exclusionKeysMergePerPattern() {
+        typealias Stamped = PreferenceMerge.Stamped
+        let local = ["exclude:^a": Stamped(value: "on", at: 5), "exclude:^b": Stamped(value: "off", at: 9)]
+        let remote = ["exclude:^c": Stamped(value: "on", at: 7), "exclude:^b": Stamped(value: "on", at: 8), "other:x": Stamped(value: "1", at: 1)]
+        let merge = PreferenceMerge(local: local, remote: remote, syncedKeys: [], syncedPrefixes: ["exclude:"])
+        #expect(merge.toLocal == ["exclude:^c": Stamped(value: "on", at: 7)])
+        #expect(merge.toRemote == ["exclude:^a": Stamped(value: "on", at: 5), "exclude:^b": Stamped(value: "off", at: 9)])
+    }
+
     @Test func largePushesAreSplitIntoBoundedBatches() {
         let rows = (0..<1_201).map { Self.row("id\($0)") }
         let batches = HistoryBatch.batches(from: rows, maxRecords: 500)

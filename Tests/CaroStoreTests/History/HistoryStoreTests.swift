@@ -180,8 +180,8 @@ struct HistoryStoreTests {
         #expect(try !preferences.addExclusionPattern("a", at: 2))
         #expect(try preferences.addExclusionPattern("b", at: 3))
         #expect(try preferences.exclusionPatterns() == ["a", "b"])
-        #expect(try preferences.removeExclusionPattern("a"))
-        #expect(try !preferences.removeExclusionPattern("a"))
+        #expect(try preferences.removeExclusionPattern("a", at: 4))
+        #expect(try !preferences.removeExclusionPattern("a", at: 5))
         #expect(try store.deviceID().count == 32)
     }
 }

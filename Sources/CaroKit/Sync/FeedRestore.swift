@@ -1,0 +1,54 @@
+import CaroStore
+import JazzProto
+
+/// Applies the history feed a node holds into SQLite slice by slice (each slice decrypted, decoded,
+/// inserted, dropped; ``CaroRoot/forEachFeedSlice(in:after:transactionsPerSlice:_:)``), in one SQLite
+/// transaction, then the retention: how `sync join` restores, and how `sync now` applies a large backlog
+/// (a first sync, a long time offline), so neither holds the whole feed decoded at once. Idempotent as
+/// ``HistoryStore/applyRemote(entries:deletions:retention:now:)``: slices may come in any order, a deletion
+/// in a later slice still wins.
+enum FeedRestore {
+    /// A backlog of at least this many feed transactions is applied in slices by `sync now` (fewer go
+    /// through ``SyncEngine`` whole).
+    static let sliceThreshold = 16
+
+    struct Outcome {
+        /// Entries inserted and live entries turned into tombstones.
+        var inserted = 0
+        var deleted = 0
+        /// Live entries removed by the retention afterwards.
+        var expired = 0
+        /// Entries the walked feed transactions carry (repeats included), for the compaction threshold.
+        var entries = 0
+        /// The feed frontier applied (per session, its transaction count).
+        var frontier: [String: Int] = [:]
+    }
+
+    /// Applies what `root`'s feed holds past `applied`; `progress` gets the feed transactions walked.
+    static func apply(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, after applied: [String: Int] = [:],
+                      retention: HistoryRetention, now: Int64, progress: (Int) -> Void) throws(CaroError) -> Outcome {
+        try CaroError.storage {
+            try history.database.execute("PRAGMA temp_store = MEMORY")
+            return try history.database.transaction(.immediate) { () throws -> Outcome in
+                var outcome = Outcome()
+                outcome.frontier = try client.read { node in
+                    try root.forEachFeedSlice(in: node, after: applied) { items, walked in
+                        var entries: [HistoryRow] = []
+                        var deletions: [(id: String, deletedAt: Int64)] = []
+                        for item in items {
+                            entries += item.batch.entries
+                            outcome.entries += item.batch.entries.count
+                            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
+                        }
+                        let done = try history.applyRemote(entries: entries, deletions: deletions, retention: .unlimited, now: now)
+                        outcome.inserted += done.inserted
+                        outcome.deleted += done.deleted
+                        progress(walked)
+                    }.frontier
+                }
+                outcome.expired = try history.applyRetention(retention, now: now)
+                return outcome
+            }
+        }
+    }
+}
