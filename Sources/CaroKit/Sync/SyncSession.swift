@@ -193,7 +193,7 @@ public struct SyncSession {
             if connection.switchedStream && connection.move == nil && !connection.streamDeleted {
                 // The history moved to a new stream: push what it lacks of this device's rows.
                 connection.switchedStream = false
-                summary.add(try await run(connection, state: &state))
+                summary.add(try await run(connection, state: &state, progress: nil))
             }
             state.lastSync = clock()
             state.lastSummary = summary
