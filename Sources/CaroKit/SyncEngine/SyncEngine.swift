@@ -15,6 +15,12 @@ public struct SyncEngine: Sendable {
         public var pull: Int64 = 30_000
         public var push: Int64 = 30_000
         public init() {}
+        /// Receiving the relay's changes and the acknowledgement of the push may each take `seconds`
+        /// (connecting keeps its 5 s).
+        public init(answerWithin seconds: Int) {
+            pull = Int64(seconds) * 1_000
+            push = pull
+        }
     }
 
     /// One history item of the feed, as decoded by the session: its place in the feed (session and
@@ -173,6 +179,13 @@ public struct SyncSummary: Sendable, Equatable, Codable {
 public enum SyncFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(String)
     case timedOut(String)
+
+    /// What was being waited for, for `.timedOut` (the reason, for `.unreachable`).
+    public var step: String {
+        switch self {
+        case .unreachable(let why), .timedOut(let why): return why
+        }
+    }
 
     public var description: String {
         switch self {

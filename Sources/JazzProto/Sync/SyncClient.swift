@@ -82,6 +82,10 @@ public final class SyncClient: WebSocketClientDelegate {
     /// Problems met with the local store at start-up (e.g. a corrupt row): those values were skipped.
     public var storageProblems: [String] { state.withLock { $0.storageProblems } }
 
+    /// The last failure to store what arrived or what this node wrote (e.g. a full disk), or nil once a later
+    /// write succeeded. Nothing that failed to store was acknowledged or pushed.
+    public var storageFailure: String? { state.withLock { $0.manager?.storageFailure } }
+
     /// True while the socket is open.
     public var isConnected: Bool { state.withLock { $0.connected } }
 
