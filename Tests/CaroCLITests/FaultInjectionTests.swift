@@ -1,4 +1,5 @@
 import Foundation
+import JazzProto
 import Testing
 
 #if canImport(Glibc)
@@ -369,6 +370,7 @@ struct FaultInjectionTests {
         let credentials = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: synced.sessionFile))) as? [String: Any]
         let history = credentials?["history"] as? String ?? "co_zmissing"
         let session = credentials?["session"] as? String ?? "missing_session"
+        let forgedSignature = Base58.encode((0..<64).map { _ in generator.next() })
         return [
             ("random bytes", .handshakeThenBytes((0..<8_192).map { _ in generator.next() })),
             ("malformed JSON", .handshakeThenTextFrames([
@@ -379,9 +381,9 @@ struct FaultInjectionTests {
                 #"{"action":"done","id":"\#(history)"}"#, #"{"action":"known","id":"\#(history)","header":"yes","sessions":[]}"#,
                 #"{"action":"load","id":"\#(history)","header":false,"sessions":{"bogus":-1}}"#,
             ])),
+            // The next transaction of the device's own session in its feed, well formed but not signed by it.
             ("content forged for the device's own history", .handshakeThenTextFrames([
-                #"{"action":"known","id":"\#(history)","header":true,"sessions":{"\#(session)":999}}"#,
-                #"{"action":"content","id":"\#(history)","priority":3,"new":{"\#(session)":{"after":0,"newTransactions":[{"privacy":"trusting","madeAt":1,"changes":"[{\"op\":\"app\",\"value\":\"forged\"}]"}],"lastSignature":"signature_z1111"}}}"#,
+                #"{"action":"content","id":"\#(history)","priority":3,"new":{"\#(session)":{"after":1,"newTransactions":[{"privacy":"trusting","madeAt":1,"changes":"[{\"op\":\"app\",\"value\":\"forged\"}]"}],"lastSignature":"signature_z\#(forgedSignature)"}}}"#,
             ])),
         ]
     }
@@ -399,6 +401,9 @@ struct FaultInjectionTests {
             Expect.cleanFailure(result, mentioning: ["relay"])
             #expect(seconds < 15, "\(name): took \(seconds) s")
             #expect(try synced.snapshot() == before, "\(name): the stored entries changed")
+            if name.hasPrefix("content forged") {
+                #expect(result.stderr.contains("refused"), "the forged content is not mentioned: \(result.stderr)")
+            }
             print("fault: garbage relay (\(name)): exit \(result.status) after \(String(format: "%.1f", seconds)) s: \(result.stderr.prefix(200))")
         }
         try synced.expectUnharmed(comparedWith: before)

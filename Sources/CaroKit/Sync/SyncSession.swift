@@ -221,8 +221,11 @@ public struct SyncSession {
                             }
                             for note in notes { SyncTrace.write("note: \(note)") }
                         }
-                        throw .failed("The relay \(connection.relay) did not answer within \(timeouts.pull / 1000) s while \(failure.step); "
-                            + "nothing was lost: run caro sync now again (--timeout SECONDS waits longer).")
+                        // What the relay sent and this device refused (a forged or malformed piece), if anything.
+                        let refused = client.unsyncedDiagnostics.notes.last { !$0.hasPrefix("storage:") }
+                        throw .failed("The relay \(connection.relay) did not answer within \(timeouts.pull / 1000) s while \(failure.step)"
+                            + (refused.map { " (it sent what this device refused: \($0.prefix(160)))" } ?? "")
+                            + "; nothing was lost: run caro sync now again (--timeout SECONDS waits longer).")
                     }
                 }
             }
