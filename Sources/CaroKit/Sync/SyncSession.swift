@@ -158,8 +158,8 @@ public struct SyncSession {
             identityID = try credentials.id(credentials.identity)
             preferencesID = try credentials.id(credentials.preferences)
             groupID = try credentials.id(credentials.group)
-            let needed = [try credentials.id(credentials.account), identityID, try credentials.id(credentials.group), rootID, historyID,
-                          preferencesID, try credentials.id(credentials.devices)]
+            let needed = [try credentials.id(credentials.account), identityID, groupID, rootID, historyID, preferencesID,
+                          try credentials.id(credentials.devices)]
             missing = client.read { node in needed.filter { !node.isCompletelyLoaded($0) } }
         }
 
