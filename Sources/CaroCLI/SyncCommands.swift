@@ -100,7 +100,7 @@ extension SyncCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Use this relay instead of the configured one.") var relay: String?
         @Flag(name: .customLong("if-idle"), help: .hidden) var ifIdle = false
-        @Option(help: "Seconds the relay may take to send its changes, and then to acknowledge the push, before sync gives up (exit 1; nothing is lost).")
+        @Option(help: "Seconds the relay may stay silent while sending its changes or acknowledging the push before sync gives up (exit 1; nothing is lost).")
         var timeout: Int = 30
 
         func run() async throws {

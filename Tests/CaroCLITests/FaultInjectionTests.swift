@@ -184,13 +184,13 @@ struct FaultInjectionTests {
             #expect(finished, "round \(round): sync now still running \(Int(Self.finishDeadline)) s after the relay came back")
             window = max(window, Date().timeIntervalSince(started))
             let status = sync.process.terminationStatus
-            var reran = false
+            var reran: Int32?
             if status != 0 {
                 #expect(status == 1 || status == 3, "round \(round): exit \(status): \(sync.stderr)")
                 #expect(sync.stderr.contains("relay"), "round \(round): the error does not say what failed: \(sync.stderr)")
                 let again = try home.caro("sync", "now")
                 #expect(again.status == 0, "round \(round): the re-run failed: \(again.stderr)")
-                reran = true
+                reran = again.status
             }
             #expect(try Self.pending(home) == 0)
             let restored = try TemporaryHome()
@@ -202,7 +202,7 @@ struct FaultInjectionTests {
             #expect(acknowledged.isSubset(of: Set(ids)), "round \(round): \(acknowledged.subtracting(ids).count) acknowledged entries lost")
             print("fault: relay-kill-upload round \(round): killed at \(String(format: "%.2f", delay)) s, "
                 + "\(acknowledged.count)/\(expected.count) acknowledged before the kill, client exit \(status)"
-                + (reran ? " (\(sync.stderr.prefix(140).trimmingCharacters(in: .whitespacesAndNewlines))) then re-run ok" : "")
+                + (reran.map { " (\(sync.stderr.prefix(140).trimmingCharacters(in: .whitespacesAndNewlines))), re-run exit \($0)" } ?? "")
                 + ", restored \(Set(ids).count), lost \(expected.subtracting(ids).count)")
         }
     }

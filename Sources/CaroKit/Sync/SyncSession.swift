@@ -183,6 +183,7 @@ public struct SyncSession {
                                          now: clock()))
         var waiting: Waiting = .nothing
         var lastReload = clock()
+        var framesSeen = client.framesReceived
         while true {
             for action in queue {
                 switch action {
@@ -236,6 +237,10 @@ public struct SyncSession {
                     + "acknowledged: fix that, then run caro sync now again.")
             }
             let now = clock()
+            if client.framesReceived != framesSeen {
+                framesSeen = client.framesReceived
+                _ = engine.handle(.relayAnswered(now: now))
+            }
             switch waiting {
             case .connection where client.isConnected:
                 SyncTrace.mark("connected")
