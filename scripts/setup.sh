@@ -2,7 +2,8 @@
 # Installs the system packages caro-sync builds against (Debian/Ubuntu), if they are missing.
 set -euo pipefail
 # bash, zsh and fish: the shell-hook tests run real shells; tmux: terminal tests; sqlite3: a baseline and a repair tool.
-packages=(libsodium-dev libwebsockets-dev libsqlite3-dev pkg-config bash zsh fish tmux sqlite3)
+# faketime: the fault-injection test of a device clock a year off.
+packages=(libsodium-dev libwebsockets-dev libsqlite3-dev pkg-config bash zsh fish tmux sqlite3 faketime)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

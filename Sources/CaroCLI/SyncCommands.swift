@@ -67,13 +67,16 @@ extension SyncCommand {
         @Option(name: .customLong("device-name"), help: "This device's name (default: the host name).") var deviceName: String?
         @Option(help: "A PEM file of CA certificates to trust for a wss:// relay instead of the system store (kept for later syncs).")
         var ca: String?
+        @Option(help: "Seconds the relay may take to answer each step before join gives up (nothing is set up then).")
+        var timeout: Int = 60
 
         func run() async throws {
+            guard timeout > 0 else { throw CaroError.invalidArgument("--timeout must be a whole number of seconds above 0, not \(timeout).") }
             let phrase = try RecoveryWordsInput.read(file: wordsFile)
             // On a terminal, one progress line rewritten in place (stderr): the steps, then a bar for the restore.
             let showProgress = isatty(STDERR_FILENO) != 0 && !global.quiet
             let bar = ProgressBar(enabled: showProgress, label: "restoring history", unit: "batches")
-            let outcome = try await SyncSetup(home: global.deviceHome).join(
+            let outcome = try await SyncSetup(home: global.deviceHome, answerTimeout: .seconds(timeout)).join(
                 relay: relay, phrase: phrase, deviceName: deviceName, caFile: ca
             ) { progress in
                 switch progress {
@@ -104,11 +107,14 @@ extension SyncCommand {
         @OptionGroup var global: GlobalOptions
         @Option(help: "Use this relay instead of the configured one.") var relay: String?
         @Flag(name: .customLong("if-idle"), help: .hidden) var ifIdle = false
+        @Option(help: "Seconds the relay may stay silent while sending its changes or acknowledging the push before sync gives up (exit 1; nothing is lost).")
+        var timeout: Int = 30
 
         func run() async throws {
+            guard timeout > 0 else { throw CaroError.invalidArgument("--timeout must be a whole number of seconds above 0, not \(timeout).") }
             // On a terminal, a bar while a large backlog (a first sync, a long time offline) is applied.
             let bar = ProgressBar(enabled: isatty(STDERR_FILENO) != 0 && !global.quiet, label: "applying history", unit: "batches")
-            let summary = try await SyncSession(home: global.deviceHome).syncNow(
+            let summary = try await SyncSession(home: global.deviceHome, timeouts: .init(answerWithin: timeout)).syncNow(
                 relayOverride: relay, lockWaitMilliseconds: ifIdle ? 0 : 30_000, progress: bar.map { bar in { bar.show($0, of: $1) } })
             bar?.finish()
             if global.json { return try CLIOutput.json(SyncNowOutput(summary)) }

@@ -1,4 +1,5 @@
 import CaroKit
+import CaroStore
 
 /// One element of `caro doctor --json`: `{"check", "status": "ok|warn|fail", "message", "fix"}`
 /// (`fix` is `null` when there is nothing to do).
@@ -42,5 +43,23 @@ extension CLIOutput {
             }
         }
         if !lines.isEmpty { line(lines.joined(separator: "\n")) }
+    }
+}
+
+/// `caro doctor --repair --json`: whether it repaired, why, where the damaged file went, and per table the
+/// rows kept and unreadable.
+struct RepairOutput: Encodable {
+    var repaired: Bool
+    var reason: String
+    var movedTo: String?
+    var tables: [HomeSalvage.Table]
+    var entries: Int
+
+    init(_ outcome: DatabaseRepair.Outcome) {
+        repaired = outcome.repaired
+        reason = outcome.reason
+        movedTo = outcome.movedTo
+        tables = outcome.tables
+        entries = outcome.entries
     }
 }

@@ -42,7 +42,8 @@ public enum HomeChecks {
     static func database(_ context: DoctorContext) -> DoctorResult {
         let path = context.home.databasePath
         guard let opened = context.database else { return .ok("database", "no database yet (the first command creates \(path))") }
-        let damaged = "Move it away (mv \(path) \(path).damaged; caro then starts an empty one) or restore it from a backup."
+        let damaged = "Move it away (mv \(path) \(path).damaged; caro then starts an empty one) or restore it from a backup; "
+            + "or keep every readable entry with caro doctor --repair (the damaged file is kept aside)."
         do {
             let database = try opened.get()
             let version = try database.userVersion()

@@ -44,8 +44,8 @@ public enum CaroError: Error, CustomStringConvertible, Equatable {
         let detail = " (SQLite: \(error.message))"
         switch error {
         case .notADatabase(let path, _, _), .corrupt(let path, _, _):
-            return "The database \(path) is damaged or not a caro database: move it away (caro then starts an empty one) "
-                + "or restore it from a backup; caro did not change it." + detail
+            return "The database \(path) is damaged or not a caro database: run caro doctor --repair to keep every readable entry "
+                + "(the damaged file is kept aside), or restore it from a backup; caro did not change it." + detail
         case .cannotOpen(let path, _, _):
             return "Cannot open the database \(path): check that it is a file (not a directory) and that you may write "
                 + "to it and to its directory." + detail

@@ -39,13 +39,13 @@ enum RelayConnection {
     }
 
     /// Waits until `condition` holds, else throws a timeout that names `step`.
-    static func wait(_ client: SyncClient, for step: String, timeout: Duration = .seconds(60),
+    static func wait(_ client: SyncClient, timeout: Duration = .seconds(60), for step: String,
                      until condition: @Sendable @escaping (SyncClient) -> Bool) async throws(CaroError) {
         guard await client.wait(timeout: timeout, until: condition) else {
             if !client.isConnected {
                 throw .relayUnreachable("Lost the relay while \(step) (\(client.lastDisconnectReason ?? "disconnected")); try again.")
             }
-            throw .failed("The relay did not answer in time while \(step); nothing was lost: try again.")
+            throw .failed("The relay did not answer within \(timeout.components.seconds) s while \(step); nothing was lost: try again.")
         }
     }
 

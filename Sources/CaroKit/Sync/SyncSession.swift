@@ -8,10 +8,15 @@ import JazzProto
 public struct SyncSession {
     let home: DeviceHome
     let clock: @Sendable () -> Int64
+    /// How long the relay may take to connect, to send its changes, and to acknowledge the push
+    /// (`caro sync now --timeout`): past them the sync fails with a message, never hangs.
+    let timeouts: SyncEngine.Timeouts
 
-    public init(home: DeviceHome, clock: @escaping @Sendable () -> Int64 = { Timestamp.now() }) {
+    /// `clock`: Unix milliseconds (default: the system clock, see ``TestClockSkew``).
+    public init(home: DeviceHome, clock: (@Sendable () -> Int64)? = nil, timeouts: SyncEngine.Timeouts = .init()) {
         self.home = home
-        self.clock = clock
+        self.clock = clock ?? { TestClockSkew.now() }
+        self.timeouts = timeouts
     }
 
     /// Pushes pending rows, pulls and applies remote changes, and returns what it did.
@@ -168,6 +173,7 @@ public struct SyncSession {
         }
         do {
             try connection.client.write { node in
+                connection.clock.stayAfter(connection.groupID, in: node)
                 try node.makeTransaction(in: devicesID, changes: CoMapChanges.set(DeviceRecord.nameKey(record.id), .string(trimmed)),
                                          privacy: .private)
             }
@@ -216,6 +222,12 @@ public struct SyncSession {
         let deviceID: String
         let session: String
         let rootID: CoID, historyID: CoID, identityID: CoID, preferencesID: CoID
+        /// The identity's CoValues this device's store lacks (after `caro doctor --repair` emptied the
+        /// CoValue tables): loaded from the relay once connected, and waited for with the pull.
+        let missing: [CoID]
+        let groupID: CoID
+        /// The device node's clock, kept after the group's newest transaction before each push.
+        let clock: DeviceClock
         var started = false
         /// Set by a run that found the history in a new stream (its rows marked pending for the next run).
         var switchedStream = false
@@ -231,7 +243,9 @@ public struct SyncSession {
             preferenceStore = PreferencesStore(database: history.database)
             let history = history
             deviceID = try CaroError.storage { try history.deviceID() }
-            let node = try DeviceNode.open(credentials)
+            let clock = DeviceClock()
+            self.clock = clock
+            let node = try DeviceNode.open(credentials, clock: clock)
             client = try RelayConnection.client(node: node, storage: try DeviceNode.coValueStore(home), relay: relay, caFile: credentials.ca)
             self.relay = relay
             session = credentials.session
@@ -239,6 +253,15 @@ public struct SyncSession {
             historyID = try credentials.id(credentials.history)
             identityID = try credentials.id(credentials.identity)
             preferencesID = try credentials.id(credentials.preferences)
+            groupID = try credentials.id(credentials.group)
+            let needed = [try credentials.id(credentials.account), identityID, groupID, rootID, historyID, preferencesID,
+                          try credentials.id(credentials.devices)]
+            missing = client.read { node in needed.filter { !node.isCompletelyLoaded($0) } }
+        }
+
+        /// Whether every CoValue in ``missing`` arrived.
+        var hasEverything: Bool {
+            missing.isEmpty || client.read { node in missing.allSatisfy { node.isCompletelyLoaded($0) } }
         }
     }
 
@@ -249,7 +272,7 @@ public struct SyncSession {
         let client = connection.client
         let preferenceStore = connection.preferenceStore
         let (rootID, identityID) = (connection.rootID, connection.identityID)
-        var engine = SyncedPreferences.engine(applied: state.applied, ownSession: connection.session)
+        var engine = SyncedPreferences.engine(applied: state.applied, ownSession: connection.session, timeouts: timeouts)
         let localPreferences = try CaroError.storage { try preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
         var queue = engine.handle(.start(pending: try CaroError.storage { try history.pendingRows() }, preferences: localPreferences,
@@ -258,6 +281,7 @@ public struct SyncSession {
         var lastReload = clock()
         var streamIDs: Set<String>?
         var newToThisDevice: (inserted: Int, deleted: Int)?
+        var framesSeen = client.framesReceived
         while true {
             for action in queue {
                 switch action {
@@ -303,18 +327,32 @@ public struct SyncSession {
                             }
                             for note in notes { SyncTrace.write("note: \(note)") }
                         }
-                        throw .failed(failure.description)
+                        // What the relay sent and this device refused (a forged or malformed piece), if anything.
+                        let refused = client.unsyncedDiagnostics.notes.last { !$0.hasPrefix("storage:") }
+                        throw .failed("The relay \(connection.relay) did not answer within \(timeouts.pull / 1000) s while \(failure.step)"
+                            + (refused.map { " (it sent what this device refused: \($0.prefix(160)))" } ?? "")
+                            + "; nothing was lost: run caro sync now again (--timeout SECONDS waits longer).")
                     }
                 }
             }
             try? await Task.sleep(for: .milliseconds(5))
+            // Waiting on would end in a timeout that blames the relay: say what failed here instead.
+            if let failure = client.storageFailure {
+                throw .failed("This device could not store what the relay sent (\(failure)); nothing unstored was "
+                    + "acknowledged: fix that, then run caro sync now again.")
+            }
             let now = clock()
+            if client.framesReceived != framesSeen {
+                framesSeen = client.framesReceived
+                _ = engine.handle(.relayAnswered(now: now))
+            }
             switch waiting {
             case .connection where client.isConnected:
                 SyncTrace.mark("connected")
+                for id in connection.missing { client.load(id) }
                 waiting = .nothing
                 queue = engine.handle(.connected(now: now))
-            case .pull where client.isSynced && !awaitingStreams(connection):
+            case .pull where client.isSynced && connection.hasEverything && !awaitingStreams(connection):
                 SyncTrace.mark("in sync with the relay")
                 // A large backlog of the current stream is applied in slices first (as join restores), then
                 // the engine sees the rest.
@@ -476,6 +514,7 @@ public struct SyncSession {
         let metrics = try Self.localMetrics(connection)
         do {
             try client.write { node in
+                connection.clock.stayAfter(connection.groupID, in: node)
                 guard let root = CaroRoot(rootID, in: node, admin: identityID) else { throw CaroError.failed("Caro's root is not readable on this device.") }
                 for batch in batches {
                     let item = try batch.encoded(with: root.cipher)
@@ -508,14 +547,15 @@ public struct SyncSession {
 /// The device's own Jazz node and the CoValue store it lives in.
 enum DeviceNode {
     /// The node acting as the device account, continuing its one session.
-    static func open(_ credentials: DeviceCredentials) throws(CaroError) -> LocalNode {
+    static func open(_ credentials: DeviceCredentials, clock: DeviceClock = DeviceClock()) throws(CaroError) -> LocalNode {
         let secret = try credentials.parsedSecret()
         let account = try credentials.id(credentials.account)
         guard let session = try? SessionID(credentials.session) else {
             throw .failed("The session in sync.json is damaged; run caro sync reset --yes, then join again.")
         }
         do {
-            return try LocalNode.continuing(session: session, agentSecret: secret, accountID: account)
+            return try LocalNode.continuing(session: session, agentSecret: secret, accountID: account,
+                                            environment: clock.environment)
         } catch {
             throw .failed(error.description)
         }

@@ -7,10 +7,14 @@ import JazzProto
 public struct SyncSetup {
     let home: DeviceHome
     let clock: @Sendable () -> Int64
+    /// How long the relay may take to answer each step (`caro sync join --timeout`).
+    let answerTimeout: Duration
 
-    public init(home: DeviceHome, clock: @escaping @Sendable () -> Int64 = { Timestamp.now() }) {
+    public init(home: DeviceHome, clock: @escaping @Sendable () -> Int64 = { Timestamp.now() },
+                answerTimeout: Duration = .seconds(60)) {
         self.home = home
         self.clock = clock
+        self.answerTimeout = answerTimeout
     }
 
     /// What `init` and `join` did.
@@ -56,7 +60,7 @@ public struct SyncSetup {
         let client = try RelayConnection.client(node: main, storage: nil, relay: relay, caFile: caFile)
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: relay)
-        try await RelayConnection.wait(client, for: "uploading the new identity") { $0.isSynced }
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "uploading the new identity") { $0.isSynced }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
         return Outcome(identity: identity, credentials: credentials, restored: 0)
     }
@@ -99,7 +103,7 @@ public struct SyncSetup {
         SyncTrace.mark("connected")
 
         client.load(account)
-        try await RelayConnection.wait(client, for: "loading the account") {
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading the account") {
             $0.read { $0.isCompletelyLoaded(account) } || $0.isUnavailable(anyOf: [account])
         }
         guard client.read({ $0.isCompletelyLoaded(account) }) else {
@@ -111,11 +115,11 @@ public struct SyncSetup {
         client.load(rootID)
 
         SyncTrace.mark("account loaded")
-        try await RelayConnection.wait(client, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
         // A compaction made on a device points the root at a newer stream: load it to trust it.
         let pointed = client.read { CaroRoot.unloadedHistories(rootID, in: $0) }
         for id in pointed { client.load(id) }
-        try await RelayConnection.wait(client, for: "loading the history stream") { client in
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading the history stream") { client in
             client.read { node in pointed.allSatisfy { node.isCompletelyLoaded($0) } } || client.isUnavailable(anyOf: pointed)
         }
         guard let root = client.read({ CaroRoot(rootID, in: $0, admin: account) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
@@ -132,7 +136,7 @@ public struct SyncSetup {
         progress(.step("downloading the history"))
 
         SyncTrace.mark("root loaded")
-        try await RelayConnection.wait(client, for: "downloading the history") { client in
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "downloading the history") { client in
             client.read { node in [root.history, root.preferences, root.devices].allSatisfy { node.isCompletelyLoaded($0) } }
         }
         let now = clock()
@@ -148,7 +152,7 @@ public struct SyncSetup {
         } catch {
             throw .failed("Cannot add this device to the identity: \(error)")
         }
-        try await RelayConnection.wait(client, for: "registering this device") { $0.isSynced }
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "registering this device") { $0.isSynced }
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
 
         SyncTrace.mark("registered")

@@ -8,8 +8,8 @@ enum SyncedPreferences {
     static let prefixes = [PreferencesStore.exclusionKeyPrefix]
 
     /// A sync engine that merges exactly these preferences.
-    static func engine(applied: [String: Int] = [:], ownSession: String) -> SyncEngine {
-        SyncEngine(applied: applied, ownSession: ownSession, syncedPreferenceKeys: keys, syncedPreferencePrefixes: prefixes)
+    static func engine(applied: [String: Int] = [:], ownSession: String, timeouts: SyncEngine.Timeouts = .init()) -> SyncEngine {
+        SyncEngine(applied: applied, ownSession: ownSession, syncedPreferenceKeys: keys, syncedPreferencePrefixes: prefixes, timeouts: timeouts)
     }
 
     /// Stores synced preference values that are newer than the local ones, then applies the retention

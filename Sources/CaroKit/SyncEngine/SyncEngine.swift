@@ -14,7 +14,15 @@ public struct SyncEngine: Sendable {
         public var connect: Int64 = 5_000
         public var pull: Int64 = 30_000
         public var push: Int64 = 30_000
+        /// A relay that keeps answering extends a wait up to this many times its timeout, no further.
+        public static let longestWaitFactor: Int64 = 20
         public init() {}
+        /// Receiving the relay's changes and the acknowledgement of the push may each take `seconds`
+        /// (connecting keeps its 5 s).
+        public init(answerWithin seconds: Int) {
+            pull = Int64(seconds) * 1_000
+            push = pull
+        }
     }
 
     /// One history item of the feed, as decoded by the session: its place in the feed (session and
@@ -40,6 +48,10 @@ public struct SyncEngine: Sendable {
         case pulled(items: [FeedItem], preferences: [String: PreferenceMerge.Stamped] = [:], now: Int64)
         /// The relay acknowledged everything this device holds (the pushed batches included).
         case acknowledged(now: Int64)
+        /// The relay sent something while this sync waits for it: the wait restarts (the timeouts are for a
+        /// relay that stopped answering, not for a large push that takes long), up to
+        /// ``Timeouts/longestWaitFactor`` times the timeout in all.
+        case relayAnswered(now: Int64)
         case tick(now: Int64)
     }
 
@@ -75,6 +87,8 @@ public struct SyncEngine: Sendable {
     private(set) var applied: [String: Int]
     private var summary = SyncSummary()
     private var lastDisconnect: String?
+    /// The end of the current wait however often the relay answers (see ``Event/relayAnswered(now:)``).
+    private var waitLimit: Int64 = 0
 
     /// This device's own session: its items are applied like any other (harmless) but not counted as received.
     let ownSession: String?
@@ -113,7 +127,14 @@ public struct SyncEngine: Sendable {
             return [.connect]
         case (.connecting, .connected(let now)):
             phase = .pulling(deadline: now + timeouts.pull)
+            waitLimit = now + timeouts.pull * Timeouts.longestWaitFactor
             return [.awaitPull]
+        case (.pulling, .relayAnswered(let now)):
+            phase = .pulling(deadline: min(now + timeouts.pull, waitLimit))
+            return []
+        case (.pushing, .relayAnswered(let now)):
+            phase = .pushing(deadline: min(now + timeouts.push, waitLimit))
+            return []
         case (_, .disconnected(let reason)):
             lastDisconnect = reason
             return []
@@ -172,6 +193,7 @@ public struct SyncEngine: Sendable {
             actions.append(.finish(summary))
         } else {
             phase = .pushing(deadline: now + timeouts.push)
+            waitLimit = now + timeouts.push * Timeouts.longestWaitFactor
             actions.append(.push(batches, preferences: preferenceMerge.toRemote))
         }
         return actions
@@ -212,6 +234,13 @@ public struct SyncSummary: Sendable, Equatable, Codable {
 public enum SyncFailure: Error, Sendable, Equatable, CustomStringConvertible {
     case unreachable(String)
     case timedOut(String)
+
+    /// What was being waited for, for `.timedOut` (the reason, for `.unreachable`).
+    public var step: String {
+        switch self {
+        case .unreachable(let why), .timedOut(let why): return why
+        }
+    }
 
     public var description: String {
         switch self {

@@ -11,6 +11,8 @@ public final class SyncClient: WebSocketClientDelegate {
         var manager: SyncManager?
         var connected = false
         var lastDisconnectReason: String?
+        /// Frames from the relay that held at least one sync message.
+        var framesReceived = 0
         /// Problems met reading or writing the local store at start-up (values skipped, not lost).
         var storageProblems: [String] = []
         /// CoValues written locally but not pushed yet, in first-touched order (dependencies first).
@@ -81,6 +83,14 @@ public final class SyncClient: WebSocketClientDelegate {
 
     /// Problems met with the local store at start-up (e.g. a corrupt row): those values were skipped.
     public var storageProblems: [String] { state.withLock { $0.storageProblems } }
+
+    /// How many frames holding at least one sync message the relay sent so far: a waiting caller can tell
+    /// a relay that is slowly working through a large push from one that went silent.
+    public var framesReceived: Int { state.withLock { $0.framesReceived } }
+
+    /// The last failure to store what arrived or what this node wrote (e.g. a full disk), or nil once a later
+    /// write succeeded. Nothing that failed to store was acknowledged or pushed.
+    public var storageFailure: String? { state.withLock { $0.manager?.storageFailure } }
 
     /// True while the socket is open.
     public var isConnected: Bool { state.withLock { $0.connected } }
@@ -247,6 +257,7 @@ public final class SyncClient: WebSocketClientDelegate {
     public func client(receivedText frame: String) {
         let messages = SyncFrame(parsing: frame).messages
         state.withLock { state in
+            if !messages.isEmpty { state.framesReceived += 1 }
             for message in messages { state.manager?.handle(message, from: relayPeer) }
         }
         if let observer = observer.value {

@@ -242,6 +242,12 @@ enum Mounts {
         guard result.status == 0 else { throw MountError.refused(result.stderr) }
     }
 
+    /// Grows (or shrinks) a mounted tmpfs in place: "disk space freed" for a test.
+    static func remount(_ directory: String, size: String) throws {
+        let result = try Tool.run("/usr/bin/mount", ["-o", "remount,size=\(size)", directory])
+        guard result.status == 0 else { throw MountError.refused(result.stderr) }
+    }
+
     /// Unmounts (lazily if busy) and removes the mount point.
     static func unmount(_ directory: String) {
         if (try? Tool.run("/usr/bin/umount", [directory]))?.status != 0 {

@@ -168,4 +168,33 @@ struct SyncEngineTests {
             return
         }
     }
+
+    /// A large push the relay keeps acknowledging piece by piece is not cut at the timeout (found by the
+    /// fault-injection runs: 10 000 entries on a loaded machine never finished, each re-run timing out
+    /// again); a relay that keeps answering is still cut at 20 times the timeout.
+    @Test func aRelayThatKeepsAnsweringExtendsThePushWaitUpToALimit() {
+        var engine = SyncEngine()
+        _ = Self.pull(&engine, pending: [Self.row("a")], items: [])
+        let push = SyncEngine.Timeouts().push
+        #expect(engine.handle(.relayAnswered(now: 20 + push - 1)) == [])
+        #expect(engine.handle(.tick(now: 20 + push)) == [])
+        #expect(engine.handle(.tick(now: 20 + 2 * push - 2)) == [])
+        guard case .fail(.timedOut) = engine.handle(.tick(now: 20 + 2 * push - 1)).first else {
+            Issue.record("expected a timeout once the relay went silent")
+            return
+        }
+        var chatty = SyncEngine()
+        _ = Self.pull(&chatty, pending: [Self.row("a")], items: [])
+        let limit = 20 + push * SyncEngine.Timeouts.longestWaitFactor
+        var now: Int64 = 20
+        while now < limit - 1_000 {
+            now += 1_000
+            _ = chatty.handle(.relayAnswered(now: now))
+            #expect(chatty.handle(.tick(now: now)) == [])
+        }
+        guard case .fail(.timedOut) = chatty.handle(.tick(now: limit)).first else {
+            Issue.record("a relay that keeps answering must still be cut at the limit")
+            return
+        }
+    }
 }
