@@ -2,7 +2,8 @@ import JazzProto
 
 /// The BIP39 phrase parser (what `caro sync join` reads): any text is either refused with a
 /// ``PassphraseError`` or decodes to entropy whose canonical phrase decodes to the same entropy. Input
-/// of an entropy length also goes the other way (entropy → phrase → entropy).
+/// of an entropy length also goes the other way (entropy → phrase → entropy). A refused phrase with an
+/// unknown word carries at most three suggestions, all list words.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzBIP39(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
@@ -20,16 +21,20 @@ public func fuzzBIP39(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
             guard try BIP39.secretSeed(fromPhrase: text) == entropy else { fatalError("secret seed differs from entropy for \(text.debugDescription)") }
         }
     } catch {
-        // A refused phrase has a message, and a secret seed is refused too.
-        guard !error.description.isEmpty, (try? BIP39.secretSeed(fromPhrase: text)) == nil else {
-            fatalError("\(text.debugDescription): entropy refused (\(error)) but secret seed accepted")
-        }
-    }
-    for word in text.split(whereSeparator: \.isWhitespace).prefix(4) {
-        let suggestions = BIP39.suggestions(for: String(word))
-        guard suggestions.count <= 3, suggestions.allSatisfy(BIP39.englishWordlist.contains) else {
-            fatalError("suggestions for \(word.debugDescription) are not list words: \(suggestions)")
+        guard !error.description.isEmpty else { fatalError("empty message for \(text.debugDescription)") }
+        switch error {
+        case .unknownWord(_, _, let suggestions):
+            guard suggestions.count <= 3, suggestions.allSatisfy({ wordlist.contains($0) }) else {
+                fatalError("suggestions for \(text.debugDescription) are not list words: \(suggestions)")
+            }
+        case .badChecksum:
+            // The same words cannot be a secret seed either.
+            guard (try? BIP39.secretSeed(fromPhrase: text)) == nil else { fatalError("\(text.debugDescription): bad checksum but a secret seed") }
+        default:
+            break
         }
     }
     return 0
 }
+
+private let wordlist = Set(BIP39.englishWordlist)
