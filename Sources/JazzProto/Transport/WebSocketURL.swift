@@ -56,6 +56,11 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
             hostPart = authority
         }
         guard !hostPart.isEmpty else { throw fail("the host is missing") }
+        // Brackets only enclose an IPv6 address (found by fuzzing: `ws://[[x]:2` gave the host `[x`, whose
+        // endpoint `ws://[x:2` no longer parsed).
+        guard !hostPart.contains("[") && !hostPart.contains("]") else {
+            throw fail("the host contains [ or ]: write an IPv6 address in one pair of brackets, e.g. ws://[::1]:4200")
+        }
         guard !hostPart.contains(":") || authority.hasPrefix("[") else {
             throw fail("an IPv6 address must be written in brackets, e.g. ws://[::1]:4200")
         }
@@ -95,4 +100,14 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
     }
 
     var description: String { original }
+}
+
+extension WebSocketClient {
+    /// Checks `url` as ``init(configuration:delegate:)`` does, without connecting, and returns the
+    /// endpoint it would dial as `ws://host:port` or `wss://host:port` (IPv6 hosts in brackets).
+    ///
+    /// - Throws: ``TransportError/invalidURL(_:reason:)`` saying what is wrong with the URL.
+    public static func endpoint(of url: String) throws(TransportError) -> String {
+        try WebSocketURL(url).endpoint
+    }
 }

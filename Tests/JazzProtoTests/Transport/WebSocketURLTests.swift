@@ -33,6 +33,8 @@ struct WebSocketURLTests {
     @Test(arguments: [
         "http://example.com", "example.com", "ws://", "ws://:4200", "ws://host:0", "ws://host:70000",
         "ws://host:abc", "ws://user:pw@host", "ws://exa mple.com", "ws://::1:4200", "ws://[::1",
+        // Found by fuzz-websocket-url: brackets inside the host.
+        "ws://[[`]:2?:]:2?#", "ws://a]:5", "ws://[[::1]]:80",
     ])
     func rejectsBadURLs(_ text: String) {
         #expect(throws: TransportError.self) { try WebSocketURL(text) }
@@ -47,6 +49,13 @@ struct WebSocketURLTests {
             #expect(!reason.isEmpty)
             #expect(error.description.contains("ws://"))
         }
+    }
+
+    /// The endpoint a URL dials parses back to itself (the fuzz-websocket-url property).
+    @Test(arguments: ["ws://127.0.0.1:4200", "wss://cloud.jazz.tools/?key=x", "ws://[::1]/sync", "WS://[example.org]:81?q"])
+    func endpointParsesToItself(_ text: String) throws {
+        let endpoint = try WebSocketClient.endpoint(of: text)
+        #expect(try WebSocketClient.endpoint(of: endpoint) == endpoint)
     }
 
     @Test func reconnectDelaysAreLinearAndCapped() {

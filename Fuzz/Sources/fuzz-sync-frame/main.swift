@@ -1,0 +1,4 @@
+import FuzzDriver
+import Glibc
+
+exit(caro_fuzz_main(CommandLine.argc, CommandLine.unsafeArgv) { data, size in data.map { fuzzSyncFrame($0, size) } ?? 0 })
