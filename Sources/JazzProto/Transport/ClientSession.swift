@@ -260,6 +260,19 @@ final class ClientSession {
             finishAttempt(attempt, reason: reason)
             return 0
 
+        case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+            // Until the upgrade completes the connection is an HTTP client one: when lws closes it then (the
+            // server did not answer within lws's 5 s, or hung up) it reports this, not a connection error.
+            finishAttempt(attempt, reason: "\(url.endpoint) accepted the connection but did not complete the "
+                + "WebSocket handshake (no answer in time, or it closed the connection)")
+            return 0
+
+        case LWS_CALLBACK_WSI_DESTROY:
+            // lws frees the wsi now: whatever it reported before, the session must not keep it (a timer
+            // would otherwise reach it after it is freed).
+            finishAttempt(attempt, reason: "the connection to \(url.endpoint) was closed")
+            return 0
+
         default:
             return 0
         }
