@@ -34,13 +34,25 @@ public final class RelayServer: WebSocketServerDelegate {
     private let trimPending = Atomic<Bool>(false)
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
+    /// The longest single sync message (one line of a frame) handled; longer ones are refused alone.
+    private let maxSyncMessageBytes: Int
+
+    /// Default of `maxSyncMessageBytes`: as large as a whole frame by default (64 MiB).
+    public static let defaultMaxSyncMessageBytes = 64 << 20
 
     /// The port the relay listens on (0 once shut down).
     public var port: Int { server.value?.port ?? 0 }
 
-    /// Starts a relay. `storage` nil keeps everything in memory only.
+    /// Starts a relay. `storage` nil keeps everything in memory only. A sync message (one line of a frame)
+    /// over `maxSyncMessageBytes` is refused on its own, unparsed, and logged through `onProblem`; whole frames
+    /// are limited by the configuration's ``WebSocketServerConfiguration/maxMessageBytes``.
     public init(configuration: WebSocketServerConfiguration, storage: sending (any CoValueStorage)?,
+                maxSyncMessageBytes: Int = RelayServer.defaultMaxSyncMessageBytes,
                 onProblem: @escaping @Sendable (String) -> Void = { _ in }) throws(TransportError) {
+        guard maxSyncMessageBytes > 0 else {
+            throw .invalidConfiguration("maxSyncMessageBytes must be positive, got \(maxSyncMessageBytes)")
+        }
+        self.maxSyncMessageBytes = maxSyncMessageBytes
         let node = LocalNode(agentSecret: .random(), accountID: nil)
         let slot = server
         let manager = SyncManager(node: node, storage: storage) { peer, message in
@@ -92,7 +104,7 @@ public final class RelayServer: WebSocketServerDelegate {
     public func connection(_ id: ConnectionID, receivedText frame: String) {
         if frame.utf8.count < Self.inlineParseLimit, inbox.claimInline(id) {
             // Nothing waits: handle the first turn right here (no thread hop), queue the rest.
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: maxSyncMessageBytes)
             var turn = RelayInbox.Turn(id: id)
             turn.messages = Array(messages.prefix(Self.messagesPerTurn))
             turn.problems = problems
@@ -105,13 +117,14 @@ public final class RelayServer: WebSocketServerDelegate {
         guard let (parser, busy, actions) = inbox.beginFrame(id) else { return }
         perform(actions, for: id)
         if frame.utf8.count < Self.inlineParseLimit && !busy {
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: maxSyncMessageBytes)
             perform(inbox.append(id, messages: messages, problems: problems), for: id)
             return
         }
         trimPending.store(true, ordering: .relaxed)
+        let limit = maxSyncMessageBytes
         parser.async { [weak self] in
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: limit)
             guard let self else { return }
             self.perform(self.inbox.append(id, messages: messages, problems: problems), for: id)
         }
@@ -128,8 +141,8 @@ public final class RelayServer: WebSocketServerDelegate {
     // MARK: Work
 
     /// The sync messages of one frame (each line on its own, as cojson-transport-ws), and problems to log.
-    private static func parse(_ frame: String, from id: ConnectionID) -> ([SyncMessage], [String]) {
-        let parsed = SyncFrame(parsing: frame)
+    private static func parse(_ frame: String, from id: ConnectionID, limit: Int) -> ([SyncMessage], [String]) {
+        let parsed = SyncFrame(parsing: frame, maximumMessageBytes: limit)
         return (parsed.messages, parsed.problems.map { "\(id): \($0)" })
     }
 
