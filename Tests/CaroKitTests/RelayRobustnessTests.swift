@@ -21,6 +21,18 @@ final class RawPeer: WebSocketClientDelegate {
 /// the relay keeps serving everyone, and stores nothing invalid.
 @Suite("Relay robustness", .serialized)
 struct RelayRobustnessTests {
+    /// A first device on `url` with a map `{"k": "v"}` (trusting) that the relay acknowledged; stop it when done.
+    static func deviceWithMap(_ url: String) async throws -> (SyncClient, CoID) {
+        let (_, device) = try firstDevice(url)
+        let mapID = try device.write { node -> CoID in
+            let map = try node.createValue(type: "comap", owner: try node.createGroup())
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("k", "v"), privacy: .trusting)
+            return map
+        }
+        #expect(await device.waitForSync(timeout: .seconds(10)))
+        return (device, mapID)
+    }
+
     static func wait(_ timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -110,14 +122,8 @@ struct RelayRobustnessTests {
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
         defer { relay.shutdown() }
         let url = "ws://127.0.0.1:\(relay.port)"
-        let (_, device) = try Self.firstDevice(url)
+        let (device, mapID) = try await Self.deviceWithMap(url)
         defer { device.stop() }
-        let mapID = try device.write { node -> CoID in
-            let map = try node.createValue(type: "comap", owner: try node.createGroup())
-            try node.makeTransaction(in: map, changes: CoMapChanges.set("k", "v"), privacy: .trusting)
-            return map
-        }
-        #expect(await device.waitForSync(timeout: .seconds(10)))
 
         let peer = RawPeer()
         let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: peer)
@@ -138,6 +144,36 @@ struct RelayRobustnessTests {
         }
         #expect(notFound)
         #expect(relay.withNode { $0.coValueIDs.allSatisfy(\.isDecodable) })
+    }
+}
+
+/// `RelayServer`'s own limit on one sync message (`caro relay --max-message-mb`).
+@Suite("Relay message limit")
+struct RelayMessageLimitTests {
+    @Test func aSyncMessageOverTheLimitIsRefusedAloneAndLogged() async throws {
+        let problems = Mutex<[String]>([])
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil,
+                                    maxSyncMessageBytes: 32 << 10) { problem in problems.withLock { $0.append(problem) } }
+        defer { relay.shutdown() }
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let (device, mapID) = try await RelayRobustnessTests.deviceWithMap(url)
+        defer { device.stop() }
+        // A load of a value the relay does not have would be answered with `known`: padded over the limit,
+        // it is not answered; the valid load after it in the same frame is.
+        let missing = try LocalNode.createAccount(agentSecret: .random()).accountID!
+        let padded = #"{"action":"load","id":"\#(missing)","header":false,"sessions":{},"pad":"\#(String(repeating: "x", count: 40_000))"}"#
+        let peer = RawPeer()
+        let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: peer)
+        raw.start()
+        defer { raw.stop() }
+        #expect(await RelayRobustnessTests.wait { peer.connected.load(ordering: .relaxed) })
+        raw.send([padded, SyncMessage.load(KnownState(id: mapID)).text].joined(separator: "\n"))
+        #expect(await RelayRobustnessTests.wait {
+            peer.messages.contains { if case .content(let piece) = $0 { piece.id == mapID } else { false } }
+        })
+        #expect(!peer.messages.contains { if case .known(let state, _) = $0 { state.id == missing } else { false } })
+        #expect(problems.withLock { $0 }.contains { $0.contains("line 1 refused") && $0.contains("over the limit of \(32 << 10)") },
+                "\(problems.withLock { $0 })")
     }
 }
 
