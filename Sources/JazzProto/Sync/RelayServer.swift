@@ -160,9 +160,11 @@ public final class RelayServer: WebSocketServerDelegate {
         while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
             didWork = true
             perform(actions, for: turn.id)
-            handle(turn)
+            // A slice of large messages can take longer than the budget: what is left waits for the next turn.
+            let rest = handle(turn, until: deadline, on: clock)
+            inbox.putBack(turn.id, rest)
             // Replies to a peer stay within its queue: its further messages wait for its queue to drain.
-            if turn.remaining > 0, server.value?.isBackedUp(turn.id) == true {
+            if turn.remaining + rest.count > 0, server.value?.isBackedUp(turn.id) == true {
                 inbox.hold(turn.id, epoch: turn.epoch)
             }
             if clock.now >= deadline { return inbox.hasReadyWork }
@@ -173,24 +175,36 @@ public final class RelayServer: WebSocketServerDelegate {
         return false
     }
 
-    /// Does one turn's work under the lock, then logs its problems.
-    private func handle(_ turn: RelayInbox.Turn) {
+    /// Does one turn's work under the lock, then logs its problems. With a `deadline`, stops handling messages
+    /// once it passes (at least one is handled) and returns those not handled.
+    @discardableResult
+    private func handle(_ turn: RelayInbox.Turn, until deadline: ContinuousClock.Instant? = nil,
+                        on clock: ContinuousClock = ContinuousClock()) -> ArraySlice<SyncMessage> {
         var problems = turn.problems
         let peer = PeerID(String(turn.id.rawValue))
+        var handled = 0
         state.withLock { state in
-            guard let manager = state.manager else { return }
+            guard let manager = state.manager else {
+                handled = turn.messages.count
+                return
+            }
             let before = manager.noteCount
             if turn.opened { manager.addPeer(peer, role: .client) }
             if turn.drained {
                 if !manager.pausedStreams(to: peer).isEmpty { trimPending.store(true, ordering: .relaxed) }
                 manager.resumeStreams(to: peer)
             }
-            for message in turn.messages { manager.handle(message, from: peer) }
+            for message in turn.messages {
+                if handled > 0, let deadline, clock.now >= deadline { break }
+                manager.handle(message, from: peer)
+                handled += 1
+            }
             if turn.closed { manager.removePeer(peer) }
             let added = manager.noteCount - before
             if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
         }
         problems.forEach(onProblem)
+        return turn.messages.dropFirst(handled)
     }
 
     /// Returns freed memory to the system after large work (glibc keeps it otherwise).
