@@ -1,4 +1,5 @@
 import CWebSockets
+import Glibc
 
 /// One ``WebSocketClient`` on the service thread: dialing, the open connection, the ping
 /// watchdog and reconnection.
@@ -338,9 +339,15 @@ final class ClientSession {
         watchdog = engine.timers.schedule(afterNanoseconds: delay) { [weak self] in
             guard let self else { return }
             self.watchdog = nil
-            guard case .open(attempt, _) = self.phase, let timeout = self.configuration.pingTimeout else { return }
-            let deadline = self.lastFrameAt &+ timeout.clampedNanoseconds
+            guard case .open(attempt, let wsi) = self.phase, let timeout = self.configuration.pingTimeout else { return }
+            var deadline = self.lastFrameAt &+ timeout.clampedNanoseconds
             let now = TransportClock.monotonicNanoseconds()
+            if now >= deadline, Self.hasUnreadBytes(wsi) {
+                // The server did send: this thread could not read it in time (the process was busy, e.g. a
+                // delegate held it up). A live connection, not a dead one.
+                self.lastFrameAt = now
+                deadline = now &+ timeout.clampedNanoseconds
+            }
             if now >= deadline {
                 self.abandonConnection(reason: "no frame from \(self.url.endpoint) for "
                     + "\(Self.describe(timeout)) (ping timeout); the connection is considered dead")
@@ -348,6 +355,14 @@ final class ClientSession {
                 self.armWatchdog(attempt: attempt, afterNanoseconds: deadline - now)
             }
         }
+    }
+
+    /// Whether bytes wait unread in the connection's socket.
+    private static func hasUnreadBytes(_ wsi: OpaquePointer) -> Bool {
+        let descriptor = lws_get_socket_fd(wsi)
+        guard descriptor >= 0 else { return false }
+        var count: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
     // MARK: Explanations
