@@ -9,6 +9,15 @@ struct RelayInboxTests {
         try (0..<count).map { _ in SyncMessage.load(KnownState(id: try CoID(bytes: SecureRandom.bytes(CoID.byteCount)))) }
     }
 
+    /// An inbox with connection `id` open and `messages` received from it.
+    static func inbox(_ id: ConnectionID, holding messages: [SyncMessage]) -> RelayInbox {
+        let inbox = RelayInbox()
+        _ = inbox.open(id)
+        _ = inbox.beginFrame(id)
+        _ = inbox.append(id, messages: messages, problems: [])
+        return inbox
+    }
+
     /// Every message the inbox hands out for `id` from now on, in order.
     static func drain(_ inbox: RelayInbox) -> [String] {
         var texts: [String] = []
@@ -17,12 +26,9 @@ struct RelayInboxTests {
     }
 
     @Test func messagesPutBackComeFirstAndInOrder() throws {
-        let inbox = RelayInbox()
         let id = ConnectionID(rawValue: 1)
-        _ = inbox.open(id)
         let messages = try Self.loads(100)
-        _ = inbox.beginFrame(id)
-        _ = inbox.append(id, messages: messages, problems: [])
+        let inbox = Self.inbox(id, holding: messages)
         let (first, _) = try #require(inbox.nextTurn(maximumMessages: 32))
         #expect(first.messages.count == 32)
         // Only 20 of the 32 were handled.
@@ -32,12 +38,9 @@ struct RelayInboxTests {
     }
 
     @Test func aPutBackAfterTheQueueEmptiedRestoresIt() throws {
-        let inbox = RelayInbox()
         let id = ConnectionID(rawValue: 1)
-        _ = inbox.open(id)
         let messages = try Self.loads(10)
-        _ = inbox.beginFrame(id)
-        _ = inbox.append(id, messages: messages, problems: [])
+        let inbox = Self.inbox(id, holding: messages)
         let (turn, _) = try #require(inbox.nextTurn(maximumMessages: 32))
         #expect(turn.messages.count == 10 && inbox.waitingMessages == 0)
         inbox.putBack(id, turn.messages.dropFirst(4))
@@ -49,11 +52,8 @@ struct RelayInboxTests {
     }
 
     @Test func nothingIsPutBackForAClosedConnection() throws {
-        let inbox = RelayInbox()
         let id = ConnectionID(rawValue: 1)
-        _ = inbox.open(id)
-        _ = inbox.beginFrame(id)
-        _ = inbox.append(id, messages: try Self.loads(5), problems: [])
+        let inbox = Self.inbox(id, holding: try Self.loads(5))
         let (turn, _) = try #require(inbox.nextTurn(maximumMessages: 32))
         _ = inbox.close(id)
         inbox.putBack(id, turn.messages.dropFirst(1))
