@@ -16,7 +16,11 @@ struct RelayCommand: AsyncParsableCommand {
 
             Limits: the open-file soft limit is raised to the hard limit at start; at most --max-connections \
             connections are open at once (default: that limit minus \(FileDescriptorLimit.reserved)), further \
-            clients wait and are accepted as others close. A message may be up to 64 MiB. Content goes to \
+            clients wait and are accepted as others close. A frame (one WebSocket message, which may batch \
+            several sync messages, one per line) may be up to --max-frame-mb; a larger one closes the \
+            connection. A sync message over --max-message-mb is refused alone. A connection must send its \
+            HTTP request within --handshake-timeout, and one that answers no WebSocket ping for \
+            --idle-timeout is closed (a client that vanished). Content goes to \
             each connection as it reads (a few MiB queued at a time), so a CoValue of any size can be loaded \
             and a reader that stops costs no copy of it. Each connection's messages are handled in turns of \
             32, so one connection cannot hold the others back. The queue options below bound memory when \
@@ -45,6 +49,22 @@ struct RelayCommand: AsyncParsableCommand {
             help: "Most connections open at once (default and maximum: the open-file limit minus \(FileDescriptorLimit.reserved)).")
     var maxConnections: Int?
 
+    @Option(name: .customLong("max-frame-mb"),
+            help: "Largest frame (one WebSocket message) in MiB; a larger one closes the connection (status 1009).")
+    var maxFrameMB = 64
+
+    @Option(name: .customLong("max-message-mb"),
+            help: "Largest single sync message (one line of a frame) in MiB; a larger one is refused and logged, the rest of its frame is handled.")
+    var maxMessageMB = 64
+
+    @Option(name: .customLong("handshake-timeout"),
+            help: "Seconds a new connection may take to send its whole HTTP request (WebSocket upgrade or GET /health) before it is closed.")
+    var handshakeTimeout = 10
+
+    @Option(name: .customLong("idle-timeout"),
+            help: "Seconds after which a connection that answers no WebSocket ping is closed (it is pinged after half of it).")
+    var idleTimeout = 60
+
     @Option(name: .customLong("queue-limit-mb"),
             help: "Queue size per connection in MiB: content is streamed ahead by a quarter of it at most, and a connection that reads nothing for --stall-timeout with that quarter (or more) queued is disconnected.")
     var queueLimitMB = 16
@@ -69,13 +89,21 @@ struct RelayCommand: AsyncParsableCommand {
         where value <= 0 || value > 1 << 20 {
             throw ValidationError("\(name) must be a whole number from 1 to \(1 << 20), got \(value).")
         }
+        for (name, value, range) in [("--max-frame-mb", maxFrameMB, 1...4096), ("--max-message-mb", maxMessageMB, 1...4096),
+                                     ("--handshake-timeout", handshakeTimeout, 1...65535), ("--idle-timeout", idleTimeout, 2...65535)]
+        where !range.contains(value) {
+            throw ValidationError("\(name) must be a whole number from \(range.lowerBound) to \(range.upperBound), got \(value).")
+        }
         guard queueHardLimitMB >= queueLimitMB else {
             throw ValidationError("--queue-hard-limit-mb (\(queueHardLimitMB)) must be at least --queue-limit-mb (\(queueLimitMB)).")
         }
     }
 
-    /// The transport settings of the queue options.
-    func queueConfiguration(_ configuration: inout WebSocketServerConfiguration) {
+    /// The transport settings of the size, timeout and queue options.
+    func applyLimits(to configuration: inout WebSocketServerConfiguration) {
+        configuration.maxMessageBytes = maxFrameMB << 20
+        configuration.handshakeTimeout = .seconds(handshakeTimeout)
+        configuration.idleTimeout = .seconds(idleTimeout)
         configuration.maxQueuedBytesPerConnection = queueLimitMB << 20
         configuration.hardMaxQueuedBytesPerConnection = queueHardLimitMB << 20
         configuration.maxQueuedBytesTotal = totalQueueLimitMB << 20
@@ -92,9 +120,11 @@ struct RelayCommand: AsyncParsableCommand {
         var configuration = WebSocketServerConfiguration(
             host: host, port: port, tlsCertificatePath: tlsCertificate, tlsPrivateKeyPath: tlsKey)
         configuration.maxConnections = maxConnections
-        queueConfiguration(&configuration)
+        applyLimits(to: &configuration)
         let relay = try Self.failing {
-            try RelayServer(configuration: configuration, storage: storage) { problem in CLIOutput.error(problem) }
+            try RelayServer(configuration: configuration, storage: storage, maxSyncMessageBytes: maxMessageMB << 20) { problem in
+                CLIOutput.error(problem)
+            }
         }
         let scheme = tlsCertificate == nil ? "ws" : "wss"
         // Written unbuffered: scripts and tests read the port from this line.

@@ -21,6 +21,18 @@ final class RawPeer: WebSocketClientDelegate {
 /// the relay keeps serving everyone, and stores nothing invalid.
 @Suite("Relay robustness", .serialized)
 struct RelayRobustnessTests {
+    /// A first device on `url` with a map `{"k": "v"}` (trusting) that the relay acknowledged; stop it when done.
+    static func deviceWithMap(_ url: String) async throws -> (SyncClient, CoID) {
+        let (_, device) = try firstDevice(url)
+        let mapID = try device.write { node -> CoID in
+            let map = try node.createValue(type: "comap", owner: try node.createGroup())
+            try node.makeTransaction(in: map, changes: CoMapChanges.set("k", "v"), privacy: .trusting)
+            return map
+        }
+        #expect(await device.waitForSync(timeout: .seconds(10)))
+        return (device, mapID)
+    }
+
     static func wait(_ timeout: Duration = .seconds(10), _ condition: () -> Bool) async -> Bool {
         let deadline = ContinuousClock.now + timeout
         while ContinuousClock.now < deadline {
@@ -110,14 +122,8 @@ struct RelayRobustnessTests {
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
         defer { relay.shutdown() }
         let url = "ws://127.0.0.1:\(relay.port)"
-        let (_, device) = try Self.firstDevice(url)
+        let (device, mapID) = try await Self.deviceWithMap(url)
         defer { device.stop() }
-        let mapID = try device.write { node -> CoID in
-            let map = try node.createValue(type: "comap", owner: try node.createGroup())
-            try node.makeTransaction(in: map, changes: CoMapChanges.set("k", "v"), privacy: .trusting)
-            return map
-        }
-        #expect(await device.waitForSync(timeout: .seconds(10)))
 
         let peer = RawPeer()
         let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: peer)
@@ -141,13 +147,51 @@ struct RelayRobustnessTests {
     }
 }
 
+/// `RelayServer`'s own limit on one sync message (`caro relay --max-message-mb`).
+@Suite("Relay message limit")
+struct RelayMessageLimitTests {
+    @Test func aSyncMessageOverTheLimitIsRefusedAloneAndLogged() async throws {
+        let problems = Mutex<[String]>([])
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil,
+                                    maxSyncMessageBytes: 32 << 10) { problem in problems.withLock { $0.append(problem) } }
+        defer { relay.shutdown() }
+        let url = "ws://127.0.0.1:\(relay.port)"
+        let (device, mapID) = try await RelayRobustnessTests.deviceWithMap(url)
+        defer { device.stop() }
+        // A load of a value the relay does not have would be answered with `known`: padded over the limit,
+        // it is not answered; the valid load after it in the same frame is.
+        let missing = try LocalNode.createAccount(agentSecret: .random()).accountID!
+        let padded = #"{"action":"load","id":"\#(missing)","header":false,"sessions":{},"pad":"\#(String(repeating: "x", count: 40_000))"}"#
+        let peer = RawPeer()
+        let raw = try WebSocketClient(configuration: WebSocketClientConfiguration(url: url), delegate: peer)
+        raw.start()
+        defer { raw.stop() }
+        #expect(await RelayRobustnessTests.wait { peer.connected.load(ordering: .relaxed) })
+        raw.send([padded, SyncMessage.load(KnownState(id: mapID)).text].joined(separator: "\n"))
+        #expect(await RelayRobustnessTests.wait {
+            peer.messages.contains { if case .content(let piece) = $0 { piece.id == mapID } else { false } }
+        })
+        #expect(!peer.messages.contains { if case .known(let state, _) = $0 { state.id == missing } else { false } })
+        #expect(problems.withLock { $0 }.contains { $0.contains("line 1 refused") && $0.contains("over the limit of \(32 << 10)") },
+                "\(problems.withLock { $0 })")
+    }
+}
+
 /// A WebSocket client on a raw socket with a tiny receive buffer: it sends its messages, then never
 /// reads again (a stuck or very slow reader).
-final class StuckReader {
-    private let descriptor: Int32
+///
+/// ``close()`` closes the socket once, however often it is called (a test may close it early and again in a
+/// `defer`): a second `close(2)` of the same number would close whatever descriptor the process opened
+/// since, e.g. a libwebsockets context's socket or event pipe in another test running in parallel.
+final class StuckReader: Sendable {
+    /// The socket while open; nil once closed.
+    private let socketDescriptor: Mutex<Int32?>
+    /// The socket's number (it may belong to something else once the reader is closed).
+    let descriptor: Int32
 
     init(port: Int, messages: [String]) throws {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        socketDescriptor = Mutex(descriptor >= 0 ? descriptor : nil)
         guard descriptor >= 0 else { throw StuckReaderError.failed("socket") }
         var size: Int32 = 4096
         setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
@@ -195,6 +239,7 @@ final class StuckReader {
 
     /// Sends raw bytes (frames or anything else) on the connection.
     func write(_ bytes: [UInt8]) throws {
+        guard socketDescriptor.withLock({ $0 }) != nil else { throw StuckReaderError.failed("send after close") }
         var offset = 0
         while offset < bytes.count {
             let sent = bytes[offset...].withUnsafeBytes { send(descriptor, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
@@ -203,7 +248,13 @@ final class StuckReader {
         }
     }
 
-    func close() { _ = Glibc.close(descriptor) }
+    /// Closes the socket; later calls do nothing.
+    func close() {
+        guard let open = socketDescriptor.withLock({ $0.take() }) else { return }
+        _ = Glibc.close(open)
+    }
+
+    deinit { close() }
 }
 
 enum StuckReaderError: Error, CustomStringConvertible {
@@ -313,5 +364,37 @@ struct RelayBackpressureTests {
         #expect(await RelayRobustnessTests.wait(.seconds(20)) { relay.connectionCount == 2 })
         #expect(reader.isConnected && reader.lastDisconnectReason == nil,
                 "reader: \(reader.lastDisconnectReason ?? "-"), writer: \(writer.lastDisconnectReason ?? "-"), relay connections: \(relay.connectionCount)")
+    }
+}
+
+@Suite("Stuck reader sockets")
+struct StuckReaderTests {
+    /// Closing a stuck reader again must not close a descriptor opened since (the cause of issue 15's
+    /// intermittent transport crash: a test closed its reader early and again in a `defer`, and the second
+    /// close hit descriptors of relays in tests running alongside, e.g. a libwebsockets context's).
+    @Test func closingTwiceLeavesADescriptorOpenedInBetweenAlone() throws {
+        let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
+        defer { relay.shutdown() }
+        // The kernel hands out the lowest free number, so a file opened right after the close usually gets
+        // the socket's number; tests running in parallel may take it first, so this tries a few times.
+        for _ in 0..<50 {
+            let reader = try StuckReader(port: relay.port, messages: [])
+            reader.close()
+            let file = open("/dev/null", O_RDONLY)
+            try #require(file >= 0)
+            var opened = stat()
+            fstat(file, &opened)
+            guard file == reader.descriptor else {
+                close(file)
+                continue
+            }
+            reader.close()
+            var now = stat()
+            let stillOurs = fstat(file, &now) == 0 && now.st_ino == opened.st_ino && now.st_dev == opened.st_dev
+            #expect(stillOurs, "closing the reader again closed descriptor \(file), opened after its first close")
+            if stillOurs { close(file) }
+            return
+        }
+        Issue.record("no closed socket's number was handed out again in 50 tries")
     }
 }

@@ -182,6 +182,23 @@ final class RelayInbox: Sendable {
         }
     }
 
+    /// Returns the messages of a turn that were not handled (the loop's time ran out) to the front of
+    /// `id`'s queue, in order; dropped if the connection closed meanwhile.
+    func putBack(_ id: ConnectionID, _ rest: ArraySlice<SyncMessage>) {
+        guard !rest.isEmpty else { return }
+        inner.withLock { inner in
+            guard let connection = inner.connections[id], !connection.closed else { return }
+            if connection.head >= rest.count {
+                // Still in the array just before the head (nextTurn copied them out).
+                connection.head -= rest.count
+            } else {
+                connection.messages.replaceSubrange(0..<connection.head, with: rest)
+                connection.head = 0
+            }
+            _ = Self.markReady(id, &inner)
+        }
+    }
+
     /// Holds `id`'s messages until its queue drains, unless it drained since the turn of `epoch`.
     func hold(_ id: ConnectionID, epoch: Int) {
         inner.withLock { inner in

@@ -34,13 +34,25 @@ public final class RelayServer: WebSocketServerDelegate {
     private let trimPending = Atomic<Bool>(false)
     /// Called for protocol problems worth logging (rejected content, malformed frames).
     private let onProblem: @Sendable (String) -> Void
+    /// The longest single sync message (one line of a frame) handled; longer ones are refused alone.
+    private let maxSyncMessageBytes: Int
+
+    /// Default of `maxSyncMessageBytes`: as large as a whole frame by default (64 MiB).
+    public static let defaultMaxSyncMessageBytes = 64 << 20
 
     /// The port the relay listens on (0 once shut down).
     public var port: Int { server.value?.port ?? 0 }
 
-    /// Starts a relay. `storage` nil keeps everything in memory only.
+    /// Starts a relay. `storage` nil keeps everything in memory only. A sync message (one line of a frame)
+    /// over `maxSyncMessageBytes` is refused on its own, unparsed, and logged through `onProblem`; whole frames
+    /// are limited by the configuration's ``WebSocketServerConfiguration/maxMessageBytes``.
     public init(configuration: WebSocketServerConfiguration, storage: sending (any CoValueStorage)?,
+                maxSyncMessageBytes: Int = RelayServer.defaultMaxSyncMessageBytes,
                 onProblem: @escaping @Sendable (String) -> Void = { _ in }) throws(TransportError) {
+        guard maxSyncMessageBytes > 0 else {
+            throw .invalidConfiguration("maxSyncMessageBytes must be positive, got \(maxSyncMessageBytes)")
+        }
+        self.maxSyncMessageBytes = maxSyncMessageBytes
         let node = LocalNode(agentSecret: .random(), accountID: nil)
         let slot = server
         let manager = SyncManager(node: node, storage: storage) { peer, message in
@@ -92,7 +104,7 @@ public final class RelayServer: WebSocketServerDelegate {
     public func connection(_ id: ConnectionID, receivedText frame: String) {
         if frame.utf8.count < Self.inlineParseLimit, inbox.claimInline(id) {
             // Nothing waits: handle the first turn right here (no thread hop), queue the rest.
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: maxSyncMessageBytes)
             var turn = RelayInbox.Turn(id: id)
             turn.messages = Array(messages.prefix(Self.messagesPerTurn))
             turn.problems = problems
@@ -105,13 +117,14 @@ public final class RelayServer: WebSocketServerDelegate {
         guard let (parser, busy, actions) = inbox.beginFrame(id) else { return }
         perform(actions, for: id)
         if frame.utf8.count < Self.inlineParseLimit && !busy {
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: maxSyncMessageBytes)
             perform(inbox.append(id, messages: messages, problems: problems), for: id)
             return
         }
         trimPending.store(true, ordering: .relaxed)
+        let limit = maxSyncMessageBytes
         parser.async { [weak self] in
-            let (messages, problems) = Self.parse(frame, from: id)
+            let (messages, problems) = Self.parse(frame, from: id, limit: limit)
             guard let self else { return }
             self.perform(self.inbox.append(id, messages: messages, problems: problems), for: id)
         }
@@ -128,8 +141,8 @@ public final class RelayServer: WebSocketServerDelegate {
     // MARK: Work
 
     /// The sync messages of one frame (each line on its own, as cojson-transport-ws), and problems to log.
-    private static func parse(_ frame: String, from id: ConnectionID) -> ([SyncMessage], [String]) {
-        let parsed = SyncFrame(parsing: frame)
+    private static func parse(_ frame: String, from id: ConnectionID, limit: Int) -> ([SyncMessage], [String]) {
+        let parsed = SyncFrame(parsing: frame, maximumMessageBytes: limit)
         return (parsed.messages, parsed.problems.map { "\(id): \($0)" })
     }
 
@@ -147,9 +160,11 @@ public final class RelayServer: WebSocketServerDelegate {
         while let (turn, actions) = inbox.nextTurn(maximumMessages: Self.messagesPerTurn) {
             didWork = true
             perform(actions, for: turn.id)
-            handle(turn)
+            // A slice of large messages can take longer than the budget: what is left waits for the next turn.
+            let rest = handle(turn, until: deadline, on: clock)
+            inbox.putBack(turn.id, rest)
             // Replies to a peer stay within its queue: its further messages wait for its queue to drain.
-            if turn.remaining > 0, server.value?.isBackedUp(turn.id) == true {
+            if turn.remaining + rest.count > 0, server.value?.isBackedUp(turn.id) == true {
                 inbox.hold(turn.id, epoch: turn.epoch)
             }
             if clock.now >= deadline { return inbox.hasReadyWork }
@@ -160,24 +175,36 @@ public final class RelayServer: WebSocketServerDelegate {
         return false
     }
 
-    /// Does one turn's work under the lock, then logs its problems.
-    private func handle(_ turn: RelayInbox.Turn) {
+    /// Does one turn's work under the lock, then logs its problems. With a `deadline`, stops handling messages
+    /// once it passes (at least one is handled) and returns those not handled.
+    @discardableResult
+    private func handle(_ turn: RelayInbox.Turn, until deadline: ContinuousClock.Instant? = nil,
+                        on clock: ContinuousClock = ContinuousClock()) -> ArraySlice<SyncMessage> {
         var problems = turn.problems
         let peer = PeerID(String(turn.id.rawValue))
+        var handled = 0
         state.withLock { state in
-            guard let manager = state.manager else { return }
+            guard let manager = state.manager else {
+                handled = turn.messages.count
+                return
+            }
             let before = manager.noteCount
             if turn.opened { manager.addPeer(peer, role: .client) }
             if turn.drained {
                 if !manager.pausedStreams(to: peer).isEmpty { trimPending.store(true, ordering: .relaxed) }
                 manager.resumeStreams(to: peer)
             }
-            for message in turn.messages { manager.handle(message, from: peer) }
+            for message in turn.messages {
+                if handled > 0, let deadline, clock.now >= deadline { break }
+                manager.handle(message, from: peer)
+                handled += 1
+            }
             if turn.closed { manager.removePeer(peer) }
             let added = manager.noteCount - before
             if added > 0 { problems += manager.log.suffix(min(added, manager.log.count)) }
         }
         problems.forEach(onProblem)
+        return turn.messages.dropFirst(handled)
     }
 
     /// Returns freed memory to the system after large work (glibc keeps it otherwise).

@@ -15,8 +15,8 @@ public struct SyncFrame: Sendable {
     /// Refused lines reported one by one per frame.
     public static let maximumProblems = 5
 
-    /// Parses `frame`.
-    public init(parsing frame: String) {
+    /// Parses `frame`. A line longer than `maximumMessageBytes` (UTF-8) is refused alone, before it is parsed.
+    public init(parsing frame: String, maximumMessageBytes: Int = .max) {
         var refused = 0
         defer {
             if refused > Self.maximumProblems {
@@ -24,6 +24,14 @@ public struct SyncFrame: Sendable {
             }
         }
         for (index, line) in JazzFraming.split(frame).enumerated() {
+            let length = line.utf8.count
+            if length > maximumMessageBytes {
+                refused += 1
+                if refused <= Self.maximumProblems {
+                    problems.append("line \(index + 1) refused: a message of \(length) bytes is over the limit of \(maximumMessageBytes)")
+                }
+                continue
+            }
             let value: JSONValue
             do {
                 value = try JSONValue(parsing: line)

@@ -179,7 +179,8 @@ final class ClientEngine: ServiceLoopOwner {
             return 0
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_ESTABLISHED,
              LWS_CALLBACK_CLIENT_RECEIVE, LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_CLIENT_CLOSED,
-             LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION:
+             LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
+             LWS_CALLBACK_CLOSED_CLIENT_HTTP, LWS_CALLBACK_WSI_DESTROY:
             let attempt = LWS.opaqueValue(wsi)
             if let attempt, let session = attempts[attempt] {
                 return session.handle(

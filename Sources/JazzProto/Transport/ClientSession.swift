@@ -1,4 +1,5 @@
 import CWebSockets
+import Glibc
 
 /// One ``WebSocketClient`` on the service thread: dialing, the open connection, the ping
 /// watchdog and reconnection.
@@ -260,6 +261,19 @@ final class ClientSession {
             finishAttempt(attempt, reason: reason)
             return 0
 
+        case LWS_CALLBACK_CLOSED_CLIENT_HTTP:
+            // Until the upgrade completes the connection is an HTTP client one: when lws closes it then (the
+            // server did not answer within lws's 5 s, or hung up) it reports this, not a connection error.
+            finishAttempt(attempt, reason: "\(url.endpoint) accepted the connection but did not complete the "
+                + "WebSocket handshake (no answer in time, or it closed the connection)")
+            return 0
+
+        case LWS_CALLBACK_WSI_DESTROY:
+            // lws frees the wsi now: whatever it reported before, the session must not keep it (a timer
+            // would otherwise reach it after it is freed).
+            finishAttempt(attempt, reason: "the connection to \(url.endpoint) was closed")
+            return 0
+
         default:
             return 0
         }
@@ -325,9 +339,15 @@ final class ClientSession {
         watchdog = engine.timers.schedule(afterNanoseconds: delay) { [weak self] in
             guard let self else { return }
             self.watchdog = nil
-            guard case .open(attempt, _) = self.phase, let timeout = self.configuration.pingTimeout else { return }
-            let deadline = self.lastFrameAt &+ timeout.clampedNanoseconds
+            guard case .open(attempt, let wsi) = self.phase, let timeout = self.configuration.pingTimeout else { return }
+            var deadline = self.lastFrameAt &+ timeout.clampedNanoseconds
             let now = TransportClock.monotonicNanoseconds()
+            if now >= deadline, Self.hasUnreadBytes(wsi) {
+                // The server did send: this thread could not read it in time (the process was busy, e.g. a
+                // delegate held it up). A live connection, not a dead one.
+                self.lastFrameAt = now
+                deadline = now &+ timeout.clampedNanoseconds
+            }
             if now >= deadline {
                 self.abandonConnection(reason: "no frame from \(self.url.endpoint) for "
                     + "\(Self.describe(timeout)) (ping timeout); the connection is considered dead")
@@ -335,6 +355,14 @@ final class ClientSession {
                 self.armWatchdog(attempt: attempt, afterNanoseconds: deadline - now)
             }
         }
+    }
+
+    /// Whether bytes wait unread in the connection's socket.
+    private static func hasUnreadBytes(_ wsi: OpaquePointer) -> Bool {
+        let descriptor = lws_get_socket_fd(wsi)
+        guard descriptor >= 0 else { return false }
+        var count: Int32 = 0
+        return ioctl(descriptor, UInt(FIONREAD), &count) == 0 && count > 0
     }
 
     // MARK: Explanations

@@ -40,6 +40,8 @@ final class ServerEngine: ServiceLoopOwner {
     private weak var delegate: (any WebSocketServerDelegate)?
     let strings = CStringStore()
     let protocols: ProtocolTable
+    /// lws's ping-and-hang-up policy for ``WebSocketServerConfiguration/idleTimeout`` (kept for the context's life).
+    let idlePolicy: IdlePolicy
     private let timers = LoopTimers()
     private var connections: [ConnectionID: ServerConnection] = [:]
     private var lastConnectionNumber: UInt64 = 0
@@ -67,6 +69,7 @@ final class ServerEngine: ServiceLoopOwner {
         self.ledger = ledger
         self.protocols = ProtocolTable(
             name: strings.keep("jazz"), callback: serverCallback, bufferSize: LWS.bufferSize)
+        self.idlePolicy = IdlePolicy(hangUpAfterSeconds: WebSocketServerConfiguration.wholeSeconds(configuration.idleTimeout) ?? 60)
     }
 
     /// Starts the ping timer (before the service thread starts, so still single-threaded).
@@ -251,7 +254,12 @@ final class ServerEngine: ServiceLoopOwner {
                 return 0
             }
 
-        case LWS_CALLBACK_CLOSED:
+        case LWS_CALLBACK_CLOSED, LWS_CALLBACK_WSI_DESTROY:
+            // WSI_DESTROY: lws frees the wsi; a connection still known here (lws reported no CLOSED) is closed
+            // now, so nothing keeps the freed pointer.
+            if reason == LWS_CALLBACK_WSI_DESTROY, let raw = LWS.opaqueValue(wsi), httpReplies.removeValue(forKey: raw) != nil {
+                lws_set_opaque_user_data(wsi, nil)
+            }
             guard let connection = connection(for: wsi) else { return 0 }
             lws_set_opaque_user_data(wsi, nil)
             connections.removeValue(forKey: connection.id)

@@ -166,6 +166,9 @@ public final class WebSocketServer: Sendable {
         vhostInfo.port = Int32(configuration.port)
         vhostInfo.iface = strings.keep(configuration.listenInterface)
         vhostInfo.protocols = UnsafePointer(engine.protocols.pointer)
+        // Validated: whole seconds in range.
+        vhostInfo.timeout_secs_ah_idle = UInt32(WebSocketServerConfiguration.wholeSeconds(configuration.handshakeTimeout) ?? 10)
+        vhostInfo.retry_and_idle_policy = UnsafePointer(engine.idlePolicy.pointer)
         vhostInfo.vhost_name = strings.keep("jazz-server")
         vhostInfo.server_string = strings.keep("jazz-swift")
         if configuration.usesTLS {

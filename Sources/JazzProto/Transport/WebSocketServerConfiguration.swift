@@ -50,6 +50,15 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
     /// open-file soft limit allows with ``FileDescriptorLimit/reserved`` descriptors kept free, read when
     /// the server starts.
     public var maxConnections: Int? = nil
+    /// Longest a new connection may take to send its whole HTTP request (the WebSocket upgrade or
+    /// `GET /health`) once connected; a slower one is closed, so clients that open connections and dribble
+    /// their headers (slowloris) cannot hold them. Whole seconds, 1 to 65 535; default 10 s.
+    public var handshakeTimeout: Duration = .seconds(10)
+    /// A WebSocket connection that answers none of the server's WebSocket pings for this long is closed:
+    /// it is a peer that vanished without closing (its machine lost power or network). The server sends a
+    /// WebSocket ping (not a Jazz ping) once half of it has passed since the last answer; browsers, `ws`
+    /// and libwebsockets answer pings by themselves. Whole seconds, 2 to 65 535; default 60 s.
+    public var idleTimeout: Duration = .seconds(60)
 
     /// The connection cap in force for the current open-file limit.
     var effectiveMaxConnections: Int {
@@ -121,6 +130,12 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         if let maxConnections, maxConnections < 1 {
             throw .invalidConfiguration("maxConnections must be at least 1, got \(maxConnections)")
         }
+        guard let handshake = Self.wholeSeconds(handshakeTimeout), handshake >= 1 else {
+            throw .invalidConfiguration("handshakeTimeout must be whole seconds from 1 to 65535, got \(handshakeTimeout)")
+        }
+        guard let idle = Self.wholeSeconds(idleTimeout), idle >= 2 else {
+            throw .invalidConfiguration("idleTimeout must be whole seconds from 2 to 65535, got \(idleTimeout)")
+        }
         guard maxQueuedBytesTotal > 0 else {
             throw .invalidConfiguration("maxQueuedBytesTotal must be positive, got \(maxQueuedBytesTotal)")
         }
@@ -145,6 +160,13 @@ public struct WebSocketServerConfiguration: Sendable, Equatable {
         case (nil, _?):
             throw .tlsSetupFailed("tlsPrivateKeyPath is set but tlsCertificatePath is not; set both for wss://")
         }
+    }
+
+    /// `duration` as whole seconds up to 65 535 (what lws's timers take), or nil.
+    static func wholeSeconds(_ duration: Duration) -> UInt16? {
+        let (seconds, attoseconds) = duration.components
+        guard attoseconds == 0 else { return nil }
+        return UInt16(exactly: seconds)
     }
 
     /// Whether the server listens on one IPv4 address (lws must then use an IPv4 socket).

@@ -32,6 +32,16 @@ struct SyncFrameTests {
         #expect(parsed.problems[1].contains("line 4") && parsed.problems[1].contains("id"))
     }
 
+    @Test func aLineOverTheMessageLimitIsRefusedAloneUnparsed() {
+        let load = #"{"action":"load","id":"\#(Self.valid)","header":false,"sessions":{}}"#
+        // Not even JSON: refused for its size before parsing, so it does not drop the frame.
+        let long = "{" + String(repeating: "x", count: 200)
+        let parsed = SyncFrame(parsing: [load, long, load].joined(separator: "\n"), maximumMessageBytes: load.utf8.count)
+        #expect(parsed.messages.count == 2)
+        #expect(parsed.problems == ["line 2 refused: a message of 201 bytes is over the limit of \(load.utf8.count)"])
+        #expect(SyncFrame(parsing: [load, long].joined(separator: "\n")).messages.isEmpty, "without a limit the bad line drops the frame")
+    }
+
     @Test func manyBadLinesAreReportedBriefly() {
         let bad = #"{"action":"bogus","id":"\#(Self.valid)"}"#
         let good = #"{"action":"done","id":"\#(Self.valid)"}"#

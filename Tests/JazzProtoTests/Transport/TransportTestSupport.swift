@@ -224,6 +224,24 @@ final class ReservedPort {
     deinit { close(fd) }
 }
 
+/// A TCP port on 127.0.0.1 that accepts connections (the kernel completes them) and never answers: a
+/// server that hangs before the WebSocket upgrade.
+final class SilentListener {
+    let fd: Int32
+    let port: Int
+
+    init() throws {
+        let reserved = try ReservedPort()
+        guard listen(reserved.fd, 16) == 0 else { throw RawSocketError.failed("listen") }
+        // The listening descriptor moves here; the ReservedPort must not close it.
+        fd = dup(reserved.fd)
+        port = reserved.port
+        guard fd >= 0 else { throw RawSocketError.failed("dup") }
+    }
+
+    deinit { close(fd) }
+}
+
 enum RawSocketError: Error {
     case failed(String)
 }

@@ -35,6 +35,25 @@ struct WebSocketClientTests {
         #expect(clientDelegate.disconnects.allSatisfy { $0.contains("reconnecting in") })
     }
 
+    /// lws gives up on a server that accepts and never answers the upgrade after its own 5 s, and reports
+    /// that as the end of an HTTP client connection (`CLOSED_CLIENT_HTTP`), not as a connection error. The
+    /// client must hear it: it used to miss it, keep the freed wsi and hand it to lws again when its own
+    /// connect timer fired (heap corruption: the crashes of issue 15 in `lws_cancel_service` and lws timers).
+    @Test func aServerThatNeverAnswersTheUpgradeIsReportedWhenLwsGivesUp() async throws {
+        let listener = try SilentListener()
+        let clientDelegate = RecordingClientDelegate()
+        let client = try makeClient("ws://127.0.0.1:\(listener.port)", clientDelegate) {
+            $0.connectTimeout = .seconds(120)
+        }
+        defer { client.stop() }
+        client.start()
+        #expect(await waitUntil(.seconds(60)) { clientDelegate.disconnects.count == 1 },
+                "no disconnect reported while the client's own connect timeout (120 s) runs")
+        let reason = try #require(clientDelegate.disconnects.first)
+        #expect(reason.contains("did not complete the WebSocket handshake"), "\(reason)")
+        #expect(clientDelegate.connects == 0)
+    }
+
     @Test func pingTimeoutClosesASilentConnection() async throws {
         // Pings disabled: the server says hello once (arming the watchdog) and then nothing.
         let serverDelegate = RecordingServerDelegate(onOpen: { server, id in server.send("hello", to: id) })
