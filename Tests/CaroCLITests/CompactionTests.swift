@@ -138,6 +138,48 @@ struct CompactionTests {
         #expect(try SyncTests.ids(pair.a) == SyncTests.ids(pair.b))
     }
 
+    /// `caro sync watch` compacts by itself too, once the deletions it pushed pass the threshold, and keeps
+    /// syncing into the new stream afterwards.
+    @Test func aWatchingDeviceCompactsByItselfAndKeepsSyncing() throws {
+        let database = Self.relayDatabase()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+        let pair = try SyncTests.Pair(relayArguments: ["--db", database])
+        let file = pair.a.path + "/bash_history"
+        let lines = (0..<1_200).map { "echo drop-me-\($0)" } + (0..<50).map { "echo keep-me-\($0)" }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try pair.a.caro("history", "import", "bash", file).status == 0)
+        try SyncTests.syncNow(pair.a)
+        let stream = try #require(Self.syncJSON(pair.a)["history"] as? String)
+        #expect(try !Self.ciphertexts(in: database, of: stream).isEmpty)
+
+        let watcher = try SyncTests.start(pair.a, "sync", "watch")
+        defer {
+            watcher.terminate()
+            watcher.waitUntilExit()
+        }
+        #expect(try pair.a.caro("history", "delete", "--filter", "drop-me", "--yes").status == 0)
+        let deadline = Date().addingTimeInterval(60)
+        var erased = false
+        while Date() < deadline && !erased {
+            erased = try Self.ciphertexts(in: database, of: stream).isEmpty
+            if !erased { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        #expect(erased, "the watching device did not compact within 60 s")
+        #expect(watcher.isRunning, "sync watch stopped after compacting")
+
+        // Still syncing, into the new stream: an add on the watching device reaches a device joining now.
+        _ = try pair.a.caro("history", "add", "--command", "echo after-compaction")
+        let expected = Set((0..<50).map { "echo keep-me-\($0)" } + ["echo after-compaction"])
+        let arrival = Date().addingTimeInterval(30)
+        var seen: Set<String> = []
+        while Date() < arrival && seen != expected {
+            try SyncTests.syncNow(pair.b)
+            seen = try Self.commands(pair.b)
+            if seen != expected { Thread.sleep(forTimeInterval: 0.2) }
+        }
+        #expect(seen == expected)
+    }
+
     /// A history group's key was revealed to the Caro group's key, which a removed device holds: removal
     /// rotates it too, so the removed device cannot even decode the batches (IDs, times, exit codes are
     /// not field-sealed) written afterwards.

@@ -129,7 +129,11 @@ public struct SyncSession {
             let preferencesChanged = try CaroError.storage { try connection.preferenceStore.lastUpdate() }
             if first || pending > 0 || preferencesChanged != preferencesSeen || arrived.take() {
                 do {
-                    let summary = try await cycle(connection, state: &state)
+                    var summary = try await cycle(connection, state: &state)
+                    if connection.move == nil && !connection.streamDeleted {
+                        // As at the end of `sync now`: past the threshold, the history is compacted.
+                        try await compactIfDue(connection, state: &state, summary: &summary)
+                    }
                     preferencesSeen = preferencesChanged
                     if summary != SyncSummary() { report(summary) }
                     _ = arrived.take()  // What arrived during the cycle was applied by it.
