@@ -10,7 +10,14 @@ final class FrameRecorder: WebSocketClientDelegate {
     let connected = Atomic<Bool>(false)
     func clientConnected() { connected.store(true, ordering: .relaxed) }
     func client(receivedText frame: String) { received.withLock { $0.append(frame) } }
-    func clientDisconnected(reason: String) { connected.store(false, ordering: .relaxed) }
+    /// Every disconnect's reason, in order (the client reconnects by itself, so `connected` may be true
+    /// again by the time a test looks).
+    private let disconnectReasons = Mutex<[String]>([])
+    var disconnects: [String] { disconnectReasons.withLock { $0 } }
+    func clientDisconnected(reason: String) {
+        disconnectReasons.withLock { $0.append(reason) }
+        connected.store(false, ordering: .relaxed)
+    }
 
     /// Sync messages received so far (pings are not counted).
     var messageCount: Int { messages.count }
