@@ -295,16 +295,10 @@ struct RelayFaultTests {
         defer { sockets.forEach { close($0) } }
         for _ in 0..<300 {
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var address = sockaddr_in()
-            address.sin_family = sa_family_t(AF_INET)
-            address.sin_port = in_port_t(UInt16(relay.port).bigEndian)
-            address.sin_addr.s_addr = inet_addr("127.0.0.1")
             var nonBlocking = fcntl(fd, F_GETFL)
             nonBlocking |= O_NONBLOCK
             _ = fcntl(fd, F_SETFL, nonBlocking)
-            _ = withUnsafePointer(to: &address) {
-                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
+            _ = connectLoopback(fd, port: relay.port)
             sockets.append(fd)
         }
         try await Task.sleep(for: .milliseconds(500))
