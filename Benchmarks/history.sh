@@ -94,8 +94,9 @@ def uuid7(ms):
 
 def q(text): return "'" + text.replace("'", "''") + "'"
 
-# rows.sql stages the rows in a temporary table, then copies them into `history` with one INSERT … SELECT (its
-# triggers fill the FTS5 index): one statement, so FTS5 flushes its pending terms once, not once per row.
+# rows.sql stages the rows in a temporary table, then copies them into `history` with one INSERT … SELECT inside
+# a bulk load, as caro's own bulk insert does (HistoryMigrations version 4): the FTS5 index and the live count
+# take the new rows in one statement each at the end.
 with open(f"{work}/rows.sql", "w") as sql, open(f"{work}/zsh_history", "w") as zsh:
     sql.write("CREATE TEMP TABLE staged (id, created_at, command, exit_code, duration_ms, cwd);\nBEGIN;\n")
     for offset in offsets:
@@ -106,9 +107,16 @@ with open(f"{work}/rows.sql", "w") as sql, open(f"{work}/zsh_history", "w") as z
         duration = int(rng.expovariate(1 / 800))
         sql.write(f"INSERT INTO staged VALUES ({q(uuid7(ms))}, {ms}, {q(command)}, {exit_code}, {duration}, {q(cwd)});\n")
         zsh.write(f": {ms // 1000}:{duration // 1000};{command}\n")
-    sql.write("INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, "
+    sql.write("INSERT INTO history_bulk_load (id, after_seq) SELECT 1, coalesce(max(seq), 0) FROM history;\n"
+              "CREATE TEMP TABLE load AS SELECT after_seq FROM history_bulk_load;\n"
+              "INSERT INTO history (id, created_at, command, executed, exit_code, duration_ms, cwd, shell, hostname, device_id, "
               "platform, pending) SELECT s.id, s.created_at, s.command, 1, s.exit_code, s.duration_ms, s.cwd, 'zsh', "
-              "seed.hostname, seed.device_id, seed.platform, 0 FROM staged s, seed;\nCOMMIT;\n")
+              "seed.hostname, seed.device_id, seed.platform, 0 FROM staged s, seed;\n"
+              "DELETE FROM history_bulk_load;\n"
+              "INSERT INTO history_fts (rowid, command, prompt, explanation, tags) "
+              "SELECT seq, command, prompt, explanation, tags FROM history WHERE seq > (SELECT after_seq FROM load);\n"
+              "UPDATE history_counts SET live = live + (SELECT count(*) FROM history WHERE seq > (SELECT after_seq FROM load) "
+              "AND deleted_at IS NULL);\nCOMMIT;\n")
 PY
 
 # caro creates the database (its migrations, its device row); the generated rows copy the seed's device fields.

@@ -28,10 +28,10 @@ enum FeedRestore {
     static func apply(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, after applied: [String: Int] = [:],
                       retention: HistoryRetention, now: Int64, progress: (Int) -> Void) throws(CaroError) -> Outcome {
         try CaroError.storage {
-            try history.database.execute("PRAGMA temp_store = MEMORY")
             return try history.database.transaction(.immediate) { () throws -> Outcome in
                 var outcome = Outcome()
-                outcome.frontier = try client.read { node in
+                // One bulk load for every slice: the full-text index and the count take the rows once, at the end.
+                outcome.frontier = try history.bulkLoad { () throws -> [String: Int] in try client.read { node in
                     try root.forEachFeedSlice(in: node, after: applied) { items, walked in
                         var entries: [HistoryRow] = []
                         var deletions: [(id: String, deletedAt: Int64)] = []
@@ -45,7 +45,7 @@ enum FeedRestore {
                         outcome.deleted += done.deleted
                         progress(walked)
                     }.frontier
-                }
+                } }
                 outcome.expired = try history.applyRetention(retention, now: now)
                 return outcome
             }

@@ -17,6 +17,7 @@ public enum HistoryMigrations {
     public static let all: [SQLiteMigration] = [
         SQLiteMigration(version: 2, name: "history, full-text index, preferences, device", sql: version2),
         SQLiteMigration(version: 3, name: "usage counters (opt-in metrics)", sql: MetricsStore.version3),
+        SQLiteMigration(version: 4, name: "bulk loads index and count their rows once", sql: version4),
     ]
 
     /// `history`: one row per entry; a deleted entry keeps its `id` and `deleted_at` and loses its text
@@ -100,5 +101,56 @@ public enum HistoryMigrations {
             device_id TEXT NOT NULL
         );
         INSERT INTO device (id, device_id) VALUES (1, lower(hex(randomblob(16))));
+        """
+
+    /// `history_bulk_load`: while a bulk load (``HistoryStore/bulkLoad(_:)``) runs, inside its transaction, one
+    /// row holding the highest `seq` before it. Rows above that `seq` are left out of `history_fts` and
+    /// `history_counts` by the triggers (whatever happens to them during the load) and are indexed and counted
+    /// once, by one statement each, when the load ends, instead of a trigger program and an update of the one
+    /// count row per inserted row. Outside a load the table is empty (the row never outlives its transaction)
+    /// and the triggers do what version 2's did.
+    static let version4 = """
+        CREATE TABLE history_bulk_load (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            after_seq INTEGER NOT NULL
+        );
+
+        DROP TRIGGER history_fts_insert;
+        CREATE TRIGGER history_fts_insert AFTER INSERT ON history
+            WHEN NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < new.seq) BEGIN
+            INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
+                VALUES (new.seq, new.command, new.prompt, new.explanation, new.tags);
+        END;
+        DROP TRIGGER history_fts_delete;
+        CREATE TRIGGER history_fts_delete AFTER DELETE ON history
+            WHEN NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < old.seq) BEGIN
+            INSERT INTO history_fts(history_fts, rowid, command, prompt, explanation, tags)
+                VALUES ('delete', old.seq, old.command, old.prompt, old.explanation, old.tags);
+        END;
+        DROP TRIGGER history_fts_update;
+        CREATE TRIGGER history_fts_update AFTER UPDATE OF command, prompt, explanation, tags ON history
+            WHEN NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < old.seq) BEGIN
+            INSERT INTO history_fts(history_fts, rowid, command, prompt, explanation, tags)
+                VALUES ('delete', old.seq, old.command, old.prompt, old.explanation, old.tags);
+            INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
+                VALUES (new.seq, new.command, new.prompt, new.explanation, new.tags);
+        END;
+
+        DROP TRIGGER history_count_insert;
+        CREATE TRIGGER history_count_insert AFTER INSERT ON history
+            WHEN new.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < new.seq) BEGIN
+            UPDATE history_counts SET live = live + 1 WHERE id = 1;
+        END;
+        DROP TRIGGER history_count_delete;
+        CREATE TRIGGER history_count_delete AFTER DELETE ON history
+            WHEN old.deleted_at IS NULL AND NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < old.seq) BEGIN
+            UPDATE history_counts SET live = live - 1 WHERE id = 1;
+        END;
+        DROP TRIGGER history_count_tombstone;
+        CREATE TRIGGER history_count_tombstone AFTER UPDATE OF deleted_at ON history
+            WHEN (old.deleted_at IS NULL) <> (new.deleted_at IS NULL)
+                AND NOT EXISTS (SELECT 1 FROM history_bulk_load WHERE after_seq < old.seq) BEGIN
+            UPDATE history_counts SET live = live + (CASE WHEN new.deleted_at IS NULL THEN 1 ELSE -1 END) WHERE id = 1;
+        END;
         """
 }

@@ -51,35 +51,39 @@ public final class HistoryStore {
     /// `importKey`), then applies `retention`. `progress` is called after each batch of `batchSize`
     /// rows with the number of rows handled so far. On any error nothing is stored.
     ///
-    /// Each batch is staged in a temporary table and copied with one `INSERT … SELECT`: one statement
-    /// per batch, so the full-text index flushes once per batch instead of once per row.
+    /// The rows are inserted inside a ``bulkLoad(_:)``, so the full-text index and the live count take
+    /// them in one statement each at the end instead of a trigger program per row.
     /// `pending`: false for rows that came from the relay (sync has nothing to push for them).
     public func insert(
         _ rows: [HistoryRow], retention: HistoryRetention, now: Int64, batchSize: Int = 1_000, pending: Bool = true,
         progress: ((Int) -> Void)? = nil
     ) throws -> HistoryInsertResult {
-        // The staging table in memory, and room in the page cache for the indexes being filled.
+        // Statement journals in memory, and room in the page cache for the indexes being filled.
         if !database.isInTransaction { try database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536") }
         return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
-            try database.execute(
-                """
-                CREATE TEMP TABLE IF NOT EXISTS history_staging (id TEXT, created_at INTEGER, command TEXT, prompt TEXT,
-                    explanation TEXT, executed INTEGER, exit_code INTEGER, duration_ms INTEGER, cwd TEXT, shell TEXT,
-                    hostname TEXT, device_id TEXT, platform TEXT, safety_level TEXT, tags TEXT, deleted_at INTEGER,
-                    import_key TEXT)
-                """)
             var result = HistoryInsertResult()
-            var start = 0
-            while start < rows.count {
-                let batch = rows[start..<min(start + max(batchSize, 1), rows.count)]
-                for row in batch { try bindRow(row, to: try database.cached(Self.insertSQL(into: "temp.history_staging"))) }
-                try database.cached(
-                    "INSERT OR IGNORE INTO history (\(Self.insertColumns), pending) SELECT \(Self.insertColumns), \(pending ? 1 : 0) FROM temp.history_staging ORDER BY rowid"
-                ).run()
-                result.inserted += database.changes
-                try database.cached("DELETE FROM temp.history_staging").run()
-                start += batch.count
-                progress?(start)
+            try bulkLoad {
+                // Many rows per statement: each statement of a table with triggers writes the pages it changes to
+                // a statement journal first, which per row was a third of an import's time.
+                let chunk = min(Self.rowsPerInsert, max(batchSize, 1))
+                let full = chunk == Self.rowsPerInsert
+                    ? try database.cached(pending ? Self.bulkInsertPendingSQL : Self.bulkInsertSyncedSQL)
+                    : try database.prepare(Self.bulkInsertSQL(rows: chunk, pending: pending))
+                var start = 0
+                var reported = 0
+                while start < rows.count {
+                    let count = min(chunk, rows.count - start)
+                    let statement = count == chunk ? full : try database.prepare(Self.bulkInsertSQL(rows: count, pending: pending))
+                    statement.reset()
+                    for offset in 0..<count { try bind(rows[start + offset], to: statement, from: Int32(offset * 17 + 1)) }
+                    try statement.run()
+                    result.inserted += database.changes
+                    start += count
+                    if start - reported >= batchSize || start == rows.count {
+                        reported = start
+                        progress?(start)
+                    }
+                }
             }
             result.duplicates = rows.count - result.inserted
             result.expired = try applyRetention(retention, now: now)
@@ -87,8 +91,46 @@ public final class HistoryStore {
         }
     }
 
+    /// Runs `body` (inside a transaction) as one bulk load: the rows it inserts skip the per-row triggers of
+    /// the full-text index and the live count, and are indexed and counted by one statement each when it
+    /// returns (see ``HistoryMigrations``, version 4). Within `body` everything else works as usual (updates,
+    /// deletions, ``liveCount()``) except full-text search, which does not see the new rows yet.
+    /// A load inside a load is part of the outer one.
+    public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
+        guard bulkLoadAfter == nil else { return try body() }
+        precondition(database.isInTransaction, "bulkLoad runs inside a transaction")
+        let highest = try database.cached("SELECT coalesce(max(seq), 0) FROM history")
+        let after = try highest.step() ? highest.int64(at: 0) : 0
+        highest.reset()
+        let open = try database.cached("INSERT INTO history_bulk_load (id, after_seq) VALUES (1, ?)")
+        try open.bind(.integer(after))
+        try open.run()
+        bulkLoadAfter = after
+        defer { bulkLoadAfter = nil }
+        let value = try body()
+        try database.cached("DELETE FROM history_bulk_load").run()
+        let index = try database.cached(
+            """
+            INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
+                SELECT seq, command, prompt, explanation, tags FROM history WHERE seq > ?
+            """)
+        try index.bind(.integer(after))
+        try index.run()
+        let count = try database.cached(
+            """
+            UPDATE history_counts SET live = live + (SELECT count(*) FROM history WHERE seq > ? AND deleted_at IS NULL)
+                WHERE id = 1
+            """)
+        try count.bind(.integer(after))
+        try count.run()
+        return value
+    }
+
+    /// The highest `seq` before the running ``bulkLoad(_:)``; nil outside one.
+    private var bulkLoadAfter: Int64?
+
     private func insertRow(_ row: HistoryRow) throws -> Bool {
-        try bindRow(row, to: try database.cached(Self.insertSQL(into: "history", orIgnore: true)))
+        try bindRow(row, to: try database.cached(Self.insertOneSQL))
         return database.changes > 0
     }
 
@@ -97,20 +139,48 @@ public final class HistoryStore {
         platform, safety_level, tags, deleted_at, import_key
         """
 
-    static func insertSQL(into table: String, orIgnore: Bool = false) -> String {
-        "INSERT \(orIgnore ? "OR IGNORE " : "")INTO \(table) (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    static let insertOneSQL = "INSERT OR IGNORE INTO history (\(insertColumns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+
+    /// Rows per statement of a bulk insert (17 parameters each; SQLite allows 32 766).
+    static let rowsPerInsert = 100
+    static let bulkInsertPendingSQL = bulkInsertSQL(rows: rowsPerInsert, pending: true)
+    static let bulkInsertSyncedSQL = bulkInsertSQL(rows: rowsPerInsert, pending: false)
+
+    /// `INSERT OR IGNORE` of `rows` rows of ``insertColumns``, with `pending` set.
+    static func bulkInsertSQL(rows: Int, pending: Bool) -> String {
+        let values = "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, \(pending ? 1 : 0))"
+        return "INSERT OR IGNORE INTO history (\(insertColumns), pending) VALUES "
+            + Array(repeating: values, count: rows).joined(separator: ", ")
     }
 
-    /// Binds `row` to an INSERT of ``insertColumns`` and runs it (a tombstone's text fields are stored empty).
+    /// Binds `row` to an INSERT of ``insertColumns`` and runs it.
     private func bindRow(_ row: HistoryRow, to statement: Statement) throws {
-        let live = row.deletedAt == nil
-        try statement.bind(
-            .text(row.id), .integer(row.createdAt), live ? .text(row.command) : .null, Self.text(live ? row.prompt : nil),
-            Self.text(live ? row.explanation : nil), .integer(row.executed ? 1 : 0), Self.integer(row.exitCode.map(Int64.init)),
-            Self.integer(row.durationMs), Self.text(live ? row.cwd : nil), Self.text(row.shell), Self.text(row.hostname),
-            Self.text(row.deviceID), Self.text(row.platform), Self.text(row.safetyLevel),
-            Self.text(live ? HistoryRow.encodeTags(row.tags) : nil), Self.integer(row.deletedAt), Self.text(row.importKey))
+        statement.reset()
+        try bind(row, to: statement, from: 1)
         try statement.run()
+    }
+
+    /// Binds the 17 values of `row` (``insertColumns``) to parameters `first`, `first` + 1, …
+    /// (a tombstone's text fields are stored empty).
+    private func bind(_ row: HistoryRow, to statement: Statement, from first: Int32) throws {
+        let live = row.deletedAt == nil
+        try statement.bind(row.id, at: first)
+        try statement.bind(row.createdAt, at: first + 1)
+        try statement.bind(live ? row.command : nil, at: first + 2)
+        try statement.bind(live ? row.prompt : nil, at: first + 3)
+        try statement.bind(live ? row.explanation : nil, at: first + 4)
+        try statement.bind(Int64(row.executed ? 1 : 0), at: first + 5)
+        try statement.bind(row.exitCode.map(Int64.init), at: first + 6)
+        try statement.bind(row.durationMs, at: first + 7)
+        try statement.bind(live ? row.cwd : nil, at: first + 8)
+        try statement.bind(row.shell, at: first + 9)
+        try statement.bind(row.hostname, at: first + 10)
+        try statement.bind(row.deviceID, at: first + 11)
+        try statement.bind(row.platform, at: first + 12)
+        try statement.bind(row.safetyLevel, at: first + 13)
+        try statement.bind(live ? HistoryRow.encodeTags(row.tags) : nil, at: first + 14)
+        try statement.bind(row.deletedAt, at: first + 15)
+        try statement.bind(row.importKey, at: first + 16)
     }
 
     /// Removes live entries beyond `retention`: those created at or before its `clearedBefore` (a
@@ -311,11 +381,17 @@ public final class HistoryStore {
         }
     }
 
-    /// The number of live entries (kept by a trigger: no table scan).
+    /// The number of live entries (kept by a trigger: no table scan; during a ``bulkLoad(_:)``, plus the
+    /// live rows it inserted so far).
     public func liveCount() throws -> Int {
         let statement = try database.cached("SELECT live FROM history_counts WHERE id = 1")
         defer { statement.reset() }
-        return try statement.step() ? statement.int(at: 0) : 0
+        let counted = try statement.step() ? statement.int(at: 0) : 0
+        guard let after = bulkLoadAfter else { return counted }
+        let loaded = try database.cached("SELECT count(*) FROM history WHERE seq > ? AND deleted_at IS NULL")
+        defer { loaded.reset() }
+        try loaded.bind(.integer(after))
+        return counted + (try loaded.step() ? loaded.int(at: 0) : 0)
     }
 
     /// Counts for `caro history stats`, with the `top` most frequent commands.

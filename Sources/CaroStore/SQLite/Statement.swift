@@ -65,6 +65,12 @@ public final class Statement {
         try check(sqlite3_bind_int64(try live(), index, value))
     }
 
+    /// Binds an integer; nil binds NULL.
+    public func bind(_ value: Int64?, at index: Int32) throws(SQLiteError) {
+        guard let value else { return try bindNull(at: index) }
+        try bind(value, at: index)
+    }
+
     public func bind(_ value: Int, at index: Int32) throws(SQLiteError) {
         try bind(Int64(value), at: index)
     }

@@ -137,6 +137,81 @@ struct HistoryStoreTests {
         #expect(try store.insert(again, retention: .unlimited, now: 0) == HistoryInsertResult(inserted: 0, duplicates: 50))
     }
 
+    /// FTS5's own check that the external-content index matches `history` (it throws when it does not).
+    static func expectIndexIntact(_ store: HistoryStore, _ comment: Comment? = nil) throws {
+        try store.database.execute("INSERT INTO history_fts(history_fts) VALUES ('integrity-check')")
+        let counted = try store.database.prepare("SELECT count(*) FROM history WHERE deleted_at IS NULL")
+        _ = try counted.step()
+        #expect(try store.liveCount() == counted.int(at: 0), comment)
+    }
+
+    @Test func aBulkLoadIndexesAndCountsItsRowsOnceWhateverHappensToThemInside() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let old = [Self.row("old alpha", at: 1), Self.row("old beta", at: 2), Self.row("old gamma", at: 3)]
+        for row in old { #expect(try store.insert(row, retention: .unlimited, now: 0)) }
+        let new = (0..<250).map { Self.row("new entry \($0)", at: Int64(10 + $0), prompt: $0 == 7 ? "the seventh" : nil) }
+        try store.database.transaction(.immediate) {
+            try store.bulkLoad {
+                _ = try store.insert(Array(new[..<200]), retention: .unlimited, now: 0)
+                #expect(try store.liveCount() == 203, "the count includes rows loaded so far")
+                // Deleting old and loaded rows, and expiring by retention, inside the load.
+                #expect(try store.delete(ids: [old[0].id, new[3].id], at: 500) == 2)
+                _ = try store.insert(Array(new[200...]), retention: .unlimited, now: 0)
+                #expect(try store.liveCount() == 251)
+                #expect(try store.applyRetention(HistoryRetention(maxEntries: 250, maxAgeDays: 0), now: 0) == 1)
+            }
+        }
+        try Self.expectIndexIntact(store, "after the load")
+        #expect(try store.liveCount() == 250)
+        #expect(try Self.commands(store, HistoryQuery(text: "alpha")).isEmpty, "an old row deleted inside the load left the index")
+        #expect(try Self.commands(store, HistoryQuery(text: "beta")) == [], "retention expired the oldest live entry")
+        #expect(try Self.commands(store, HistoryQuery(text: "gamma")) == ["old gamma"])
+        #expect(try Self.commands(store, HistoryQuery(text: "seventh")) == ["new entry 7"], "loaded rows are searchable")
+        #expect(try Self.commands(store, HistoryQuery(text: "\"entry 3\"")).isEmpty, "a loaded row deleted inside the load is not")
+        #expect(try Self.commands(store, HistoryQuery(text: "\"entry 249\"")) == ["new entry 249"])
+        // The usual triggers work again after the load.
+        #expect(try store.insert(Self.row("after delta", at: 900), retention: .unlimited, now: 0))
+        #expect(try store.delete(ids: [new[100].id], at: 901) == 1)
+        try Self.expectIndexIntact(store, "after single writes")
+        #expect(try Self.commands(store, HistoryQuery(text: "delta")) == ["after delta"])
+    }
+
+    @Test func aLoadThatFailsLeavesNoTraceOfItself() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        #expect(try store.insert(Self.row("kept", at: 1), retention: .unlimited, now: 0))
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.database.transaction(.immediate) {
+                try store.bulkLoad {
+                    _ = try store.insert([Self.row("lost", at: 2)], retention: .unlimited, now: 0)
+                    throw Stop()
+                }
+            }
+        }
+        try Self.expectIndexIntact(store)
+        #expect(try Self.commands(store, HistoryQuery()) == ["kept"])
+        #expect(try store.insert([Self.row("next", at: 3)], retention: .unlimited, now: 0).inserted == 1)
+        try Self.expectIndexIntact(store, "a later load works")
+        #expect(try Self.commands(store, HistoryQuery(text: "next")) == ["next"])
+    }
+
+    @Test func aVersion3HomeIsUpgradedWithItsIndexAndCountIntact() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.migrate(HomeSchema.migrations.filter { $0.version <= 3 })
+        try database.execute(
+            """
+            INSERT INTO history (id, created_at, command) VALUES ('a', 1, 'make build'), ('b', 2, 'make test');
+            INSERT INTO history (id, created_at, deleted_at) VALUES ('c', 3, 3);
+            """)
+        let store = try HistoryStore(database: database)
+        #expect(try database.userVersion() == HomeSchema.latestVersion)
+        try Self.expectIndexIntact(store)
+        #expect(try store.liveCount() == 2)
+        #expect(try store.insert((0..<5).map { Self.row("make lint \($0)", at: Int64(10 + $0)) }, retention: .unlimited, now: 0).inserted == 5)
+        try Self.expectIndexIntact(store)
+        #expect(try Self.commands(store, HistoryQuery(text: "make")).count == 7)
+    }
+
     @Test func retentionKeepsTheNewest() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         let day: Int64 = 86_400_000
