@@ -82,12 +82,14 @@ public final class HistoryService {
     }
 
     private var cachedDeviceID: String?
+    /// Random bits for the IDs of new entries (fetched in bulk: an import makes thousands).
+    private var randomBits = UUIDv7.RandomBits()
 
     func makeRow(_ entry: NewHistoryEntry, now: Int64) throws(CaroError) -> HistoryRow {
         if cachedDeviceID == nil { cachedDeviceID = try CaroError.storage { try store.deviceID() } }
         let createdAt = entry.createdAt ?? now
         return HistoryRow(
-            id: UUIDv7.make(milliseconds: createdAt), createdAt: createdAt, command: entry.command, prompt: entry.prompt,
+            id: UUIDv7.make(milliseconds: createdAt, using: &randomBits), createdAt: createdAt, command: entry.command, prompt: entry.prompt,
             explanation: entry.explanation, executed: entry.executed, exitCode: entry.exitCode, durationMs: entry.durationMs,
             cwd: entry.cwd, shell: entry.shell, hostname: Self.hostname, deviceID: cachedDeviceID, platform: Self.platform,
             safetyLevel: entry.safetyLevel, tags: entry.tags, importKey: entry.importKey)

@@ -39,19 +39,18 @@ enum ImportKey {
             appendDecimal(Int64(occurrence), to: &bytes)
         }
         bytes.append(UInt8(ascii: ":"))
-        let digits: [UInt8] = Array("0123456789abcdef".utf8)
-        for shift in stride(from: 60, through: 0, by: -4) { bytes.append(digits[Int((hash >> UInt64(shift)) & 0xF)]) }
+        for shift in stride(from: 60, through: 0, by: -4) { bytes.append(UUIDv7.hexDigit(UInt8((hash >> UInt64(shift)) & 0xF))) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
     private static func appendDecimal(_ value: Int64, to bytes: inout [UInt8]) {
         if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        var reversed: [UInt8] = []
-        repeat {
-            reversed.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
-            magnitude /= 10
-        } while magnitude > 0
-        bytes.append(contentsOf: reversed.reversed())
+        let magnitude = value.magnitude
+        var divisor: UInt64 = 1
+        while divisor <= magnitude / 10 { divisor *= 10 }
+        while divisor > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude / divisor % 10))
+            divisor /= 10
+        }
     }
 }

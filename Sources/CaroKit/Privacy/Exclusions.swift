@@ -57,7 +57,7 @@ public struct Exclusions {
         let scanned = ScannedText(bytes)
         var ranges: [Range<Int>] = []
         var names: [String] = []
-        for rule in builtins {
+        for rule in builtins where rule.mayMatch(scanned) {
             let found = rule.find(scanned)
             guard !found.isEmpty else { continue }
             if rule.action == .drop { return Screened(verdict: .drop(rule: rule.name), text: nil) }
@@ -72,34 +72,37 @@ public struct Exclusions {
     /// field is dropped, otherwise each field redacted where needed. Returns the verdict for the whole entry.
     public func screen(_ entry: inout NewHistoryEntry) -> Verdict {
         var redacted: [String] = []
-        for keyPath in [\NewHistoryEntry.prompt, \NewHistoryEntry.explanation] {
-            guard let text = entry[keyPath: keyPath] else { continue }
+        var dropped: Verdict?
+        // The screened text, or nil when the field drops the entry (`dropped` says why).
+        func screened(_ text: String) -> String? {
             let result = screen(text)
             switch result.verdict {
-            case .drop: return result.verdict
+            case .drop:
+                dropped = result.verdict
+                return nil
             case .redact(let rules): redacted += rules.filter { !redacted.contains($0) }
             case .keep: break
             }
-            entry[keyPath: keyPath] = result.text
+            return result.text ?? text
         }
-        var tags: [String] = []
-        for tag in entry.tags {
-            let result = screen(tag)
-            switch result.verdict {
-            case .drop: return result.verdict
-            case .redact(let rules): redacted += rules.filter { !redacted.contains($0) }
-            case .keep: break
+        if let prompt = entry.prompt {
+            guard let text = screened(prompt) else { return dropped ?? .keep }
+            entry.prompt = text
+        }
+        if let explanation = entry.explanation {
+            guard let text = screened(explanation) else { return dropped ?? .keep }
+            entry.explanation = text
+        }
+        if !entry.tags.isEmpty {
+            var tags: [String] = []
+            for tag in entry.tags {
+                guard let text = screened(tag) else { return dropped ?? .keep }
+                tags.append(text)
             }
-            tags.append(result.text ?? tag)
+            entry.tags = tags
         }
-        entry.tags = tags
-        let command = screen(entry.command)
-        switch command.verdict {
-        case .drop: return command.verdict
-        case .redact(let rules): redacted += rules.filter { !redacted.contains($0) }
-        case .keep: break
-        }
-        entry.command = command.text ?? entry.command
+        guard let command = screened(entry.command) else { return dropped ?? .keep }
+        entry.command = command
         return redacted.isEmpty ? .keep : .redact(rules: redacted)
     }
 }

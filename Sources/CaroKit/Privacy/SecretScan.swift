@@ -98,7 +98,8 @@ enum SecretScan {
         var start = 0
         let text = scanned.bytes
         // The keywords are lower case: they are found in the lower-cased copy.
-        while let found = find(keyword, in: scanned.lowered, from: start) {
+        let lowered = scanned.lowered
+        while let found = find(keyword, in: lowered, from: start) {
             start = found + 1
             var index = found + keyword.count
             var separated = false
@@ -133,7 +134,8 @@ enum SecretScan {
     /// mariadb, whose `-p` option takes the password that way.
     static func mysqlShortPasswords(in text: ScannedText) -> [Range<Int>] {
         guard text.mayContain(shortPasswordOption), text.mayContain(mysql) || text.mayContain(mariadb),
-            find(mysql, in: text.lowered, from: 0) != nil || find(mariadb, in: text.lowered, from: 0) != nil
+            case let lowered = text.lowered,
+            find(mysql, in: lowered, from: 0) != nil || find(mariadb, in: lowered, from: 0) != nil
         else { return [] }
         var ranges: [Range<Int>] = []
         var start = 0

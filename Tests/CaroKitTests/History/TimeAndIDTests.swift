@@ -49,6 +49,29 @@ struct TimeAndIDTests {
         #expect(first.hasPrefix("018bcfe5-6800"))
     }
 
+    /// Hands out the given words in order.
+    struct FixedBits: RandomNumberGenerator {
+        var words: [UInt64]
+        mutating func next() -> UInt64 { words.removeFirst() }
+    }
+
+    @Test func writesTheRFC9562ExampleID() {
+        // RFC 9562, appendix A.6: unix_ts_ms 0x017F22E279B0, rand_a 0xCC3, rand_b 0x18C4DC0C0C07398F.
+        var example = FixedBits(words: [0xCC3, 0x18C4_DC0C_0C07_398F])
+        #expect(UUIDv7.make(milliseconds: 0x017F_22E2_79B0, using: &example) == "017f22e2-79b0-7cc3-98c4-dc0c0c07398f")
+        var zeros = FixedBits(words: [0, 0])
+        #expect(UUIDv7.make(milliseconds: 0, using: &zeros) == "00000000-0000-7000-8000-000000000000")
+    }
+
+    @Test func bufferedRandomBitsAreFreshAcrossRefills() {
+        var random = UUIDv7.RandomBits()
+        // 512 words per refill: 3 000 IDs cross several refills, and none may repeat.
+        let ids = (0..<3_000).map { _ in UUIDv7.make(milliseconds: 1_700_000_000_000, using: &random) }
+        #expect(Set(ids).count == ids.count)
+        var other = UUIDv7.RandomBits()
+        #expect(UUIDv7.make(milliseconds: 1, using: &other) != UUIDv7.make(milliseconds: 1, using: &random))
+    }
+
     @Test func findsTheGitWorkTree() throws {
         let root = "/tmp/caro-workspace-\(UInt64.random(in: 0...UInt64.max))"
         try CaroKitTestFiles.makeDirectory(root + "/.git")
