@@ -8,30 +8,44 @@ import JazzProto
 /// (a stalled reader, with a 4 KiB receive buffer) or reads and discards everything on a thread.
 final class RawRelaySocket: @unchecked Sendable {
     let descriptor: Int32
+    /// Signalled when the reader thread has stopped reading (a socket that reads), so `close()` never
+    /// releases the descriptor while `recv` may still use it (the number could be reused by then).
+    private let readerDone: DispatchSemaphore?
 
     init?(port: Int, reads: Bool) {
         descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        readerDone = reads ? DispatchSemaphore(value: 0) : nil
+        guard descriptor >= 0 else { return nil }
         if !reads {
             var size: Int32 = 4096
             setsockopt(descriptor, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         }
-        guard Self.connectLocal(descriptor, port: port) else { return nil }
-        let upgrade = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
-        guard sendAll(Array(upgrade.utf8)) else { return nil }
-        var answer: [UInt8] = []
-        var byte: UInt8 = 0
-        while !answer.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) {
-            guard recv(descriptor, &byte, 1, 0) == 1 else { return nil }
-            answer.append(byte)
+        guard Self.connectLocal(descriptor, port: port), upgrade() else {
+            _ = Glibc.close(descriptor)
+            return nil
         }
-        if reads {
+        if let readerDone {
             let descriptor = self.descriptor
             Thread.detachNewThread {
                 var buffer = [UInt8](repeating: 0, count: 1 << 16)
                 while recv(descriptor, &buffer, buffer.count, 0) > 0 {}
+                readerDone.signal()
             }
         }
+    }
+
+    /// Sends the WebSocket upgrade and reads the answer's head; false if the relay does not answer.
+    private func upgrade() -> Bool {
+        let request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+            + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+        guard sendAll(Array(request.utf8)) else { return false }
+        var answer: [UInt8] = []
+        var byte: UInt8 = 0
+        while !answer.suffix(4).elementsEqual(Array("\r\n\r\n".utf8)) {
+            guard recv(descriptor, &byte, 1, 0) == 1 else { return false }
+            answer.append(byte)
+        }
+        return true
     }
 
     static func connectLocal(_ descriptor: Int32, port: Int) -> Bool {
@@ -66,7 +80,13 @@ final class RawRelaySocket: @unchecked Sendable {
         return true
     }
 
-    func close() { _ = Glibc.close(descriptor) }
+    /// Ends the connection (call once): wakes the reader (its `recv` returns 0), waits for it, then releases the
+    /// descriptor.
+    func close() {
+        _ = shutdown(descriptor, Int32(SHUT_RDWR))
+        readerDone?.wait()
+        _ = Glibc.close(descriptor)
+    }
 }
 
 /// How long `GET /health` takes to answer `ok` (nil if it does not within 60 s).

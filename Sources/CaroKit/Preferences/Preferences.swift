@@ -106,13 +106,19 @@ public struct Preferences: Sendable, Equatable {
     /// that no longer parses is ignored (the default applies).
     public static func load(from store: PreferencesStore) throws(SQLiteError) -> Preferences {
         var preferences = Preferences()
-        for (name, text) in try store.values() {
-            if name == clearedBeforeKey, let watermark = Int64(text), watermark > 0 { preferences.clearedBefore = watermark }
-            guard let key = Key(rawValue: name) else { continue }
-            try? preferences.set(key, from: text)
-        }
+        preferences.take(try store.values())
         preferences.exclusionPatterns = try store.exclusionPatterns()
         return preferences
+    }
+
+    /// Takes stored values (key name → text) over these: the known keys whose text parses (a value that no
+    /// longer parses is ignored), and the delete-all watermark, which only moves forward.
+    mutating func take(_ values: [String: String]) {
+        for (name, text) in values {
+            if name == Self.clearedBeforeKey, let watermark = Int64(text), watermark > 0 { clearedBefore = max(clearedBefore, watermark) }
+            guard let key = Key(rawValue: name) else { continue }
+            try? set(key, from: text)
+        }
     }
 
     /// Validates and stores one preference; returns the new preferences.

@@ -448,10 +448,7 @@ public struct SyncSession {
         let local = try CaroError.storage { try connection.preferenceStore.timedValues() }
             .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
         let remote = connection.client.read { node in Self.preferences(in: node, map: connection.preferencesID) }
-        for (key, stamped) in PreferenceMerge(local: local, remote: remote, syncedKeys: SyncedPreferences.keys).toLocal {
-            if let key = Preferences.Key(rawValue: key) { try? preferences.set(key, from: stamped.value) }
-            if key == Preferences.clearedBeforeKey, let watermark = Int64(stamped.value) { preferences.clearedBefore = max(preferences.clearedBefore, watermark) }
-        }
+        preferences.take(PreferenceMerge(local: local, remote: remote, syncedKeys: SyncedPreferences.keys).toLocal.mapValues(\.value))
         progress?(0, backlog)
         let outcome = try FeedRestore.apply(root, from: connection.client, into: connection.history, after: applied,
                                             retention: preferences.retention, now: clock()) { walked in progress?(walked, backlog) }
