@@ -38,6 +38,14 @@ struct CompactionTests {
         return try JSONSerialization.jsonObject(with: data) as? [String: Any] ?? [:]
     }
 
+    /// The history stream a home syncs with: `sync-state.json`'s after a compaction, else `sync.json`'s.
+    static func currentStream(_ home: TemporaryHome) throws -> String? {
+        let data = try? Data(contentsOf: URL(fileURLWithPath: home.path + "/sync-state.json"))
+        let state = data.flatMap { try? JSONSerialization.jsonObject(with: $0) as? [String: Any] }
+        if let stream = state?["stream"] as? String { return stream }
+        return try syncJSON(home)["history"] as? String
+    }
+
     static func commands(_ home: TemporaryHome) throws -> Set<String> {
         let listed = try home.caro("history", "list", "--limit", "100000", "--json")
         #expect(listed.status == 0, "\(listed.stderr)")
@@ -104,6 +112,46 @@ struct CompactionTests {
         let joined = try d.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words, "--device-name", "new")
         #expect(joined.status == 0, "\(joined.stderr)")
         #expect(try Self.commands(d) == expected)
+    }
+
+    /// A device whose clock is a year behind joins, writes and compacts (`CARO_TEST_CLOCK_SKEW_MS`, the
+    /// test hook of FaultInjectionTests): its membership (written by the identity on that device), its
+    /// entries and the compaction's root pointer and delete are dated after the Caro group's newest
+    /// transaction, so the other devices accept them and follow the new stream.
+    @Test func aDeviceWhoseClockIsAYearBehindJoinsAndCompactsAndTheOthersFollow() throws {
+        let pair = try SyncTests.Pair()
+        let a = pair.a
+        let behind = try TemporaryHome()
+        let skew = ["CARO_TEST_CLOCK_SKEW_MS": String(-365 * 86_400_000)]
+        func skewed(_ arguments: String...) throws -> CaroBinary.Result {
+            let result = try behind.caro(arguments: arguments, environment: skew)
+            #expect(result.status == 0, "\(arguments): \(result.stderr)")
+            return result
+        }
+        _ = try skewed("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words, "--device-name", "behind")
+        for index in 0..<3 { _ = try a.caro("history", "add", "--command", "kept-\(index)") }
+        let added = try a.caro("history", "add", "--command", "deleted-before-the-compaction", "--json")
+        let doomed = try #require((try JSONSerialization.jsonObject(with: Data(added.stdout.utf8)) as? [String: Any])?["id"] as? String)
+        try SyncTests.syncNow(a)
+        _ = try skewed("history", "add", "--command", "written-behind")
+        _ = try skewed("sync", "now")
+        #expect(try a.caro("history", "delete", doomed).status == 0)
+        try SyncTests.syncNow(a)
+        _ = try skewed("sync", "now")
+
+        let compacted = try skewed("history", "compact", "--json")
+        let outcome = try JSONSerialization.jsonObject(with: Data(compacted.stdout.utf8)) as? [String: Any] ?? [:]
+        let newStream = try #require(outcome["newStream"] as? String, "\(compacted.stdout)")
+        #expect(outcome["deletions"] as? Int == 1)
+
+        let expected: Set<String> = ["kept-0", "kept-1", "kept-2", "written-behind"]
+        try SyncTests.syncNow(a)
+        #expect(try Self.currentStream(a) == newStream, "the device with the right clock did not follow the compaction")
+        #expect(try Self.commands(a) == expected)
+        let fresh = try TemporaryHome()
+        #expect(try fresh.caro("sync", "join", "--relay", pair.relay.url, "--words-file", pair.words).status == 0)
+        #expect(try Self.currentStream(fresh) == newStream)
+        #expect(try Self.commands(fresh) == expected)
     }
 
     @Test func aSyncCompactsByItselfOnceEnoughOfTheStreamIsDeleted() throws {

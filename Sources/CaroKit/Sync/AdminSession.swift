@@ -12,6 +12,9 @@ final class AdminSession {
     let identity: JazzIdentity
     let client: SyncClient
     private let lock: SessionLock
+    /// The identity node's clock: after everything of the Caro group seen (a clock behind would date the
+    /// identity's changes before the group's own history, and every device would drop them).
+    private let clock = DeviceClock()
 
     /// The identity the words open, checked to be this device's identity; nothing is written otherwise.
     static func identity(from phrase: String, matching credentials: DeviceCredentials) throws(CaroError) -> JazzIdentity {
@@ -35,7 +38,7 @@ final class AdminSession {
         lock = try SessionLock(home: home)
         do {
             let store = try DeviceNode.coValueStore(home)
-            let node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
+            let node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID, environment: clock.environment)
             client = try RelayConnection.client(node: node, storage: store, relay: credentials.relay, caFile: credentials.ca)
         } catch {
             lock.release()
@@ -44,6 +47,8 @@ final class AdminSession {
         do {
             try await RelayConnection.connect(client, relay: credentials.relay)
             try await waitUntilSynced("loading the group")
+            let groupID = try credentials.id(credentials.group)
+            client.read { node in clock.stayAfter(groupID, in: node) }
         } catch {
             close()
             throw error

@@ -51,17 +51,23 @@ public struct HistoryCompaction {
         let lock = try SessionLock(home: home)
         defer { lock.release() }
         let history = try HomeDatabase.open(home)
+        // The compaction's transactions are dated after everything of the Caro group seen (see DeviceClock): a
+        // device whose clock is behind would otherwise write a root pointer and a delete that other devices
+        // drop as written before it was a member.
+        let clock = DeviceClock()
         let node: LocalNode
         if let identity {
-            node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
+            node = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID, environment: clock.environment)
         } else {
-            node = try DeviceNode.open(credentials)
+            node = try DeviceNode.open(credentials, clock: clock)
         }
         let client = try RelayConnection.client(node: node, storage: try DeviceNode.coValueStore(home), relay: credentials.relay,
                                                 caFile: credentials.ca)
         defer { client.stop() }
         try await RelayConnection.connect(client, relay: credentials.relay)
         try await RelayConnection.waitUntilSynced(client, step: "loading the history")
+        let groupID = try credentials.id(credentials.group)
+        client.read { node in clock.stayAfter(groupID, in: node) }
         var state = SyncState.load(from: home)
         let outcome = try await Self.rewrite(client: client, history: history, rootID: try credentials.id(credentials.root),
                                              identityID: try credentials.id(credentials.identity), state: &state, progress: progress)

@@ -38,12 +38,15 @@ public struct IdentityRevocation {
         let history = try HomeDatabase.open(home)
         let rows = try CaroError.storage { try history.allRows() }
         let oldRootID = try credentials.id(credentials.root)
-        let oldNode = LocalNode(agentSecret: old.agentSecret, accountID: old.accountID)
+        let oldClock = DeviceClock()
+        let oldNode = LocalNode(agentSecret: old.agentSecret, accountID: old.accountID, environment: oldClock.environment)
         let oldClient = try RelayConnection.client(node: oldNode, storage: try DeviceNode.coValueStore(home), relay: credentials.relay,
                                                    caFile: credentials.ca)
         defer { oldClient.stop() }
         try await RelayConnection.connect(oldClient, relay: credentials.relay)
         try await RelayConnection.waitUntilSynced(oldClient, step: "loading the identity")
+        let oldGroupID = try credentials.id(credentials.group)
+        oldClient.read { node in oldClock.stayAfter(oldGroupID, in: node) }
         guard let (devices, preferences) = oldClient.read({ node -> ([DeviceRecord], JSONObject)? in
             guard let root = CaroRoot(oldRootID, in: node, admin: old.accountID) else { return nil }
             return (DeviceRecord.all(in: node, devices: root.devices).filter { $0.active && !$0.account.isEmpty },

@@ -86,7 +86,9 @@ public struct SyncSetup {
         let device = try Self.newDevice(name: deviceName ?? HistoryService.hostname)
         let deviceAccount = device.accountID?.description ?? ""
         let bridge = try Self.bridge(device)
-        let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID)
+        // The identity's clock: after everything of the Caro group (set once the group is loaded).
+        let identityClock = DeviceClock()
+        let main = LocalNode(agentSecret: identity.agentSecret, accountID: identity.accountID, environment: identityClock.environment)
         // The restore decrypts the feed slice by slice; plaintext prefetched as it arrives would sit in
         // memory beside the ciphertext until then (as much again as the feed).
         main.prefetchesPlaintexts = false
@@ -139,6 +141,7 @@ public struct SyncSetup {
         try await RelayConnection.wait(client, timeout: answerTimeout, for: "downloading the history") { client in
             client.read { node in [root.history, root.preferences, root.devices].allSatisfy { node.isCompletelyLoaded($0) } }
         }
+        client.read { node in identityClock.stayAfter(group, in: node) }
         let now = clock()
         let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
         progress(.step("adding this device"))
