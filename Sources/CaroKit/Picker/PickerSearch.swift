@@ -5,7 +5,7 @@ import CaroStore
 ///
 /// Two reads per query keep it fast at any history size: the newest ``recentLimit`` matches, and the
 /// newest ``hereLimit`` matches run in the current directory (so that commands used here stay
-/// candidates even when thousands of newer entries were run elsewhere).
+/// candidates even when thousands of newer entries were run elsewhere); the text is matched once for both.
 public struct PickerSearch {
     /// How many of the newest matching entries are ranked.
     public static let recentLimit = 400
@@ -37,14 +37,22 @@ public struct PickerSearch {
         }
         var recent = query
         recent.limit = Self.recentLimit
-        var rows = try CaroError.storage { try store.entries(matching: recent) }
-        if mode != .directory, let directory = context.directory, query.cwd == nil, rows.count == Self.recentLimit {
-            var here = query
-            here.cwd = directory
-            here.limit = Self.hereLimit
-            var seen = Set(rows.map(\.id))
-            for row in try CaroError.storage({ try store.entries(matching: here) }) where seen.insert(row.id).inserted {
-                rows.append(row)
+        guard mode != .directory, let directory = context.directory, query.cwd == nil else {
+            // One read only: nothing to share.
+            return PickerRanking.rank(try CaroError.storage { try store.entries(matching: recent) }, context: context, typed: text)
+        }
+        // Both reads filter by one full-text match of the text (see HistoryStore.withSharedMatches).
+        let rows = try CaroError.storage {
+            try store.withSharedMatches(of: text) { read throws -> [HistoryRow] in
+                var rows = try read(recent)
+                if rows.count == Self.recentLimit {
+                    var here = query
+                    here.cwd = directory
+                    here.limit = Self.hereLimit
+                    var seen = Set(rows.map(\.id))
+                    for row in try read(here) where seen.insert(row.id).inserted { rows.append(row) }
+                }
+                return rows
             }
         }
         return PickerRanking.rank(rows, context: context, typed: text)

@@ -9,17 +9,27 @@ struct HistorySQL {
     var sql: String
     var bindings: [SQLiteValue]
 
+    /// How a read filters by its text.
+    enum Text {
+        /// As the text translates (full text, or a substring).
+        case typed(FullTextQuery)
+        /// The rows in `temp.history_matches`, filled by ``HistoryStore/withSharedMatches(of:_:)``.
+        case sharedMatches
+    }
+
     /// The conditions (live rows only) and their bindings, for `query` with text matched as `text`.
-    static func conditions(_ query: HistoryQuery, text: FullTextQuery?) -> (String, [SQLiteValue]) {
+    static func conditions(_ query: HistoryQuery, text: Text?) -> (String, [SQLiteValue]) {
         var clauses = ["h.deleted_at IS NULL"]
         var bindings: [SQLiteValue] = []
+        // With a directory filter the cwd index drives (`+` keeps SQLite from reading every match by rowid).
+        let seq = query.cwd != nil || query.under != nil ? "+h.seq" : "h.seq"
         switch text {
-        case .match(let expression), .raw(let expression):
-            // With a directory filter the cwd index drives (`+` keeps SQLite from reading every match by rowid).
-            let seq = query.cwd != nil || query.under != nil ? "+h.seq" : "h.seq"
+        case .sharedMatches:
+            clauses.append("\(seq) IN temp.history_matches")
+        case .typed(.match(let expression)), .typed(.raw(let expression)):
             clauses.append("\(seq) IN (SELECT rowid FROM history_fts WHERE history_fts MATCH ?)")
             bindings.append(.text(expression))
-        case .substring(let literal):
+        case .typed(.substring(let literal)):
             clauses.append(
                 "(instr(lower(h.command), lower(?)) > 0 OR instr(lower(coalesce(h.prompt, '')), lower(?)) > 0 "
                     + "OR instr(lower(coalesce(h.explanation, '')), lower(?)) > 0)")
@@ -73,7 +83,7 @@ struct HistorySQL {
     /// `walkTime` reads the time index in order and checks each row against the filters (the full-text
     /// matches become an in-memory set), which finds the first `limit` rows of a common word quickly;
     /// otherwise SQLite fetches every match and sorts them (quick for rare words).
-    static func select(_ query: HistoryQuery, text: FullTextQuery?, walkTime: Bool = false) -> HistorySQL {
+    static func select(_ query: HistoryQuery, text: Text?, walkTime: Bool = false) -> HistorySQL {
         let (conditions, bindings) = Self.conditions(query, text: text)
         let order = query.reverse ? "ORDER BY h.created_at ASC, h.seq ASC" : "ORDER BY h.created_at DESC, h.seq DESC"
         let source = walkTime ? "history h INDEXED BY history_by_time" : "history h"

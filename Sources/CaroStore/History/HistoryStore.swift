@@ -322,50 +322,116 @@ public final class HistoryStore {
     /// command is kept, and reading stops as soon as `limit` entries are found.
     public func entries(matching query: HistoryQuery) throws -> [HistoryRow] {
         try withTextFallback(query) { text throws -> [HistoryRow] in
-            var sqlQuery = query
-            if query.unique {
-                sqlQuery.limit = nil
-                sqlQuery.reverse = false
-            }
-            let select = HistorySQL.select(sqlQuery, text: text, walkTime: try shouldWalkTime(query, text: text))
-            let statement = try database.prepare(select.sql)
-            for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
-            var rows: [HistoryRow] = []
-            guard query.unique else {
-                while try statement.step() { rows.append(Self.row(from: statement)) }
-                return rows
-            }
-            var seen = Set<String>()
-            while try statement.step() {
-                guard seen.insert(statement.text(at: 2) ?? "").inserted else { continue }
-                rows.append(Self.row(from: statement))
-                if !query.reverse, let limit = query.limit, rows.count >= limit { break }
-            }
-            if query.reverse {
-                rows.reverse()
-                if let limit = query.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
-            }
-            return rows
+            try read(query, text: text.map(HistorySQL.Text.typed), matches: try fullTextMatches(text))
         }
     }
 
-    /// Whether to find the first `limit` matches by walking the time index rather than sorting every
-    /// match: when the words are common. Walking reads about limit × live / matches rows; sorting reads
-    /// all matches.
-    private func shouldWalkTime(_ query: HistoryQuery, text: FullTextQuery?) throws -> Bool {
-        // Unique oldest-first reads every match anyway (see entries(matching:)).
-        guard let limit = query.limit, !(query.unique && query.reverse) else { return false }
-        // A directory filter is read through the cwd index: far fewer rows than walking all of time.
-        guard query.cwd == nil && query.under == nil else { return false }
+    /// Runs `body` with a reader for several queries with the same `text` (one keystroke of the picker: the
+    /// newest matches, then the newest run here): the text's full-text matches are found once, into a
+    /// temporary table, and each read filters by it, instead of each read matching the text again (for a
+    /// one-letter prefix that matches most of the history, the expensive part). The reader sets each
+    /// query's text to `text`. Text FTS5 rejects is read as a literal substring, as in ``entries(matching:)``.
+    public func withSharedMatches<T>(of text: String?, _ body: (_ read: (HistoryQuery) throws -> [HistoryRow]) throws -> T) throws -> T {
+        let typed = text.flatMap(FullTextQuery.init)
+        let expression: String
+        switch typed {
+        case .match(let value), .raw(let value): expression = value
+        case .substring, nil:
+            return try body { query in
+                var query = query
+                query.text = text
+                return try entries(matching: query)
+            }
+        }
+        if !hasMatchTable {
+            try database.execute("PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS history_matches (seq INTEGER PRIMARY KEY)")
+            hasMatchTable = true
+        }
+        try database.cached("DELETE FROM temp.history_matches").run()
+        defer { try? database.cached("DELETE FROM temp.history_matches").run() }
+        let fill = try database.cached("INSERT INTO temp.history_matches SELECT rowid FROM history_fts WHERE history_fts MATCH ?")
+        if try !Self.runFullText(fill, expression) {
+            // Not FTS5 syntax after all: every read falls back to the substring.
+            return try body { query in
+                var query = query
+                query.text = text
+                return try entries(matching: query)
+            }
+        }
+        let matches = Int64(database.changes)
+        return try body { query in
+            var query = query
+            query.text = text
+            return try read(query, text: .sharedMatches, matches: matches)
+        }
+    }
+
+    /// Runs `statement` with the full-text `expression` bound first; false when FTS5 rejects the expression
+    /// (a syntax error), any other error is thrown.
+    private static func runFullText(_ statement: Statement, _ expression: String) throws(SQLiteError) -> Bool {
+        do {
+            try statement.bind(.text(expression))
+            try statement.run()
+            return true
+        } catch {
+            guard error.code.map({ $0 & 0xFF }) == 1 else { throw error }
+            return false
+        }
+    }
+
+    /// Whether this connection has `temp.history_matches`.
+    private var hasMatchTable = false
+
+    /// One read: the statement for `query` with its text as `text` (`matches`: how many rows the text
+    /// matches, when it is full text).
+    private func read(_ query: HistoryQuery, text: HistorySQL.Text?, matches: Int64?) throws -> [HistoryRow] {
+        var sqlQuery = query
+        if query.unique {
+            sqlQuery.limit = nil
+            sqlQuery.reverse = false
+        }
+        let select = HistorySQL.select(sqlQuery, text: text, walkTime: try shouldWalkTime(query, matches: matches))
+        let statement = try database.prepare(select.sql)
+        for (offset, value) in select.bindings.enumerated() { try statement.bind(value, at: Int32(offset + 1)) }
+        var rows: [HistoryRow] = []
+        guard query.unique else {
+            while try statement.step() { rows.append(Self.row(from: statement)) }
+            return rows
+        }
+        var seen = Set<String>()
+        while try statement.step() {
+            guard seen.insert(statement.text(at: 2) ?? "").inserted else { continue }
+            rows.append(Self.row(from: statement))
+            if !query.reverse, let limit = query.limit, rows.count >= limit { break }
+        }
+        if query.reverse {
+            rows.reverse()
+            if let limit = query.limit, rows.count > limit { rows.removeLast(rows.count - limit) }
+        }
+        return rows
+    }
+
+    /// How many rows full text `text` matches (nil for a substring or no text).
+    private func fullTextMatches(_ text: FullTextQuery?) throws -> Int64? {
         let expression: String
         switch text {
         case .match(let value), .raw(let value): expression = value
-        case .substring, nil: return false
+        case .substring, nil: return nil
         }
         let count = try database.cached("SELECT count(*) FROM history_fts WHERE history_fts MATCH ?")
         defer { count.reset() }
         try count.bind(.text(expression))
-        let matches = try count.step() ? count.int64(at: 0) : 0
+        return try count.step() ? count.int64(at: 0) : 0
+    }
+
+    /// Whether to find the first `limit` matches by walking the time index rather than sorting every
+    /// match: when the words are common (`matches` of the live rows). Walking reads about
+    /// limit × live / matches rows; sorting reads all matches.
+    private func shouldWalkTime(_ query: HistoryQuery, matches: Int64?) throws -> Bool {
+        // Unique oldest-first reads every match anyway (see entries(matching:)).
+        guard let limit = query.limit, !(query.unique && query.reverse), let matches else { return false }
+        // A directory filter is read through the cwd index: far fewer rows than walking all of time.
+        guard query.cwd == nil && query.under == nil else { return false }
         return matches * matches > Int64(limit) * Int64(max(try liveCount(), 1))
     }
 

@@ -212,6 +212,33 @@ struct HistoryStoreTests {
         #expect(try Self.commands(store, HistoryQuery(text: "make")).count == 7)
     }
 
+    @Test func sharedMatchesReadWhatSeparateSearchesRead() throws {
+        var rows: [HistoryRow] = []
+        for index in 0..<300 {
+            let command = ["git status", "git commit -m x", "grep -r todo .", "make test", "echo a && echo b"][index % 5]
+            rows.append(Self.row(command, at: Int64(index), cwd: index % 3 == 0 ? "/src" : "/tmp", host: index % 2 == 0 ? "h" : "other",
+                                 prompt: index % 7 == 0 ? "commit the change" : nil))
+        }
+        let store = try Self.store(rows)
+        #expect(try store.delete(ids: [rows[299].id, rows[3].id], at: 1_000) == 2)
+        let queries = [
+            HistoryQuery(limit: 50), HistoryQuery(cwd: "/src", limit: 20), HistoryQuery(hostname: "other", limit: 400),
+            HistoryQuery(under: "/", limit: 10), HistoryQuery(limit: 5, reverse: true), HistoryQuery(limit: 3, unique: true),
+        ]
+        // Words, a one-letter prefix, FTS5 syntax, text FTS5 rejects (read as a substring), a substring, none.
+        for text in ["git", "g", "commit", "\"git status\"", "git AND", "&&", "nothing-matches", "  "] {
+            let shared = try store.withSharedMatches(of: text) { read in try queries.map { try read($0) } }
+            for (query, got) in zip(queries, shared) {
+                var separate = query
+                separate.text = text
+                let expected = try store.entries(matching: separate)
+                #expect(got.map { $0.id } == expected.map { $0.id }, "\(text) \(query)")
+            }
+        }
+        // The temporary table is emptied afterwards, and a later search is not affected by it.
+        #expect(try Self.commands(store, HistoryQuery(text: "make", limit: 1)) == ["make test"])
+    }
+
     @Test func retentionKeepsTheNewest() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         let day: Int64 = 86_400_000
