@@ -65,12 +65,15 @@ public final class HistoryService {
         var result = BatchAddResult()
         var rows: [HistoryRow] = []
         rows.reserveCapacity(entries.count)
+        // Random bits for thousands of IDs, fetched in bulk (one `history add` keeps the system generator:
+        // setting up the bulk source costs more than its two calls).
+        var random = UUIDv7.RandomBits()
         for var entry in entries {
             if case .drop = exclusions.screen(&entry) {
                 result.excluded += 1
                 continue
             }
-            rows.append(try makeRow(entry, now: now))
+            rows.append(try makeRow(entry, now: now, random: &random))
         }
         let stored = try CaroError.storage {
             try store.insert(rows, retention: preferences.retention, now: now, progress: progress)
@@ -82,14 +85,17 @@ public final class HistoryService {
     }
 
     private var cachedDeviceID: String?
-    /// Random bits for the IDs of new entries (fetched in bulk: an import makes thousands).
-    private var randomBits = UUIDv7.RandomBits()
 
     func makeRow(_ entry: NewHistoryEntry, now: Int64) throws(CaroError) -> HistoryRow {
+        var random = SystemRandomNumberGenerator()
+        return try makeRow(entry, now: now, random: &random)
+    }
+
+    func makeRow(_ entry: NewHistoryEntry, now: Int64, random: inout some RandomNumberGenerator) throws(CaroError) -> HistoryRow {
         if cachedDeviceID == nil { cachedDeviceID = try CaroError.storage { try store.deviceID() } }
         let createdAt = entry.createdAt ?? now
         return HistoryRow(
-            id: UUIDv7.make(milliseconds: createdAt, using: &randomBits), createdAt: createdAt, command: entry.command, prompt: entry.prompt,
+            id: UUIDv7.make(milliseconds: createdAt, using: &random), createdAt: createdAt, command: entry.command, prompt: entry.prompt,
             explanation: entry.explanation, executed: entry.executed, exitCode: entry.exitCode, durationMs: entry.durationMs,
             cwd: entry.cwd, shell: entry.shell, hostname: Self.hostname, deviceID: cachedDeviceID, platform: Self.platform,
             safetyLevel: entry.safetyLevel, tags: entry.tags, importKey: entry.importKey)

@@ -28,6 +28,8 @@ enum FeedRestore {
     static func apply(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, after applied: [String: Int] = [:],
                       retention: HistoryRetention, now: Int64, progress: (Int) -> Void) throws(CaroError) -> Outcome {
         try CaroError.storage {
+            // Statement journals in memory (the default page cache: a restore keeps peak memory low).
+            try history.database.execute("PRAGMA temp_store = MEMORY")
             return try history.database.transaction(.immediate) { () throws -> Outcome in
                 var outcome = Outcome()
                 // One bulk load for every slice: the full-text index and the count take the rows once, at the end.
