@@ -62,7 +62,8 @@ public final class HistoryStore {
         if !database.isInTransaction { try database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536") }
         return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
             var result = HistoryInsertResult()
-            try bulkLoad {
+            // Nothing to insert (a sync that brought only deletions): no load, no write.
+            if !rows.isEmpty { try bulkLoad {
                 // Many rows per statement: each statement of a table with triggers writes the pages it changes to
                 // a statement journal first, which per row was a third of an import's time.
                 let chunk = min(Self.rowsPerInsert, max(batchSize, 1))
@@ -84,7 +85,7 @@ public final class HistoryStore {
                         progress?(start)
                     }
                 }
-            }
+            } }
             result.duplicates = rows.count - result.inserted
             result.expired = try applyRetention(retention, now: now)
             return result
@@ -95,7 +96,8 @@ public final class HistoryStore {
     /// the full-text index and the live count, and are indexed and counted by one statement each when it
     /// returns (see ``HistoryMigrations``, version 4). Within `body` everything else works as usual (updates,
     /// deletions, ``liveCount()``) except full-text search, which does not see the new rows yet.
-    /// A load inside a load is part of the outer one.
+    /// A load inside a load is part of the outer one. When `body` throws, the enclosing transaction must be
+    /// rolled back (the load's marker row is part of it).
     public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
         guard bulkLoadAfter == nil else { return try body() }
         precondition(database.isInTransaction, "bulkLoad runs inside a transaction")
