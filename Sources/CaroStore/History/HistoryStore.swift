@@ -334,16 +334,16 @@ public final class HistoryStore {
     /// one-letter prefix that matches most of the history, the expensive part). The reader sets each
     /// query's text to `text`. Text FTS5 rejects is read as a literal substring, as in ``entries(matching:)``.
     public func withSharedMatches<T>(of text: String?, _ body: (_ read: (HistoryQuery) throws -> [HistoryRow]) throws -> T) throws -> T {
-        let typed = text.flatMap(FullTextQuery.init)
+        // Each query read on its own, as entries(matching:) reads it: for a substring, or text FTS5 rejects.
+        func separately(_ query: HistoryQuery) throws -> [HistoryRow] {
+            var query = query
+            query.text = text
+            return try entries(matching: query)
+        }
         let expression: String
-        switch typed {
+        switch text.flatMap(FullTextQuery.init) {
         case .match(let value), .raw(let value): expression = value
-        case .substring, nil:
-            return try body { query in
-                var query = query
-                query.text = text
-                return try entries(matching: query)
-            }
+        case .substring, nil: return try body(separately)
         }
         if !hasMatchTable {
             try database.execute("PRAGMA temp_store = MEMORY; CREATE TEMP TABLE IF NOT EXISTS history_matches (seq INTEGER PRIMARY KEY)")
@@ -352,14 +352,8 @@ public final class HistoryStore {
         try database.cached("DELETE FROM temp.history_matches").run()
         defer { try? database.cached("DELETE FROM temp.history_matches").run() }
         let fill = try database.cached("INSERT INTO temp.history_matches SELECT rowid FROM history_fts WHERE history_fts MATCH ?")
-        if try !Self.runFullText(fill, expression) {
-            // Not FTS5 syntax after all: every read falls back to the substring.
-            return try body { query in
-                var query = query
-                query.text = text
-                return try entries(matching: query)
-            }
-        }
+        // Not FTS5 syntax after all: every read falls back to the substring.
+        if try !Self.runFullText(fill, expression) { return try body(separately) }
         let matches = Int64(database.changes)
         return try body { query in
             var query = query
@@ -376,10 +370,14 @@ public final class HistoryStore {
             try statement.run()
             return true
         } catch {
-            guard error.code.map({ $0 & 0xFF }) == 1 else { throw error }
+            guard rejectsFullText(error) else { throw error }
             return false
         }
     }
+
+    /// Whether `error` is FTS5 refusing the text of a `MATCH` (SQLITE_ERROR: a syntax error, or an unknown
+    /// column in `word:word`), which searches read as a literal substring instead.
+    private static func rejectsFullText(_ error: SQLiteError) -> Bool { error.code.map { $0 & 0xFF } == 1 }
 
     /// Whether this connection has `temp.history_matches`.
     private var hasMatchTable = false
@@ -444,7 +442,7 @@ public final class HistoryStore {
         guard case .raw(let typed) = text else { return try body(text) }
         do {
             return try body(text)
-        } catch let error as SQLiteError where error.code.map({ $0 & 0xFF }) == 1 {
+        } catch let error as SQLiteError where Self.rejectsFullText(error) {
             return try body(.substring(typed))
         }
     }
