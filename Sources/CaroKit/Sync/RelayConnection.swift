@@ -1,3 +1,4 @@
+import Synchronization
 import JazzProto
 
 /// Connecting a ``SyncClient`` and waiting on it, with failures as ``CaroError``s.
@@ -52,9 +53,18 @@ enum RelayConnection {
     /// Waits until the relay acknowledged everything the client holds, asking again for what it has not
     /// confirmed (``SyncClient/reloadUnsynced()``).
     static func waitUntilSynced(_ client: SyncClient, step: String) async throws(CaroError) {
+        // The condition is checked on every frame that arrives: ask again at most every 10 ms, as before.
+        let lastAsked = Mutex(ContinuousClock.now - .seconds(1))
         try await wait(client, for: step) { client in
             if client.isSynced { return true }
-            client.reloadUnsynced()
+            let now = ContinuousClock.now
+            if lastAsked.withLock({ last in
+                guard now - last >= .milliseconds(10) else { return false }
+                last = now
+                return true
+            }) {
+                client.reloadUnsynced()
+            }
             return false
         }
     }

@@ -160,7 +160,8 @@ public struct SyncSetup {
 
         SyncTrace.mark("registered")
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
-        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids)
+        let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
+                                     restoring: true)
         SyncTrace.mark("persisted")
         // Restore: the synced preferences first (a synced retention applies to the entries), then the
         // history feed, slice by slice, into SQLite.
@@ -240,10 +241,12 @@ public struct SyncSetup {
 
     /// Stores everything the identity's node and the device's node hold in the home's CoValue store,
     /// then the device's credentials (last: a home with credentials always has its CoValues).
-    private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs)
-        throws(CaroError) -> DeviceCredentials
+    /// Stores the identity's CoValues and the device in the home, then its credentials. `restoring`: a join,
+    /// whose restore commits (and checkpoints the log) right after.
+    private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs,
+                        restoring: Bool = false) throws(CaroError) -> DeviceCredentials
     {
-        let store = try DeviceNode.coValueStore(home)
+        let store = try DeviceNode.coValueStore(home, bulk: restoring)
         let failures = client.read { $0.persistAll(to: store) } + device.persistAll(to: store)
         if let failure = failures.first {
             throw .failed("Cannot store \(failure.0) in the home database: \(failure.1)")
