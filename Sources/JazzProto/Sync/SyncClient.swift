@@ -29,6 +29,7 @@ public final class SyncClient: WebSocketClientDelegate {
     private let transport = LockedSlot<WebSocketClient>()
     private let relayPeer: PeerID
     private let observer = LockedSlot<ContentObserver>()
+    private let changes = ChangeSignal()
 
     /// Called (on the transport's thread, outside the client's lock) with the CoValues that received
     /// content from the relay — e.g. to refresh a UI or measure latency.
@@ -229,13 +230,15 @@ public final class SyncClient: WebSocketClientDelegate {
         }
     }
 
-    /// Waits until `condition` holds (checked every 10 ms) or `timeout` passes; returns whether it held.
+    /// Waits until `condition` holds or `timeout` passes; returns whether it held. The condition is checked
+    /// whenever a frame from the relay was handled or the connection came or went, and at least every 10 ms.
     public func wait(timeout: Duration, until condition: @Sendable (SyncClient) -> Bool) async -> Bool {
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         while clock.now < deadline {
+            let seen = changes.version
             if condition(self) { return true }
-            try? await Task.sleep(for: .milliseconds(10))
+            await changes.wait(after: seen, atMost: min(.milliseconds(10), deadline - clock.now))
         }
         return condition(self)
     }
@@ -252,6 +255,7 @@ public final class SyncClient: WebSocketClientDelegate {
             state.connected = true
             state.manager?.addPeer(relayPeer, role: .server)
         }
+        changes.signal()
     }
 
     public func client(receivedText frame: String) {
@@ -266,6 +270,7 @@ public final class SyncClient: WebSocketClientDelegate {
             }
             if !ids.isEmpty { observer(ids) }
         }
+        changes.signal()
     }
 
     public func clientDrained() {
@@ -281,5 +286,6 @@ public final class SyncClient: WebSocketClientDelegate {
             state.lastDisconnectReason = reason
             state.manager?.removePeer(relayPeer)
         }
+        changes.signal()
     }
 }
