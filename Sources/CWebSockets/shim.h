@@ -15,3 +15,12 @@ struct caro_lws_timer {
 static inline void *caro_lws_timer_owner(lws_sorted_usec_list_t *sul) {
     return ((struct caro_lws_timer *)sul)->owner;
 }
+
+/// SHA-1 for the WebSocket handshake's `Sec-WebSocket-Accept` check (lws_SHA1 is a macro naming
+/// OpenSSL's SHA1, which Swift cannot import through the macro).
+static inline void caro_sha1(const unsigned char *data, size_t length, unsigned char *digest) {
+    lws_SHA1(data, length, digest);
+}
+
+/// LWS_WRITE_RAW is a macro Swift cannot import.
+static const enum lws_write_protocol caro_lws_write_raw = LWS_WRITE_RAW;

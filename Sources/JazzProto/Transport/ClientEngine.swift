@@ -180,7 +180,8 @@ final class ClientEngine: ServiceLoopOwner {
         case LWS_CALLBACK_CLIENT_CONNECTION_ERROR, LWS_CALLBACK_CLIENT_ESTABLISHED,
              LWS_CALLBACK_CLIENT_RECEIVE, LWS_CALLBACK_CLIENT_WRITEABLE, LWS_CALLBACK_CLIENT_CLOSED,
              LWS_CALLBACK_WS_PEER_INITIATED_CLOSE, LWS_CALLBACK_OPENSSL_PERFORM_SERVER_CERT_VERIFICATION,
-             LWS_CALLBACK_CLOSED_CLIENT_HTTP, LWS_CALLBACK_WSI_DESTROY:
+             LWS_CALLBACK_CLOSED_CLIENT_HTTP, LWS_CALLBACK_WSI_DESTROY,
+             LWS_CALLBACK_RAW_CONNECTED, LWS_CALLBACK_RAW_RX, LWS_CALLBACK_RAW_WRITEABLE, LWS_CALLBACK_RAW_CLOSE:
             let attempt = LWS.opaqueValue(wsi)
             if let attempt, let session = attempts[attempt] {
                 return session.handle(
@@ -188,10 +189,14 @@ final class ClientEngine: ServiceLoopOwner {
             }
             // A connection its session already gave up on (stopped, timed out): finish closing.
             switch reason {
-            case LWS_CALLBACK_CLIENT_ESTABLISHED:
+            case LWS_CALLBACK_CLIENT_ESTABLISHED, LWS_CALLBACK_RAW_CONNECTED, LWS_CALLBACK_RAW_RX:
                 return -1
             case LWS_CALLBACK_CLIENT_WRITEABLE:
                 lws_close_reason(wsi, LWS_CLOSE_STATUS_NORMAL, nil, 0)
+                return -1
+            case LWS_CALLBACK_RAW_WRITEABLE:
+                // A raw connection given up while open: say goodbye as lws does for its own.
+                ClientFrame.write(ClientFrame.close(code: 1000), to: wsi)
                 return -1
             default:
                 return 0

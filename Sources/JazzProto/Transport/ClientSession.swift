@@ -24,6 +24,15 @@ final class ClientSession {
     private var failures = 0
     private var outgoing: OutgoingQueue
     private var incoming: IncomingAssembler
+    /// Plain (`ws://`) connections are raw sockets to lws: this session does the WebSocket handshake and
+    /// reads the frames itself (``WebSocketFrameReader``), whole buffers at a time. `wss://` ones stay
+    /// lws WebSocket connections, whose TLS errors lws explains.
+    private let framesItself: Bool
+    private var handshake: WebSocketHandshake?
+    private var handshakeTimer: LoopTimers.Token?
+    private var reader: WebSocketFrameReader
+    /// Pongs to write (raw connections) before the next message fragment.
+    private var pendingControl: [[UInt8]] = []
     private var receivedFirstFrame = false
     private var lastFrameAt: UInt64 = 0
     private var watchdog: LoopTimers.Token?
@@ -49,7 +58,13 @@ final class ClientSession {
             batchLimit: registration.configuration.batching.limit(peerHasBatched: false),
             fragmentSize: LWS.fragmentSize)
         incoming = IncomingAssembler(maxMessageBytes: registration.configuration.maxMessageBytes)
+        framesItself = !registration.url.isSecure
+        reader = WebSocketFrameReader(maxMessageBytes: registration.configuration.maxMessageBytes)
     }
+
+    /// How long a server may take to answer the upgrade once the connection is up (lws's own limit on its
+    /// WebSocket connections is 5 s).
+    static let handshakeTimeout = Duration.seconds(10)
 
     // MARK: Commands
 
@@ -125,6 +140,7 @@ final class ClientSession {
         info.local_protocol_name = engine.protocolName
         info.ietf_version_or_minus_one = -1
         info.opaque_user_data = LWS.opaque(attempt)
+        if framesItself { info.method = strings.keep("RAW") }
         if url.isSecure { info.alpn = strings.keep("http/1.1") }
         let wsi = lws_client_connect_via_info(&info)
         dialLogLines = TransportLog.captured(since: mark)
@@ -174,11 +190,16 @@ final class ClientSession {
         engine.timers.cancel(watchdog)
         engine.timers.cancel(connectTimer)
         engine.timers.cancel(stallCheck)
+        engine.timers.cancel(handshakeTimer)
         stallCheck = nil
         watchdog = nil
         connectTimer = nil
+        handshakeTimer = nil
         let dropped = outgoing.removeAll()
         incoming = IncomingAssembler(maxMessageBytes: configuration.maxMessageBytes)
+        reader = WebSocketFrameReader(maxMessageBytes: configuration.maxMessageBytes)
+        handshake = nil
+        pendingControl = []
         status.setConnected(false)
 
         var text = reason
@@ -211,15 +232,80 @@ final class ClientSession {
         switch reason {
         case LWS_CALLBACK_CLIENT_ESTABLISHED:
             guard case .connecting(attempt, _) = phase else { return -1 }
-            engine.timers.cancel(connectTimer)
-            connectTimer = nil
-            phase = .open(attempt: attempt, wsi: wsi)
-            outgoing = OutgoingQueue(
-                batchLimit: configuration.batching.limit(peerHasBatched: false),
-                fragmentSize: LWS.fragmentSize)
-            status.setConnected(true)
-            scheduleStallCheck(attempt: attempt)
-            delegate?.clientConnected()
+            established(attempt: attempt, wsi: wsi)
+            return 0
+
+        case LWS_CALLBACK_RAW_CONNECTED:
+            guard case .connecting(attempt, _) = phase else { return -1 }
+            let upgrade = WebSocketHandshake(url: url, key: SecureRandom.bytes(16))
+            handshake = upgrade
+            var request = [UInt8](repeating: 0, count: Int(caro_lws_pre)) + upgrade.request
+            let sent = request.withUnsafeMutableBufferPointer {
+                lws_write(wsi, $0.baseAddress! + Int(caro_lws_pre), upgrade.request.count, caro_lws_write_raw)
+            }
+            if sent < 0 {
+                finishAttempt(attempt, reason: describeFailure("writing the WebSocket upgrade request failed (write failed)"))
+                return -1
+            }
+            handshakeTimer = engine.timers.schedule(afterNanoseconds: Self.handshakeTimeout.clampedNanoseconds) { [weak self] in
+                guard let self, case .connecting(attempt, _) = self.phase else { return }
+                self.handshakeTimer = nil
+                self.abandonConnection(reason: "\(self.url.endpoint) accepted the connection but did not complete the "
+                    + "WebSocket handshake (no answer in \(Self.describe(Self.handshakeTimeout)))")
+            }
+            return 0
+
+        case LWS_CALLBACK_RAW_RX:
+            let bytes = UnsafeRawBufferPointer(start: input, count: input == nil ? 0 : length)
+            switch phase {
+            case .connecting(attempt, _):
+                guard var upgrade = handshake else { return -1 }
+                let progress = upgrade.read(bytes)
+                handshake = upgrade
+                switch progress {
+                case .incomplete:
+                    return 0
+                case .refused(let why):
+                    finishAttempt(attempt, reason: describeFailure(why))
+                    return -1
+                case .accepted(let leftover):
+                    handshake = nil
+                    engine.timers.cancel(handshakeTimer)
+                    handshakeTimer = nil
+                    established(attempt: attempt, wsi: wsi)
+                    if leftover == 0 { return 0 }
+                    return readFrames(attempt: attempt, wsi: wsi, UnsafeRawBufferPointer(rebasing: bytes[(bytes.count - leftover)...]))
+                }
+            case .open(attempt, _):
+                return readFrames(attempt: attempt, wsi: wsi, bytes)
+            default:
+                return -1
+            }
+
+        case LWS_CALLBACK_RAW_WRITEABLE:
+            if case .connecting(attempt, _) = phase { return 0 }  // the upgrade request is on its way
+            guard case .open(attempt, _) = phase else { return -1 }
+            while !pendingControl.isEmpty {
+                if lws_send_pipe_choked(wsi) != 0 {
+                    lws_callback_on_writable(wsi)
+                    return 0
+                }
+                if !ClientFrame.write(pendingControl.removeFirst(), to: wsi) {
+                    finishAttempt(attempt, reason: "writing to \(url.endpoint) failed; the connection was closed")
+                    return -1
+                }
+            }
+            return writeQueued(attempt: attempt, wsi: wsi, framing: .rawClient)
+
+        case LWS_CALLBACK_RAW_CLOSE:
+            if case .connecting(attempt, _) = phase {
+                finishAttempt(attempt, reason: describeFailure("the server closed the connection during the WebSocket "
+                    + "handshake (read failed)"))
+                return 0
+            }
+            let reason = peerCloseReason.map { "\(url.endpoint): \($0)" }
+                ?? "the connection to \(url.endpoint) was closed"
+            finishAttempt(attempt, reason: reason)
             return 0
 
         case LWS_CALLBACK_CLIENT_RECEIVE:
@@ -228,14 +314,7 @@ final class ClientSession {
 
         case LWS_CALLBACK_CLIENT_WRITEABLE:
             guard case .open(attempt, _) = phase else { return -1 }
-            var completed = 0
-            let result = outgoing.write(to: wsi, completedBytes: &completed)
-            if completed > 0, status.release(completed) { delegate?.clientDrained() }
-            if case .failed = result {
-                finishAttempt(attempt, reason: "writing to \(url.endpoint) failed; the connection was closed")
-                return -1
-            }
-            return 0
+            return writeQueued(attempt: attempt, wsi: wsi, framing: .lws)
 
         case LWS_CALLBACK_WS_PEER_INITIATED_CLOSE:
             peerCloseReason = Self.describePeerClose(input, length)
@@ -277,6 +356,74 @@ final class ClientSession {
         default:
             return 0
         }
+    }
+
+    private func established(attempt: UInt64, wsi: OpaquePointer) {
+        engine.timers.cancel(connectTimer)
+        connectTimer = nil
+        phase = .open(attempt: attempt, wsi: wsi)
+        outgoing = OutgoingQueue(
+            batchLimit: configuration.batching.limit(peerHasBatched: false),
+            fragmentSize: LWS.fragmentSize)
+        status.setConnected(true)
+        scheduleStallCheck(attempt: attempt)
+        delegate?.clientConnected()
+    }
+
+    private func writeQueued(attempt: UInt64, wsi: OpaquePointer, framing: OutgoingQueue.Framing) -> Int32 {
+        var completed = 0
+        let result = outgoing.write(to: wsi, completedBytes: &completed, framing: framing)
+        if completed > 0, status.release(completed) { delegate?.clientDrained() }
+        if case .failed = result {
+            finishAttempt(attempt, reason: "writing to \(url.endpoint) failed; the connection was closed")
+            return -1
+        }
+        return 0
+    }
+
+    /// Reads the frames of a raw connection. Returns -1 (close now) after the server's close, an
+    /// oversized message or a protocol error, each answered with a close frame first.
+    private func readFrames(attempt: UInt64, wsi: OpaquePointer, _ bytes: UnsafeRawBufferPointer) -> Int32 {
+        var closeWith: UInt16?
+        // Handled after the read: handling may end the attempt, which replaces the reader.
+        var events: [WebSocketFrameReader.Event] = []
+        reader.read(bytes) { events.append($0) }
+        for event in events {
+            guard case .open(attempt, _) = phase else { break }
+            switch event {
+            case .text(let text):
+                frameArrived(attempt: attempt)
+                delegate?.client(receivedText: text)
+            case .binary(let count):
+                frameArrived(attempt: attempt)
+                TransportLog.log(.warning, "\(url.endpoint) sent a \(count)-byte binary frame; Jazz uses text frames only, ignored")
+            case .invalidText(let count):
+                frameArrived(attempt: attempt)
+                TransportLog.log(.warning, "\(url.endpoint) sent a \(count)-byte text frame that is not valid UTF-8; ignored")
+            case .ping(let payload):
+                pendingControl.append(ClientFrame.standalone(opcode: 0xA, payload: payload))
+                lws_callback_on_writable(wsi)
+            case .pong:
+                break
+            case .tooLarge(let count):
+                finishAttempt(attempt, reason: "\(url.endpoint) sent a message over the "
+                    + "\(configuration.maxMessageBytes)-byte limit (\(count) bytes so far); the connection was closed")
+                closeWith = 1009
+            case .close(let code, let text):
+                peerCloseReason = code.map { "the server closed the connection (status \($0)\(text.isEmpty ? "" : ": \(text)"))" }
+                    ?? "the server closed the connection"
+                closeWith = code ?? 1000
+            case .protocolError(let why):
+                finishAttempt(attempt, reason: "\(url.endpoint) broke the WebSocket protocol (\(why)); the connection was closed")
+                closeWith = 1002
+            }
+        }
+        guard let code = closeWith else { return 0 }
+        ClientFrame.write(ClientFrame.close(code: code), to: wsi)
+        if case .open(attempt, _) = phase, let reason = peerCloseReason {
+            finishAttempt(attempt, reason: "\(url.endpoint): \(reason)")
+        }
+        return -1
     }
 
     private func receive(attempt: UInt64, wsi: OpaquePointer, input: UnsafeMutableRawPointer?, length: Int) -> Int32 {

@@ -8,6 +8,13 @@ import CWebSockets
 /// more, then asks for another writeable callback. A short write count is not an error: lws
 /// keeps the unsent rest and reports the pipe as choked until it is flushed.
 struct OutgoingQueue {
+    /// Who frames the messages: lws (its WebSocket connections), or ``ClientFrame`` on a raw client
+    /// connection (masked, as a client must).
+    enum Framing {
+        case lws
+        case rawClient
+    }
+
     /// The result of one writeable callback.
     enum WriteResult {
         /// Everything queued was handed to lws.
@@ -57,7 +64,7 @@ struct OutgoingQueue {
 
     /// Writes as much as the socket takes. `completedBytes` grows by the accounted size of every
     /// message fully handed to lws.
-    mutating func write(to wsi: OpaquePointer, completedBytes: inout Int) -> WriteResult {
+    mutating func write(to wsi: OpaquePointer, completedBytes: inout Int, framing: Framing = .lws) -> WriteResult {
         defer { compact() }
         while head < frames.count {
             if lws_send_pipe_choked(wsi) != 0 {
@@ -71,11 +78,20 @@ struct OutgoingQueue {
             let isEnd = offset + length == total
             let flags = lws_write_ws_flags(frames[head].kind.lwsValue, isStart ? 1 : 0, isEnd ? 1 : 0)
             let start = OutgoingFrame.headroom + offset
+            let kind = frames[head].kind
             // For fragments after the first, the headroom lws writes into overlaps payload
             // bytes that were already handed over; lws has copied whatever it did not send.
             let written = frames[head].storage.withUnsafeMutableBufferPointer { buffer -> Int32 in
                 guard let base = buffer.baseAddress else { return -1 }
-                return lws_write(wsi, base + start, length, lws_write_protocol(rawValue: UInt32(flags)))
+                switch framing {
+                case .lws:
+                    return lws_write(wsi, base + start, length, lws_write_protocol(rawValue: UInt32(flags)))
+                case .rawClient:
+                    let opcode: UInt8 = isStart ? (kind == .text ? 0x1 : 0x2) : 0x0
+                    let frame = ClientFrame.frame(opcode: opcode, final: isEnd, payload: base + start, count: length)
+                    let sent = lws_write(wsi, frame.start, frame.count, caro_lws_write_raw)
+                    return sent < 0 ? sent : Int32(clamping: length)
+                }
             }
             if written < 0 { return .failed }
             offset += length
