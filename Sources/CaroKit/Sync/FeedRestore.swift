@@ -29,9 +29,9 @@ enum FeedRestore {
     static func apply(_ root: CaroRoot, from client: SyncClient, into history: HistoryStore, after applied: [String: Int] = [:],
                       retention: HistoryRetention, now: Int64, progress: (Int) -> Void) throws(CaroError) -> Outcome {
         try CaroError.storage {
-            // Statement journals in memory, and a 16 MiB page cache: with the default 2 MiB, the pages of the
-            // transaction spilled into the log before the commit and were written again.
-            try history.database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -16384")
+            // Statement journals in memory (the default page cache: a larger one bought no time at 10 000
+            // entries and 17 MB of peak memory at 100 000).
+            try history.database.execute("PRAGMA temp_store = MEMORY")
             return try history.database.transaction(.immediate) { () throws -> Outcome in
                 var outcome = Outcome()
                 // One bulk load for every slice: the full-text index and the count take the rows once, at the end.
