@@ -13,6 +13,22 @@ extension CaroRoot {
         node.knownState(of: history).sessions.reduce(0) { $0 + max($1.value - (applied[$1.key.description] ?? 0), 0) }
     }
 
+    /// The bytes of the feed's transactions as they travel and are stored (their encrypted text): what
+    /// sizes a restore's SQLite page cache.
+    public func feedBytes(in node: LocalNode) -> Int {
+        guard let core = node.core(history) else { return 0 }
+        var total = 0
+        for log in core.sessions.values {
+            for transaction in log.transactions {
+                switch transaction {
+                case .private(_, _, let encryptedChanges, _): total += encryptedChanges.utf8.count
+                case .trusting(_, let changes, _): total += changes.utf8.count
+                }
+            }
+        }
+        return total
+    }
+
     /// Walks the history items past `applied` a few transactions at a time: each slice is decrypted,
     /// decoded and handed to `body` with the number of feed transactions walked so far, then dropped, so
     /// a restore of any size holds one slice of plaintext at a time (not the whole feed, as

@@ -562,15 +562,17 @@ enum DeviceNode {
         }
     }
 
-    /// The CoValue store in the home database (its own connection). `bulk`: for one large write followed
-    /// by commits on the home's own connection (a join storing a whole identity before its restore): no
-    /// checkpoint of its own every 1 000 pages (each copied the log into the file in the middle of the
-    /// write); the home's connection checkpoints after its next commit. (A 16 MiB page cache, against
-    /// spilling, saved ~20 % of this write at 100 000 entries but added 4 MB of peak memory at 10 000.)
-    static func coValueStore(_ home: DeviceHome, bulk: Bool = false) throws(CaroError) -> SQLiteCoValueStore {
+    /// The CoValue store in the home database (its own connection). `bulk`: for one large write of about
+    /// that many bytes followed by commits on the home's own connection (a join storing a whole identity
+    /// before its restore): no checkpoint of its own every 1 000 pages (each copied the log into the file
+    /// in the middle of the write); the home's connection checkpoints after its next commit. And a page
+    /// cache sized by ``FeedRestore/cacheKiB(forFeedBytes:)``.
+    static func coValueStore(_ home: DeviceHome, bulk: Int? = nil) throws(CaroError) -> SQLiteCoValueStore {
         try CaroError.storage {
             let database = try SQLiteDatabase(path: home.databasePath)
-            if bulk { try database.execute("PRAGMA wal_autocheckpoint = 0") }
+            if let bytes = bulk {
+                try database.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -\(FeedRestore.cacheKiB(forFeedBytes: bytes))")
+            }
             return try SQLiteCoValueStore(database: database, migrations: HomeSchema.migrations)
         }
     }

@@ -161,7 +161,7 @@ public struct SyncSetup {
         SyncTrace.mark("registered")
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
-                                     restoring: true)
+                                     restoringBytes: client.read { root.feedBytes(in: $0) })
         SyncTrace.mark("persisted")
         // Restore: the synced preferences first (a synced retention applies to the entries), then the
         // history feed, slice by slice, into SQLite.
@@ -241,12 +241,12 @@ public struct SyncSetup {
 
     /// Stores everything the identity's node and the device's node hold in the home's CoValue store,
     /// then the device's credentials (last: a home with credentials always has its CoValues).
-    /// Stores the identity's CoValues and the device in the home, then its credentials. `restoring`: a join,
-    /// whose restore commits (and checkpoints the log) right after.
+    /// Stores the identity's CoValues and the device in the home, then its credentials. `restoringBytes`: a
+    /// join's, whose restore of a feed of that many bytes commits (and checkpoints the log) right after.
     private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs,
-                        restoring: Bool = false) throws(CaroError) -> DeviceCredentials
+                        restoringBytes: Int? = nil) throws(CaroError) -> DeviceCredentials
     {
-        let store = try DeviceNode.coValueStore(home, bulk: restoring)
+        let store = try DeviceNode.coValueStore(home, bulk: restoringBytes)
         let failures = client.read { $0.persistAll(to: store) } + device.persistAll(to: store)
         if let failure = failures.first {
             throw .failed("Cannot store \(failure.0) in the home database: \(failure.1)")
