@@ -68,7 +68,8 @@ enum FeedRestore {
 
     /// Walks the feed slices past `applied` on a second thread (decrypting and decoding them, holding the
     /// node) while `body` stores each one on this thread: the two halves of a restore overlap. At most two
-    /// decoded slices wait at a time. Returns the frontier walked.
+    /// decoded slices wait at a time. Returns the frontier walked. `body` must not use `client`: the walk
+    /// holds the client's lock until it ends, and waits for `body` when two slices wait.
     private static func walk(_ root: CaroRoot, from client: SyncClient, after applied: [String: Int],
                              _ body: ([SyncEngine.FeedItem], Int) throws -> Void) throws -> [String: Int] {
         let handoff = SliceHandoff<(items: [SyncEngine.FeedItem], walked: Int), [String: Int]>(capacity: 2)
