@@ -13,7 +13,9 @@ public func fuzzWebSocketURL(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt 
         guard case .invalidURL = error, !error.description.isEmpty else { fatalError("unexpected error \(error) for \(text.debugDescription)") }
         return 0
     }
-    guard endpoint.hasPrefix("ws://") || endpoint.hasPrefix("wss://"), (try? WebSocketClient.endpoint(of: endpoint)) == endpoint else {
+    // Compared as bytes: `hasPrefix` compares Characters, and a combining mark merges into the `/` before it.
+    guard endpoint.utf8.starts(with: "ws://".utf8) || endpoint.utf8.starts(with: "wss://".utf8),
+          (try? WebSocketClient.endpoint(of: endpoint)) == endpoint else {
         fatalError("endpoint \(endpoint.debugDescription) of \(text.debugDescription) does not parse to itself")
     }
     return 0

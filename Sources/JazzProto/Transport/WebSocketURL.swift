@@ -15,15 +15,22 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
         guard !string.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) else {
             throw fail("it contains spaces or control characters (percent-encode them, e.g. %20)")
         }
-        let lower = string.lowercased()
-        let rest: Substring
-        if lower.hasPrefix("wss://") {
+        // Split on Unicode scalars, not Characters: a character such as U+06DD (a prepended concatenation
+        // mark) joins the next one into a single Character, so a `:` after it was not found as a Character
+        // (found by fuzz-websocket-url: the endpoint of `ws://\u{FFFD}\u{06DD}` did not parse to itself).
+        let scalars = string.unicodeScalars
+        func hasScheme(_ scheme: String) -> Bool {
+            scalars.count >= scheme.unicodeScalars.count
+                && zip(scalars, scheme.unicodeScalars).allSatisfy { $0.properties.lowercaseMapping == String($1) }
+        }
+        let rest: Substring.UnicodeScalarView
+        if hasScheme("wss://") {
             isSecure = true
-            rest = string.dropFirst(6)
-        } else if lower.hasPrefix("ws://") {
+            rest = scalars.dropFirst(6)
+        } else if hasScheme("ws://") {
             isSecure = false
-            rest = string.dropFirst(5)
-        } else if lower.hasPrefix("https://") || lower.hasPrefix("http://") {
+            rest = scalars.dropFirst(5)
+        } else if hasScheme("https://") || hasScheme("http://") {
             throw fail("the scheme must be ws:// or wss:// (use wss:// for an https:// server)")
         } else {
             throw fail("the scheme must be ws:// or wss://")
@@ -37,16 +44,16 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
         guard !authority.contains("@") else {
             throw fail("user names and passwords in the URL are not supported (Jazz uses ?key=...)")
         }
-        var hostPart: Substring
-        var portPart: Substring?
-        if authority.hasPrefix("[") {
+        var hostPart: Substring.UnicodeScalarView
+        var portPart: Substring.UnicodeScalarView?
+        if authority.first == "[" {
             guard let close = authority.firstIndex(of: "]") else {
                 throw fail("an IPv6 address must be closed with ]")
             }
             hostPart = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":") else { throw fail("unexpected text after the IPv6 address") }
+                guard after.first == ":" else { throw fail("unexpected text after the IPv6 address") }
                 portPart = after.dropFirst()
             }
         } else if let colon = authority.lastIndex(of: ":") {
@@ -61,27 +68,34 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
         guard !hostPart.contains("[") && !hostPart.contains("]") else {
             throw fail("the host contains [ or ]: write an IPv6 address in one pair of brackets, e.g. ws://[::1]:4200")
         }
-        guard !hostPart.contains(":") || authority.hasPrefix("[") else {
+        guard !hostPart.contains(":") || authority.first == "[" else {
             throw fail("an IPv6 address must be written in brackets, e.g. ws://[::1]:4200")
         }
-        host = String(hostPart)
+        // Host names travel as ASCII (an internationalized name in its punycode form): anything else could
+        // not be resolved, and a leading combining mark would even merge into the `//` before it.
+        guard hostPart.allSatisfy(\.isASCII) else {
+            throw fail("the host name has non-ASCII characters: write an internationalized name in its xn-- form")
+        }
+        host = String(Substring(hostPart))
 
         if let portPart {
-            guard !portPart.isEmpty, portPart.allSatisfy(\.isASCII), portPart.allSatisfy(\.isNumber),
-                  let value = Int(portPart), (1...65535).contains(value) else {
-                throw fail("the port “\(portPart)” is not a number between 1 and 65535")
+            let digits = String(Substring(portPart))
+            guard !portPart.isEmpty, portPart.allSatisfy({ $0.isASCII && $0.properties.numericType == .decimal }),
+                  let value = Int(digits), (1...65535).contains(value) else {
+                throw fail("the port “\(digits)” is not a number between 1 and 65535")
             }
             port = value
         } else {
             port = isSecure ? 443 : 80
         }
 
-        if tail.isEmpty {
+        let tailText = String(Substring(tail))
+        if tailText.isEmpty {
             pathAndQuery = "/"
-        } else if tail.hasPrefix("?") {
-            pathAndQuery = "/" + tail
+        } else if tailText.hasPrefix("?") {
+            pathAndQuery = "/" + tailText
         } else {
-            pathAndQuery = String(tail)
+            pathAndQuery = tailText
         }
     }
 
@@ -89,13 +103,13 @@ struct WebSocketURL: Sendable, Equatable, CustomStringConvertible {
 
     /// The `Host` header (lws also takes the TLS server name from it, dropping any `:port`).
     var hostHeader: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        let name = host.unicodeScalars.contains(":") ? "[\(host)]" : host
         return isDefaultPort ? name : "\(name):\(port)"
     }
 
     /// `scheme://host:port` for messages.
     var endpoint: String {
-        let name = host.contains(":") ? "[\(host)]" : host
+        let name = host.unicodeScalars.contains(":") ? "[\(host)]" : host
         return "\(isSecure ? "wss" : "ws")://\(name):\(port)"
     }
 

@@ -35,6 +35,10 @@ struct WebSocketURLTests {
         "ws://host:abc", "ws://user:pw@host", "ws://exa mple.com", "ws://::1:4200", "ws://[::1",
         // Found by fuzz-websocket-url: brackets inside the host.
         "ws://[[`]:2?:]:2?#", "ws://a]:5", "ws://[[::1]]:80",
+        // Found by fuzz-websocket-url: non-ASCII hosts (U+06DD joins the `:` after it into one Character; a
+        // leading combining mark joins the `/` before it), which no resolver takes anyway.
+        "ws://\u{FFFD}\u{06DD}", "ws://h\u{06DD}:81/p", "wss://\u{0301}x:443", "ws://\u{059A}\u{FFFD}w.",
+        "ws://[\u{06DD}:1]:2", "ws://bücher.example",
     ])
     func rejectsBadURLs(_ text: String) {
         #expect(throws: TransportError.self) { try WebSocketURL(text) }
@@ -52,7 +56,8 @@ struct WebSocketURLTests {
     }
 
     /// The endpoint a URL dials parses back to itself (the fuzz-websocket-url property).
-    @Test(arguments: ["ws://127.0.0.1:4200", "wss://cloud.jazz.tools/?key=x", "ws://[::1]/sync", "WS://[example.org]:81?q"])
+    @Test(arguments: ["ws://127.0.0.1:4200", "wss://cloud.jazz.tools/?key=x", "ws://[::1]/sync", "WS://[example.org]:81?q",
+                      "ws://xn--bcher-kva.example:4200/p\u{06DD}:x"])
     func endpointParsesToItself(_ text: String) throws {
         let endpoint = try WebSocketClient.endpoint(of: text)
         #expect(try WebSocketClient.endpoint(of: endpoint) == endpoint)
