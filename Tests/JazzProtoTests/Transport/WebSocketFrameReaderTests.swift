@@ -196,3 +196,135 @@ struct WebSocketHandshakeTests {
         }
     }
 }
+
+/// Random streams, valid and not, read whole and cut at random places: the reader must give the same
+/// events either way, never crash, and say nothing after the event that ends a connection. (A property
+/// test beside the fixed cases above: the reader reads what any server sends.)
+@Suite("WebSocket frame reader, random streams")
+struct WebSocketFrameReaderPropertyTests {
+    /// SplitMix64: reproducible streams from a seed.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func randomPayload(_ random: inout Generator) -> [UInt8] {
+        let count = [0, 1, 5, 125, 126, 127, 300, 70_000][Int.random(in: 0..<8, using: &random)]
+        // Random text for small payloads; a repeated byte for the large ones (the length classes matter).
+        var payload = count <= 300 ? (0..<count).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
+            : [UInt8](repeating: UInt8.random(in: 0x20...0x7E, using: &random), count: count)
+        if Int.random(in: 0..<12, using: &random) == 0, !payload.isEmpty { payload[0] = 0xFF }  // not UTF-8
+        return payload
+    }
+
+    /// One message as a server sends it: whole, or in fragments with pings and pongs between them; now
+    /// and then a control frame alone, and rarely something broken (a mask, a reserved bit, an unknown
+    /// opcode, a continuation of nothing, a cut-off frame).
+    static func randomMessage(_ random: inout Generator) -> [UInt8] {
+        let frame = WebSocketFrameReaderTests.frame
+        switch Int.random(in: 0..<20, using: &random) {
+        case 0: return frame(0x1, randomPayload(&random), true, true, 0)
+        case 1: return frame(0x2, randomPayload(&random), true, false, 0x40)
+        case 2: return frame([0x3, 0xB, 0x0][Int.random(in: 0..<3, using: &random)], randomPayload(&random), true, false, 0)
+        case 3: return Array(frame(0x1, randomPayload(&random), true, false, 0).dropLast(1))
+        case 4: return frame(0x9, Array(randomPayload(&random).prefix(125)), true, false, 0)
+        case 5: return frame(0x8, [0x03, 0xE8] + Array(randomPayload(&random).prefix(100)), true, false, 0)
+        default:
+            let opcode: UInt8 = Int.random(in: 0..<5, using: &random) == 0 ? 0x2 : 0x1
+            let pieces = Int.random(in: 1...4, using: &random)
+            var bytes: [UInt8] = []
+            for piece in 0..<pieces {
+                bytes += frame(piece == 0 ? opcode : 0x0, randomPayload(&random), piece == pieces - 1, false, 0)
+                if piece < pieces - 1, Int.random(in: 0..<3, using: &random) == 0 {
+                    bytes += frame(Bool.random(using: &random) ? 0x9 : 0xA, [UInt8](repeating: 7, count: Int.random(in: 0...5, using: &random)), true, false, 0)
+                }
+            }
+            return bytes
+        }
+    }
+
+    static func ends(_ event: WebSocketFrameReader.Event) -> Bool {
+        switch event {
+        case .close, .protocolError, .tooLarge: return true
+        default: return false
+        }
+    }
+
+    @Test("any stream gives the same events whole and cut anywhere, and nothing after the end")
+    func splitInvariance() {
+        var random = Generator(state: 20_261_206)
+        var withText = 0, withTwoMessages = 0
+        for round in 0..<300 {
+            var stream: [UInt8] = []
+            for _ in 0..<Int.random(in: 1...12, using: &random) { stream += Self.randomMessage(&random) }
+            if round % 10 == 0 { stream += (0..<64).map { _ in UInt8.random(in: 0...255, using: &random) } }
+            let limit = [100, 1_000, 1 << 20][round % 3]
+            let whole = WebSocketFrameReaderTests.events(stream, maxMessageBytes: limit)
+            let texts = whole.filter { if case .text = $0 { return true } else { return false } }.count
+            if texts > 0 { withText += 1 }
+            if texts > 1 { withTwoMessages += 1 }
+            if let end = whole.firstIndex(where: Self.ends) {
+                #expect(end == whole.count - 1, "events after the end in round \(round)")
+            }
+            // Cut at random places (not only fixed sizes): the same events, in the same order.
+            var reader = WebSocketFrameReader(maxMessageBytes: limit)
+            var cutEvents: [WebSocketFrameReader.Event] = []
+            var offset = 0
+            while offset < stream.count {
+                let end = min(stream.count, offset + Int.random(in: 1...2_000, using: &random))
+                stream[offset..<end].withUnsafeBytes { reader.read($0) { cutEvents.append($0) } }
+                offset = end
+            }
+            #expect(cutEvents == whole, "round \(round)")
+        }
+        // The streams are not all broken at once: many carry messages, often several.
+        #expect(withText > 100 && withTwoMessages > 30, "\(withText) rounds with text, \(withTwoMessages) with two or more")
+    }
+
+    @Test("any answer to the upgrade gives the same verdict whole and cut anywhere")
+    func handshakeSplitInvariance() {
+        var random = Generator(state: 6_455)
+        let handshake = WebSocketHandshake(url: WebSocketHandshakeTests.url, key: Array(0..<16))
+        let good = Array(WebSocketHandshakeTests.answer(to: handshake.request).utf8)
+        for round in 0..<300 {
+            var answer = good
+            // Change, drop or add a few bytes (or none), then maybe append frame bytes.
+            for _ in 0..<Int.random(in: 0...3, using: &random) where !answer.isEmpty {
+                let at = Int.random(in: 0..<answer.count, using: &random)
+                switch Int.random(in: 0..<3, using: &random) {
+                case 0: answer[at] = UInt8.random(in: 0...255, using: &random)
+                case 1: answer.remove(at: at)
+                default: answer.insert(UInt8.random(in: 0...255, using: &random), at: at)
+                }
+            }
+            answer += (0..<Int.random(in: 0...8, using: &random)).map { _ in UInt8.random(in: 0...255, using: &random) }
+            var whole = handshake
+            let verdict = answer.withUnsafeBytes { whole.read($0) }
+            var cut = handshake
+            var progress = WebSocketHandshake.Progress.incomplete
+            var offset = 0
+            var consumed = 0
+            while offset < answer.count, progress == .incomplete {
+                let end = min(answer.count, offset + Int.random(in: 1...40, using: &random))
+                progress = answer[offset..<end].withUnsafeBytes { cut.read($0) }
+                consumed = end
+                offset = end
+            }
+            switch (verdict, progress) {
+            case (.accepted(let wholeLeftover), .accepted(let cutLeftover)):
+                // The frames after the header: the same bytes either way.
+                #expect(answer.count - wholeLeftover == consumed - cutLeftover, "round \(round)")
+            case (.refused, .refused), (.incomplete, .incomplete):
+                break
+            default:
+                Issue.record("round \(round): whole \(verdict), cut \(progress)")
+            }
+        }
+    }
+}
