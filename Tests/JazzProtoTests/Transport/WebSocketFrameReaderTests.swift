@@ -202,19 +202,7 @@ struct WebSocketHandshakeTests {
 /// test beside the fixed cases above: the reader reads what any server sends.)
 @Suite("WebSocket frame reader, random streams")
 struct WebSocketFrameReaderPropertyTests {
-    /// SplitMix64: reproducible streams from a seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomPayload(_ random: inout Generator) -> [UInt8] {
+    static func randomPayload(_ random: inout SeededRandom) -> [UInt8] {
         let count = [0, 1, 5, 125, 126, 127, 300, 70_000][Int.random(in: 0..<8, using: &random)]
         // Random text for small payloads; a repeated byte for the large ones (the length classes matter).
         var payload = count <= 300 ? (0..<count).map { _ in UInt8.random(in: 0x20...0x7E, using: &random) }
@@ -226,7 +214,7 @@ struct WebSocketFrameReaderPropertyTests {
     /// One message as a server sends it: whole, or in fragments with pings and pongs between them; now
     /// and then a control frame alone, and rarely something broken (a mask, a reserved bit, an unknown
     /// opcode, a continuation of nothing, a cut-off frame).
-    static func randomMessage(_ random: inout Generator) -> [UInt8] {
+    static func randomMessage(_ random: inout SeededRandom) -> [UInt8] {
         let frame = WebSocketFrameReaderTests.frame
         switch Int.random(in: 0..<20, using: &random) {
         case 0: return frame(0x1, randomPayload(&random), true, true, 0)
@@ -258,7 +246,7 @@ struct WebSocketFrameReaderPropertyTests {
 
     @Test("any stream gives the same events whole and cut anywhere, and nothing after the end")
     func splitInvariance() {
-        var random = Generator(state: 20_261_206)
+        var random = SeededRandom(seed: 20_261_206)
         var withText = 0, withTwoMessages = 0
         for round in 0..<300 {
             var stream: [UInt8] = []
@@ -289,7 +277,7 @@ struct WebSocketFrameReaderPropertyTests {
 
     @Test("any answer to the upgrade gives the same verdict whole and cut anywhere")
     func handshakeSplitInvariance() {
-        var random = Generator(state: 6_455)
+        var random = SeededRandom(seed: 6_455)
         let handshake = WebSocketHandshake(url: WebSocketHandshakeTests.url, key: Array(0..<16))
         let good = Array(WebSocketHandshakeTests.answer(to: handshake.request).utf8)
         for round in 0..<300 {
