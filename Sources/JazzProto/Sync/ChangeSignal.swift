@@ -37,8 +37,7 @@ final class ChangeSignal: Sendable {
                 return state.lastWaiter
             }
             guard let id else { return continuation.resume() }
-            let nanoseconds = max(interval.components.seconds, 0) * 1_000_000_000 + max(interval.components.attoseconds, 0) / 1_000_000_000
-            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(nanoseconds))) { [self] in
+            DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: interval.clampedNanoseconds))) { [self] in
                 // Whoever removes the waiter resumes it: the timer or a signal, never both.
                 state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
             }

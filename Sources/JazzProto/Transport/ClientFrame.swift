@@ -72,12 +72,13 @@ enum ClientFrame {
         }
     }
 
-    /// Writes a standalone frame (a pong, a close) to a raw connection; false if lws refused it.
+    /// Writes `bytes` (a standalone frame, the upgrade request) to a raw connection, copied behind lws's
+    /// headroom; false if lws refused them.
     @discardableResult
-    static func write(_ frame: [UInt8], to wsi: OpaquePointer) -> Bool {
-        var copy = [UInt8](repeating: 0, count: Int(caro_lws_pre)) + frame
+    static func write(_ bytes: [UInt8], to wsi: OpaquePointer) -> Bool {
+        var copy = [UInt8](repeating: 0, count: Int(caro_lws_pre)) + bytes
         return copy.withUnsafeMutableBufferPointer { buffer in
-            lws_write(wsi, buffer.baseAddress! + Int(caro_lws_pre), frame.count, caro_lws_write_raw) >= 0
+            lws_write(wsi, buffer.baseAddress! + Int(caro_lws_pre), bytes.count, caro_lws_write_raw) >= 0
         }
     }
 }

@@ -239,11 +239,7 @@ final class ClientSession {
             guard case .connecting(attempt, _) = phase else { return -1 }
             let upgrade = WebSocketHandshake(url: url, key: SecureRandom.bytes(16))
             handshake = upgrade
-            var request = [UInt8](repeating: 0, count: Int(caro_lws_pre)) + upgrade.request
-            let sent = request.withUnsafeMutableBufferPointer {
-                lws_write(wsi, $0.baseAddress! + Int(caro_lws_pre), upgrade.request.count, caro_lws_write_raw)
-            }
-            if sent < 0 {
+            if !ClientFrame.write(upgrade.request, to: wsi) {
                 finishAttempt(attempt, reason: describeFailure("writing the WebSocket upgrade request failed (write failed)"))
                 return -1
             }
@@ -410,8 +406,7 @@ final class ClientSession {
                     + "\(configuration.maxMessageBytes)-byte limit (\(count) bytes so far); the connection was closed")
                 closeWith = 1009
             case .close(let code, let text):
-                peerCloseReason = code.map { "the server closed the connection (status \($0)\(text.isEmpty ? "" : ": \(text)"))" }
-                    ?? "the server closed the connection"
+                peerCloseReason = Self.describePeerClose(code: code, reason: text)
                 closeWith = code ?? 1000
             case .protocolError(let why):
                 finishAttempt(attempt, reason: "\(url.endpoint) broke the WebSocket protocol (\(why)); the connection was closed")
@@ -534,12 +529,16 @@ final class ClientSession {
             lwsReason: lwsReason, logLines: captured)
     }
 
+    /// The server's close as lws hands it over (the close frame's payload).
     private static func describePeerClose(_ input: UnsafeMutableRawPointer?, _ length: Int) -> String {
-        guard let input, length >= 2 else { return "the server closed the connection" }
+        guard let input, length >= 2 else { return describePeerClose(code: nil, reason: "") }
         let bytes = UnsafeRawBufferPointer(start: input, count: length)
-        let code = Int(bytes[0]) << 8 | Int(bytes[1])
-        let text = String(decoding: bytes.dropFirst(2), as: UTF8.self)
-        return "the server closed the connection (status \(code)\(text.isEmpty ? "" : ": \(text)"))"
+        return describePeerClose(code: UInt16(bytes[0]) << 8 | UInt16(bytes[1]), reason: String(decoding: bytes.dropFirst(2), as: UTF8.self))
+    }
+
+    private static func describePeerClose(code: UInt16?, reason: String) -> String {
+        guard let code else { return "the server closed the connection" }
+        return "the server closed the connection (status \(code)\(reason.isEmpty ? "" : ": \(reason)"))"
     }
 
     static func describe(_ duration: Duration) -> String {

@@ -104,23 +104,12 @@ struct WebSocketHandshake {
         return digest
     }
 
-    /// Standard base64 with padding (RFC 4648 §4), which the handshake's two header values use.
+    /// Standard base64 with padding (RFC 4648 §4), which the handshake's two header values use: base64url
+    /// (``Base64URL``, also padded) with `+` and `/` in place of `-` and `_`.
     static func base64(_ bytes: [UInt8]) -> String {
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        var output: [UInt8] = []
-        output.reserveCapacity((bytes.count + 2) / 3 * 4)
-        var index = 0
-        while index < bytes.count {
-            let count = min(3, bytes.count - index)
-            var group = UInt32(bytes[index]) << 16
-            if count > 1 { group |= UInt32(bytes[index + 1]) << 8 }
-            if count > 2 { group |= UInt32(bytes[index + 2]) }
-            for position in 0..<4 {
-                output.append(position <= count ? alphabet[Int(group >> (18 - 6 * position) & 0x3F)] : UInt8(ascii: "="))
-            }
-            index += 3
-        }
-        return String(decoding: output, as: UTF8.self)
+        String(decoding: Base64URL.encode(bytes).utf8.map { byte in
+            byte == UInt8(ascii: "-") ? UInt8(ascii: "+") : byte == UInt8(ascii: "_") ? UInt8(ascii: "/") : byte
+        }, as: UTF8.self)
     }
 }
 
