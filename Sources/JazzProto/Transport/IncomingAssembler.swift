@@ -18,7 +18,7 @@ struct IncomingAssembler {
     }
 
     let maxMessageBytes: Int
-    private var buffer: [UInt8] = []
+    private var text = TextMessageJoiner()
     private var inMessage = false
     private var isBinary = false
     private var receivedBytes = 0
@@ -44,23 +44,40 @@ struct IncomingAssembler {
         }
         if receivedBytes > maxMessageBytes {
             inMessage = false
-            buffer = []
+            text.discard()
             return .tooLarge(byteCount: receivedBytes)
         }
-        if complete && buffer.isEmpty {
-            inMessage = false
-            guard let text = String(validating: chunk, as: UTF8.self) else {
-                return .invalidText(byteCount: chunk.count)
-            }
-            return .text(text)
+        guard complete else {
+            text.append(chunk)
+            return .partial
         }
-        buffer.append(contentsOf: chunk)
-        guard complete else { return .partial }
         inMessage = false
-        let text = String(validating: buffer, as: UTF8.self)
-        let count = buffer.count
+        let message = text.finish(last: chunk)
+        return message.text.map(Event.text) ?? .invalidText(byteCount: message.byteCount)
+    }
+}
+
+/// The bytes of one text message as its pieces arrive, for both readers of incoming frames (lws's, and
+/// ``WebSocketFrameReader`` on raw connections). A message that comes in one piece is validated where it
+/// lies, never copied; a longer one is joined in a buffer that keeps its capacity up to 256 KiB.
+struct TextMessageJoiner {
+    private var buffer: [UInt8] = []
+
+    mutating func append(_ piece: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: piece)
+    }
+
+    /// The message ending with `last`: its text (nil if it is not UTF-8) and its size in bytes.
+    mutating func finish(last: UnsafeRawBufferPointer) -> (text: String?, byteCount: Int) {
+        if buffer.isEmpty { return (String(validating: last, as: UTF8.self), last.count) }
+        buffer.append(contentsOf: last)
+        let message = (text: String(validating: buffer, as: UTF8.self), byteCount: buffer.count)
         buffer.removeAll(keepingCapacity: buffer.capacity <= 256 * 1024)
-        guard let text else { return .invalidText(byteCount: count) }
-        return .text(text)
+        return message
+    }
+
+    /// Drops what was joined (a message refused on the way).
+    mutating func discard() {
+        buffer = []
     }
 }

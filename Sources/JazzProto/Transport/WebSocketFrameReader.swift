@@ -40,7 +40,7 @@ struct WebSocketFrameReader {
     private var inMessage = false
     private var messageIsBinary = false
     private var messageBytes = 0
-    private var message: [UInt8] = []
+    private var message = TextMessageJoiner()
     private var control: [UInt8] = []
     /// Set after a close, a protocol error or an oversized message: nothing more is read.
     private var stopped = false
@@ -136,18 +136,13 @@ struct WebSocketFrameReader {
         default:
             messageBytes += chunk.count
             if messageIsBinary { return }
-            // A whole message in one buffer: validated where it lies, never copied into `message`.
-            if isFinal && message.isEmpty && remaining == 0 && messageBytes == chunk.count {
-                inMessage = false
+            // The message's last piece: handed over here (a message in one buffer is never copied).
+            if isFinal && remaining == 0 {
                 inFrame = false
-                if let text = String(validating: chunk, as: UTF8.self) {
-                    emit(.text(text))
-                } else {
-                    emit(.invalidText(byteCount: chunk.count))
-                }
+                finishText(last: chunk, emit)
                 return
             }
-            message.append(contentsOf: chunk)
+            message.append(chunk)
         }
     }
 
@@ -166,16 +161,19 @@ struct WebSocketFrameReader {
             emit(.pong)
         default:
             guard isFinal else { return }
-            inMessage = false
             if messageIsBinary {
+                inMessage = false
                 emit(.binary(byteCount: messageBytes))
                 return
             }
-            let text = String(validating: message, as: UTF8.self)
-            let count = message.count
-            message.removeAll(keepingCapacity: message.capacity <= 256 * 1024)
-            emit(text.map(Event.text) ?? .invalidText(byteCount: count))
+            finishText(last: UnsafeRawBufferPointer(start: nil, count: 0), emit)
         }
+    }
+
+    private mutating func finishText(last: UnsafeRawBufferPointer, _ emit: (Event) -> Void) {
+        inMessage = false
+        let text = message.finish(last: last)
+        emit(text.text.map(Event.text) ?? .invalidText(byteCount: text.byteCount))
     }
 
     private mutating func fail(_ why: String, _ emit: (Event) -> Void) {
