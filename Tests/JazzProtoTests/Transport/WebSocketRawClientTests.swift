@@ -32,9 +32,12 @@ struct WebSocketRawClientTests {
             let listener = listener
             let done = done
             Thread {
-                let socket = accept(listener, nil, nil)
+                var socket: Int32
+                repeat { socket = accept(listener, nil, nil) } while socket < 0 && errno == EINTR
                 guard socket >= 0 else { return }
-                var timeout = timeval(tv_sec: 10, tv_usec: 0)
+                // Generous: the test's side runs on the shared test executor, which other tests in a parallel
+                // run can keep busy for seconds. In one CI run, this read gave up (10 s then) before the reply.
+                var timeout = timeval(tv_sec: 60, tv_usec: 0)
                 setsockopt(socket, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
                 script(socket)
                 close(socket)
@@ -59,7 +62,10 @@ struct WebSocketRawClientTests {
 
         static func read(_ socket: Int32, upTo count: Int) -> [UInt8]? {
             var buffer = [UInt8](repeating: 0, count: count)
-            let received = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, count, 0) }
+            var received: Int
+            repeat {
+                received = buffer.withUnsafeMutableBytes { recv(socket, $0.baseAddress, count, 0) }
+            } while received < 0 && errno == EINTR
             return received < 0 ? nil : Array(buffer.prefix(received))
         }
 

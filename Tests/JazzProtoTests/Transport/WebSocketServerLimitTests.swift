@@ -63,7 +63,9 @@ struct WebSocketServerLimitTests {
 
     @Test func aConnectionThatAnswersNoPingIsClosedAfterTheIdleTimeout() async throws {
         let serverDelegate = RecordingServerDelegate()
-        let server = try makeServer(serverDelegate) { $0.idleTimeout = .seconds(2) }
+        // 4 s: lws pings after 2 s of silence and hangs up 2 s later without a pong. With 2 s, the client had
+        // one second to answer, which a busy test run does not always give it.
+        let server = try makeServer(serverDelegate) { $0.idleTimeout = .seconds(4) }
         defer { server.shutdown() }
         // A peer that upgraded and then vanished: it never reads, so it never answers a ping.
         let vanished = try RawSocket(port: server.port)
@@ -76,7 +78,7 @@ struct WebSocketServerLimitTests {
         client.start()
         #expect(await waitUntil { clientDelegate.connects == 1 })
         #expect(await waitUntil(.seconds(30)) { serverDelegate.closed.count == 1 })
-        try await Task.sleep(for: .seconds(5))
+        try await Task.sleep(for: .seconds(6))
         #expect(serverDelegate.closed.count == 1)
         #expect(clientDelegate.disconnects.isEmpty, "\(clientDelegate.disconnects)")
         client.send("still here")
