@@ -248,6 +248,60 @@ struct FaultInjectionTests {
         }
     }
 
+    // MARK: The joining device killed
+
+    /// `caro sync join` killed with SIGKILL at a random moment, on a home that already holds entries of its
+    /// own. The join writes its restore with a rollback journal instead of the write-ahead log: the next
+    /// command rolls a half-written restore back (no journal file left, the file back in WAL mode), the
+    /// home's own entries are all there, and the home ends with every entry exactly once: by `sync now` if
+    /// the join had got as far as saving the device's credentials, by running `join` again if not.
+    @Test func aJoinKilledAtAnyMomentLeavesItsHomeWholeAndRecovers() throws {
+        let relay = try DurableRelay()
+        let (home, words) = try Self.initialisedHome(relay.url)
+        defer { try? FileManager.default.removeItem(atPath: words) }
+        try Self.importEntries(home, count: Self.entries, tag: "joinkill")
+        #expect(try home.caro("sync", "now").status == 0)
+        // What the relay holds; each round's home pushes its own entries there too.
+        var remote = Set(try Self.listedIDs(home))
+        var window = 0.5 + Double(Self.entries) / 2_500
+        for round in 0..<Self.rounds {
+            let fresh = try TemporaryHome()
+            for index in 0..<3 {
+                try #require(try fresh.caro("history", "add", "--command", "echo local-\(round)-\(index)").status == 0)
+            }
+            let local = Set(try Self.listedIDs(fresh))
+            let started = Date()
+            let join = try Started(fresh, ["sync", "join", "--relay", relay.url, "--words-file", words])
+            let delay = Self.randomDelay(upTo: window)
+            Thread.sleep(forTimeInterval: delay)
+            let exitedByItself = !join.process.isRunning
+            join.killNow()
+            window = max(window, exitedByItself ? Date().timeIntervalSince(started) : window)
+
+            let database = fresh.path + "/caro.db"
+            let afterKill = try Self.listedIDs(fresh)
+            #expect(local.isSubset(of: Set(afterKill)), "round \(round): the home's own entries were lost by the kill")
+            #expect(!FileManager.default.fileExists(atPath: database + "-journal"), "round \(round): a journal was left behind")
+            let header = try #require(FileHandle(forReadingAtPath: database)?.readData(ofLength: 20))
+            #expect(header.count == 20 && header[18] == 2 && header[19] == 2, "round \(round): the database is not back in WAL mode")
+
+            let configured = try fresh.caro("sync", "status", "--json").json()["configured"]?.boolValue == true
+            let recovery = configured
+                ? try fresh.caro("sync", "now")
+                : try fresh.caro("sync", "join", "--relay", relay.url, "--words-file", words)
+            #expect(recovery.status == 0, "round \(round): \(configured ? "sync now" : "join") after the kill failed: \(recovery.stderr)")
+            #expect(try fresh.caro("sync", "now").status == 0, "round \(round): the home's own entries were not pushed")
+            let ids = try Self.listedIDs(fresh)
+            let expected = remote.union(local)
+            #expect(ids.count == Set(ids).count, "round \(round): duplicates")
+            #expect(Set(ids) == expected, "round \(round): \(expected.subtracting(ids).count) entries missing, \(Set(ids).subtracting(expected).count) unexpected")
+            remote = expected
+            print("fault: join-kill round \(round): killed at \(String(format: "%.2f", delay)) s"
+                + (exitedByItself ? " (after it had finished)" : "") + ", \(afterKill.count) entries right after, "
+                + "recovered by \(configured ? "sync now" : "a second join"), \(Set(ids).count) entries")
+        }
+    }
+
     // MARK: The client killed during a batch write
 
     /// `caro sync now` killed with SIGKILL while it writes and pushes batches: what the relay acknowledged

@@ -569,7 +569,7 @@ enum DeviceNode {
     /// cache sized by ``FeedRestore/cacheKiB(forFeedBytes:)``.
     static func coValueStore(_ home: DeviceHome, bulk: Int? = nil) throws(CaroError) -> SQLiteCoValueStore {
         try CaroError.storage {
-            let database = try SQLiteDatabase(path: home.databasePath)
+            let database = try SQLiteDatabase(path: home.databasePath, options: .init(keepsJournalMode: bulk != nil))
             if let bytes = bulk {
                 try database.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -\(FeedRestore.cacheKiB(forFeedBytes: bytes))")
             }

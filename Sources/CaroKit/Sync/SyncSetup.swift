@@ -160,6 +160,8 @@ public struct SyncSetup {
 
         SyncTrace.mark("registered")
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
+        let rollback = (try? history.database.useRollbackJournal()) ?? false
+        defer { if rollback { try? history.database.useWAL() } }
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
                                      restoringBytes: client.read { root.feedBytes(in: $0) })
         SyncTrace.mark("persisted")

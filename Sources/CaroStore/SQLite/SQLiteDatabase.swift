@@ -105,12 +105,16 @@ public final class SQLiteDatabase {
         /// (`wal_checkpoint(TRUNCATE)`). The log must be emptied, not just copied: a new process rebuilds
         /// its index of the log by reading every frame in it. Nil: SQLite's default (checkpoint on close).
         public var checkpointAfterPages: Int?
+        /// Leave the file in the journal mode it is in, instead of switching it to WAL: for a second connection
+        /// of a bulk load that switched the file to a rollback journal (``useRollbackJournal()``).
+        public var keepsJournalMode: Bool
 
         public init(
             create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
-            immutable: Bool = false, checkpointAfterPages: Int? = nil
+            immutable: Bool = false, checkpointAfterPages: Int? = nil, keepsJournalMode: Bool = false
         ) {
             self.checkpointAfterPages = checkpointAfterPages
+            self.keepsJournalMode = keepsJournalMode
             self.create = create
             self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -188,7 +192,7 @@ public final class SQLiteDatabase {
     private func configure(_ options: Options) throws(SQLiteError) {
         // The first statement that reads the file: a non-database fails here. WAL mode is persistent:
         // set it only when the file is not in it yet (changing it needs an exclusive lock).
-        if !options.readOnly && path != ":memory:" && !path.isEmpty {
+        if !options.readOnly && !options.keepsJournalMode && path != ":memory:" && !path.isEmpty {
             let mode = try prepare("PRAGMA journal_mode")
             let isWAL = try mode.step() && mode.text(at: 0)?.lowercased() == "wal"
             mode.finalize()
@@ -305,6 +309,27 @@ public final class SQLiteDatabase {
         }
         if mode != .deferred { checkpointIfLogIsLong() }
         return result
+    }
+
+    /// Switches the file from WAL to a rollback journal (`journal_mode=DELETE`) for a bulk load: in WAL mode every
+    /// page is written twice, to the log and, at the checkpoint, to the file; with a rollback journal new pages
+    /// are written once and only the pages that held data before are copied to the journal. Crash-safe
+    /// either way (SQLite rolls a hot journal back). Returns false, and changes nothing, when another
+    /// connection has the file open in WAL mode. Call ``useWAL()`` after the load; a process that opens the
+    /// file meanwhile switches it back to WAL itself, which is harmless.
+    public func useRollbackJournal() throws(SQLiteError) -> Bool {
+        let statement = try prepare("PRAGMA journal_mode = DELETE")
+        defer { statement.finalize() }
+        do {
+            return try statement.step() && statement.text(at: 0)?.lowercased() == "delete"
+        } catch .busy {
+            return false
+        }
+    }
+
+    /// Switches the file back to WAL mode (after ``useRollbackJournal()``).
+    public func useWAL() throws(SQLiteError) {
+        try execute("PRAGMA journal_mode = WAL")
     }
 
     /// With ``Options/checkpointAfterPages``: checkpoints and empties the log once it is longer than that.
