@@ -249,7 +249,10 @@ public struct SyncSetup {
                         restoringBytes: Int? = nil) throws(CaroError) -> DeviceCredentials
     {
         let store = try DeviceNode.coValueStore(home, bulk: restoringBytes)
-        let failures = client.read { $0.persistAll(to: store) } + device.persistAll(to: store)
+        // One commit for all of it (one sync of the disk, not one per CoValue).
+        let failures = try CaroError.storage {
+            try store.inOneTransaction { client.read { $0.persistAll(to: store) } + device.persistAll(to: store) }
+        }
         if let failure = failures.first {
             throw .failed("Cannot store \(failure.0) in the home database: \(failure.1)")
         }

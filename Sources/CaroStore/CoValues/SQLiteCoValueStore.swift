@@ -66,6 +66,23 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         try database.withLock { database throws -> T in try body(database) }
     }
 
+    /// Runs `body`, which calls this store (e.g. `LocalNode.persistAll(to:)`), inside one SQLite transaction:
+    /// its appends commit together, with one sync of the disk instead of one per CoValue, and each append
+    /// stays all-or-nothing on its own (a savepoint). If `body` throws, nothing it wrote is kept. Calls from
+    /// other threads meanwhile join the transaction: for a store with one user at the time (setting up a
+    /// device).
+    public func inOneTransaction<T>(_ body: () throws -> T) throws -> T {
+        try database.withLock { database throws in try database.execute("BEGIN IMMEDIATE") }
+        do {
+            let result = try body()
+            try database.withLock { database throws in try database.execute("COMMIT") }
+            return result
+        } catch {
+            database.withLock { database in if database.isInTransaction { try? database.execute("ROLLBACK") } }
+            throw error
+        }
+    }
+
     // MARK: CoValueStorage
 
     /// IDs of every stored CoValue, in the order they were first stored.

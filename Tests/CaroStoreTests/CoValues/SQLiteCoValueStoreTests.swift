@@ -215,6 +215,40 @@ struct SQLiteCoValueStoreTests {
         try expectRestores(core, from: store, signer: agent.agentID.signerID)
     }
 
+    @Test("appends made in one transaction are all kept when it commits, and none of them when its body fails")
+    func appendsInOneTransaction() throws {
+        let store = try SQLiteCoValueStore.inMemory()
+        let agent = try StoreFixtures.agent()
+        var group = CoValueCore(header: StoreFixtures.groupHeader(admin: agent))
+        var map = CoValueCore(header: StoreFixtures.mapHeader(owner: group.id))
+        let session = SessionID.random(for: .agent(agent.agentID))
+        try StoreFixtures.sign([StoreFixtures.trusting(key: "g", value: "1", madeAt: 1)], session: session, agent: agent, into: &group)
+        try StoreFixtures.sign((0..<3).map { StoreFixtures.trusting(key: "m", value: "\($0)", madeAt: UInt64(2 + $0)) },
+                               session: session, agent: agent, into: &map)
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try store.inOneTransaction {
+                try StoreFixtures.persist(group, in: store)
+                try StoreFixtures.persist(map, in: store)
+                throw Stop()
+            }
+        }
+        #expect(try store.storedIDs().isEmpty)
+        #expect(try rowCounts(store)["transactions"] == 0)
+        #expect(try store.withDatabase { !$0.isInTransaction })
+
+        let value = try store.inOneTransaction {
+            try StoreFixtures.persist(group, in: store)
+            try StoreFixtures.persist(map, in: store)
+            return 7
+        }
+        #expect(value == 7)
+        #expect(try store.withDatabase { !$0.isInTransaction })
+        #expect(try store.storedIDs() == [group.id, map.id])
+        try expectRestores(group, from: store, signer: agent.agentID.signerID)
+        try expectRestores(map, from: store, signer: agent.agentID.signerID)
+    }
+
     @Test("reopening after close keeps everything, including unsynced marks")
     func reopenKeepsEverything() throws {
         try withTemporaryDirectory { directory in
