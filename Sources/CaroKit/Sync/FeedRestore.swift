@@ -52,7 +52,7 @@ enum FeedRestore {
                             outcome.entries += item.batch.entries.count
                             deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
                         }
-                        let done = try history.applyRemote(entries: entries, deletions: deletions, retention: .unlimited, now: now)
+                        let done = try history.applyRemoteSlice(entries: entries, deletions: deletions)
                         outcome.inserted += done.inserted
                         outcome.deleted += done.deleted
                         progress(walked)

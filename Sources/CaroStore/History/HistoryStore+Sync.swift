@@ -74,6 +74,17 @@ extension HistoryStore {
             return (inserted, deleted)
         }
     }
+
+    /// One slice of a restore (`FeedRestore`) that holds a transaction and a ``bulkLoad(_:)`` for all of its
+    /// slices: ``applyRemote(entries:deletions:retention:now:)``'s inserts and deletions, without its
+    /// retention and without a savepoint of its own (each one copied the pages it changed; the caller's
+    /// transaction already keeps the whole restore or nothing of it). Returns how many entries were
+    /// inserted and how many were deleted.
+    public func applyRemoteSlice(entries: [HistoryRow], deletions: [(id: String, deletedAt: Int64)]) throws -> (inserted: Int, deleted: Int) {
+        precondition(database.isInTransaction, "applyRemoteSlice runs inside the restore's transaction")
+        let inserted = entries.isEmpty ? 0 : try insertRows(entries, pending: false, batchSize: Self.rowsPerInsert, progress: nil)
+        return (inserted, try applyDeletions(deletions, pending: false))
+    }
 }
 
 extension HistoryStore {

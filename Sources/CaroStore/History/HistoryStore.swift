@@ -63,33 +63,41 @@ public final class HistoryStore {
         return try database.transaction(.immediate) { () throws -> HistoryInsertResult in
             var result = HistoryInsertResult()
             // Nothing to insert (a sync that brought only deletions): no load, no write.
-            if !rows.isEmpty { try bulkLoad {
-                // Many rows per statement: each statement of a table with triggers writes the pages it changes to
-                // a statement journal first, which per row was a third of an import's time.
-                let chunk = min(Self.rowsPerInsert, max(batchSize, 1))
-                let full = chunk == Self.rowsPerInsert
-                    ? try database.cached(pending ? Self.bulkInsertPendingSQL : Self.bulkInsertSyncedSQL)
-                    : try database.prepare(Self.bulkInsertSQL(rows: chunk, pending: pending))
-                var start = 0
-                var reported = 0
-                while start < rows.count {
-                    let count = min(chunk, rows.count - start)
-                    let statement = count == chunk ? full : try database.prepare(Self.bulkInsertSQL(rows: count, pending: pending))
-                    statement.reset()
-                    for offset in 0..<count { try bind(rows[start + offset], to: statement, from: Int32(offset * 17 + 1)) }
-                    try statement.run()
-                    result.inserted += database.changes
-                    start += count
-                    if start - reported >= batchSize || start == rows.count {
-                        reported = start
-                        progress?(start)
-                    }
-                }
-            } }
+            if !rows.isEmpty {
+                result.inserted = try bulkLoad { try insertRows(rows, pending: pending, batchSize: batchSize, progress: progress) }
+            }
             result.duplicates = rows.count - result.inserted
             result.expired = try applyRetention(retention, now: now)
             return result
         }
+    }
+
+    /// `INSERT OR IGNORE`s `rows`, many per statement, inside a transaction and a ``bulkLoad(_:)``; returns how
+    /// many were new. `progress` gets the rows handled after each `batchSize` of them.
+    func insertRows(_ rows: [HistoryRow], pending: Bool, batchSize: Int, progress: ((Int) -> Void)?) throws -> Int {
+        // Many rows per statement: each statement of a table with triggers writes the pages it changes to
+        // a statement journal first, which per row was a third of an import's time.
+        let chunk = min(Self.rowsPerInsert, max(batchSize, 1))
+        let full = chunk == Self.rowsPerInsert
+            ? try database.cached(pending ? Self.bulkInsertPendingSQL : Self.bulkInsertSyncedSQL)
+            : try database.prepare(Self.bulkInsertSQL(rows: chunk, pending: pending))
+        var inserted = 0
+        var start = 0
+        var reported = 0
+        while start < rows.count {
+            let count = min(chunk, rows.count - start)
+            let statement = count == chunk ? full : try database.prepare(Self.bulkInsertSQL(rows: count, pending: pending))
+            statement.reset()
+            for offset in 0..<count { try bind(rows[start + offset], to: statement, from: Int32(offset * 17 + 1)) }
+            try statement.run()
+            inserted += database.changes
+            start += count
+            if start - reported >= batchSize || start == rows.count {
+                reported = start
+                progress?(start)
+            }
+        }
+        return inserted
     }
 
     /// Runs `body` (inside a transaction) as one bulk load: the rows it inserts skip the per-row triggers of

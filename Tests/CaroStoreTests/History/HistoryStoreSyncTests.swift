@@ -30,6 +30,23 @@ struct HistoryStoreSyncTests {
         }
     }
 
+    @Test func aRestoreSliceInsertsOnceAndItsDeletionsWinInsideTheRestoresTransaction() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        let done = try store.database.transaction(.immediate) {
+            try store.bulkLoad {
+                [try store.applyRemoteSlice(entries: [Self.row("a", "ls"), Self.row("b", "pwd")], deletions: [("c", 3)]),
+                 try store.applyRemoteSlice(entries: [Self.row("a", "ls"), Self.row("c", "rm")], deletions: [("b", 4)])]
+            }
+        }
+        #expect(done.map(\.inserted) == [2, 0])  // "a" again, and "c" after its deletion: nothing new
+        #expect(done.map(\.deleted) == [0, 1])
+        #expect(try store.liveCount() == 1)
+        #expect(try store.entry(id: "b")?.deletedAt == 4)
+        #expect(try store.entry(id: "c")?.deletedAt == 3)
+        #expect(try store.entries(matching: HistoryQuery(text: "ls")).map(\.id) == ["a"])
+        #expect(try store.pendingRows().isEmpty)
+    }
+
     @Test func markPushedClearsOnlyRowsStillInThePushedState() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         #expect(try store.insert(Self.row("a", "ls"), retention: .unlimited, now: 0))
