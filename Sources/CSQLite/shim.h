@@ -8,3 +8,10 @@ static inline sqlite3_destructor_type caro_sqlite_transient(void) { return SQLIT
 static inline int caro_sqlite_no_checkpoint_on_close(sqlite3 *db) {
     return sqlite3_db_config(db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)0);
 }
+
+/// sqlite3_config is variadic too: stop SQLite counting its memory use. With the count on (Debian's build
+/// default), every allocation and free takes a global mutex; nothing here reads the count. Must run before
+/// SQLite initializes (returns SQLITE_MISUSE afterwards, and changes nothing).
+static inline int caro_sqlite_stop_memory_statistics(void) {
+    return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}

@@ -1,3 +1,4 @@
+import CSQLite
 import Foundation
 import Testing
 @testable import CaroStore
@@ -22,6 +23,52 @@ struct SQLiteDatabaseTests {
             database.close()
             #expect(!database.isOpen)
         }
+    }
+
+    static func journalMode(_ database: SQLiteDatabase) throws -> String? {
+        let statement = try database.prepare("PRAGMA journal_mode")
+        defer { statement.finalize() }
+        return try statement.step() ? statement.text(at: 0) : nil
+    }
+
+    @Test("a bulk load switches to a rollback journal only when no other connection has the file open, and back")
+    func rollbackJournalForABulkLoad() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("bulk.sqlite").path
+            let loader = try SQLiteDatabase(path: path)
+            try loader.execute("CREATE TABLE t (x)")
+            do {
+                // Another connection holds the file in WAL mode: no switch, nothing changed.
+                let other = try SQLiteDatabase(path: path)
+                #expect(try loader.useRollbackJournal() == false)
+                #expect(try Self.journalMode(loader) == "wal")
+                other.close()
+            }
+            #expect(try loader.useRollbackJournal())
+            #expect(try Self.journalMode(loader) == "delete")
+            // A second connection of the load keeps the journal; any other opener puts the file back in WAL mode.
+            let second = try SQLiteDatabase(path: path, options: .init(keepsJournalMode: true))
+            #expect(try Self.journalMode(second) == "delete")
+            try second.execute("INSERT INTO t VALUES (1)")
+            second.close()
+            #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
+            try loader.transaction { try loader.execute("INSERT INTO t VALUES (2)") }
+            try loader.useWAL()
+            #expect(try Self.journalMode(loader) == "wal")
+            loader.close()
+            let reopened = try SQLiteDatabase(path: path)
+            let count = try reopened.prepare("SELECT count(*) FROM t")
+            #expect(try count.step())
+            #expect(count.int(at: 0) == 2)
+        }
+    }
+
+    @Test("SQLite keeps no memory statistics (each allocation would take a global lock for them)")
+    func noMemoryStatistics() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("CREATE TABLE t (x); INSERT INTO t VALUES (randomblob(100000))")
+        #expect(sqlite3_memory_used() == 0)
+        #expect(sqlite3_memory_highwater(0) == 0)
     }
 
     @Test("binds and reads back every type, keeping NUL characters, empty strings and unicode")
