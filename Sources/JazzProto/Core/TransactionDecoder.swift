@@ -379,6 +379,12 @@ extension LocalNode {
     /// owner's rules (a group's own validity for groups), then parsing or decrypting with the keys this
     /// node can read. Transactions of delete sessions and unreadable ones are left out.
     func decodeValid(_ id: CoID, header: CoValueHeader, runs: [SessionRun]) -> [DecodedTransaction] {
+        prepareValid(id, header: header, runs: runs).run()
+    }
+
+    /// What ``decodeValid(_:header:runs:)`` needs of the node (decisions, keys, prefetched plaintexts), for
+    /// ``TransactionDecoder/Work/run()`` to decode without it.
+    func prepareValid(_ id: CoID, header: CoValueHeader, runs: [SessionRun]) -> TransactionDecoder.Work {
         let decisions: [OwnedValueDecision]
         if header.isGroup {
             let validity = groupState(for: id)?.validity ?? [:]
@@ -414,7 +420,24 @@ extension LocalNode {
         let prefetched = header.isGroup ? [] : plaintexts.take(id).filter { run in
             keys.secret(forKeyUsed: run.keyUsed)?.bytes == run.keyBytes
         }
-        return TransactionDecoder.decode(runs: runs, decisions: decisions, coID: id, keys: keys, keyOfPosition: keyOfPosition,
-                                         prefetched: prefetched)
+        return TransactionDecoder.Work(runs: runs, decisions: decisions, coID: id, keys: keys, keyOfPosition: keyOfPosition,
+                                       prefetched: prefetched)
+    }
+}
+
+extension TransactionDecoder {
+    /// ``decode(runs:decisions:coID:keys:keyOfPosition:prefetched:)``'s arguments, gathered while the node was read.
+    struct Work: Sendable {
+        let runs: [SessionRun]
+        let decisions: [OwnedValueDecision]
+        let coID: CoID
+        let keys: KeyRing
+        let keyOfPosition: [Int32]
+        let prefetched: [PrefetchedPlaintexts]
+
+        func run() -> [DecodedTransaction] {
+            TransactionDecoder.decode(runs: runs, decisions: decisions, coID: coID, keys: keys, keyOfPosition: keyOfPosition,
+                                      prefetched: prefetched)
+        }
     }
 }

@@ -10,6 +10,7 @@ final class ChangeSignal: Sendable {
         var version: UInt64 = 0
         var lastWaiter: UInt64 = 0
         var waiters: [UInt64: CheckedContinuation<Void, Never>] = [:]
+        var blockedThreads: [UInt64: DispatchSemaphore] = [:]
     }
 
     private let state = Mutex(State())
@@ -19,12 +20,32 @@ final class ChangeSignal: Sendable {
 
     /// Something changed: every waiting task resumes.
     func signal() {
-        let waiters = state.withLock { state in
+        let (waiters, threads) = state.withLock { state in
             state.version &+= 1
-            defer { state.waiters.removeAll() }
-            return Array(state.waiters.values)
+            defer {
+                state.waiters.removeAll()
+                state.blockedThreads.removeAll()
+            }
+            return (Array(state.waiters.values), Array(state.blockedThreads.values))
         }
         for waiter in waiters { waiter.resume() }
+        for thread in threads { thread.signal() }
+    }
+
+    /// ``wait(after:atMost:)`` for a thread that must not suspend: blocks it.
+    func waitBlocking(after seen: UInt64, atMost interval: Duration) {
+        let semaphore = DispatchSemaphore(value: 0)
+        let id: UInt64? = state.withLock { state in
+            guard state.version == seen else { return nil }
+            state.lastWaiter &+= 1
+            state.blockedThreads[state.lastWaiter] = semaphore
+            return state.lastWaiter
+        }
+        guard let id else { return }
+        if semaphore.wait(timeout: .now() + .nanoseconds(Int(clamping: interval.clampedNanoseconds))) == .timedOut {
+            // A signal that removed it first signals it anyway: one count too many on a semaphore no one uses.
+            _ = state.withLock { $0.blockedThreads.removeValue(forKey: id) }
+        }
     }
 
     /// Returns once a signal came after `seen` (at once if one already did), or after `interval`.

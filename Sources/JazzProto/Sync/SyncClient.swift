@@ -243,6 +243,19 @@ public final class SyncClient: WebSocketClientDelegate {
         return condition(self)
     }
 
+    /// ``wait(timeout:until:)`` for a thread that must not suspend (one inside a database transaction, or a
+    /// plain thread): blocks it, with the same wake-ups.
+    public func waitBlocking(timeout: Duration, until condition: (SyncClient) -> Bool) -> Bool {
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        while clock.now < deadline {
+            let seen = changes.version
+            if condition(self) { return true }
+            changes.waitBlocking(after: seen, atMost: min(.milliseconds(10), deadline - clock.now))
+        }
+        return condition(self)
+    }
+
     /// Waits until the relay acknowledged everything local (cojson `waitForSync`).
     public func waitForSync(timeout: Duration = .seconds(60)) async -> Bool {
         await wait(timeout: timeout) { $0.isSynced }

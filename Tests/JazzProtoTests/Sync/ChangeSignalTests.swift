@@ -1,3 +1,4 @@
+import Foundation
 import Synchronization
 import Testing
 
@@ -54,5 +55,44 @@ struct ChangeSignalTests {
         #expect(signal.version == seen)
         signal.signal()  // must not resume the finished wait a second time (that would trap)
         #expect(signal.version == seen &+ 1)
+    }
+}
+
+/// The same guarantees for a thread that blocks (`SyncClient.waitBlocking`, inside a database transaction).
+@Suite("Change signal, blocking")
+struct ChangeSignalBlockingTests {
+    @Test("a signal wakes a blocked thread long before its interval")
+    func signalWakes() async {
+        let signal = ChangeSignal()
+        let seen = signal.version
+        let woke = ChangeSignalTests.Flag()
+        let thread = Thread {
+            // An hour: only the signal can end this wait within the test.
+            signal.waitBlocking(after: seen, atMost: .seconds(3_600))
+            woke.set()
+        }
+        thread.start()
+        // Keep signalling until the thread is up (it may not have registered yet).
+        while !woke.isSet {
+            signal.signal()
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        #expect(signal.version != seen)
+    }
+
+    @Test("a signal before the wait began is not lost; without one the wait ends after its interval")
+    func missedSignalAndInterval() {
+        let signal = ChangeSignal()
+        let seen = signal.version
+        signal.signal()
+        let clock = ContinuousClock()
+        var started = clock.now
+        signal.waitBlocking(after: seen, atMost: .seconds(3_600))  // would block an hour if it were lost
+        #expect(clock.now - started < .seconds(60))
+        started = clock.now
+        signal.waitBlocking(after: signal.version, atMost: .milliseconds(20))
+        #expect(clock.now - started >= .milliseconds(20))
+        signal.signal()  // finds nobody: the timed-out waiter is gone
+        #expect(signal.version == seen &+ 2)
     }
 }
