@@ -248,6 +248,51 @@ struct FaultInjectionTests {
         }
     }
 
+    // MARK: A download that stalls
+
+    /// The relay's bytes stop in the middle of the history (a stalled relay or network), while a new device
+    /// restores the part that came: the join times out naming the download, and nothing of it stays: no
+    /// entry and no setup on the device (the restore's transaction is rolled back; the home's own entry is
+    /// still there), and no device in the identity (a device joins the group only after the whole download).
+    @Test func aRelayThatStallsMidHistoryLeavesNoTraceOnTheDeviceOrInTheIdentity() throws {
+        let relay = try DurableRelay()
+        let (home, words) = try Self.initialisedHome(relay.url)
+        defer { try? FileManager.default.removeItem(atPath: words) }
+        try Self.importEntries(home, count: Self.entries, tag: "stall")
+        #expect(try home.caro("sync", "now").status == 0)
+        let expected = Set(try Self.listedIDs(home))
+        func devices() throws -> Int {
+            #expect(try home.caro("sync", "now").status == 0)
+            return try home.caro("devices", "list", "--json").json().arrayValue?.count ?? -1
+        }
+
+        // How many bytes a joining device gets, through a proxy that passes everything.
+        let counting = try StallingProxy(upstream: relay.port, limit: nil)
+        let whole = try TemporaryHome()
+        let joined = try whole.caro("sync", "join", "--relay", counting.url, "--words-file", words)
+        try #require(joined.status == 0, "\(joined.stderr)")
+        #expect(Set(try Self.listedIDs(whole)) == expected)
+        let total = counting.bytesToClients
+        counting.stop()
+        let before = try devices()
+        #expect(before == 2)
+
+        // The same join through a proxy that stops after 60 % of those bytes.
+        let stalling = try StallingProxy(upstream: relay.port, limit: total * 6 / 10)
+        defer { stalling.stop() }
+        let fresh = try TemporaryHome()
+        try #require(try fresh.caro("history", "add", "--command", "echo mine").status == 0)
+        let own = Set(try Self.listedIDs(fresh))
+        let result = try fresh.caro("sync", "join", "--relay", stalling.url, "--words-file", words, "--timeout", "3")
+        #expect(result.status == 1, "exit \(result.status): \(result.stderr)")
+        #expect(result.stderr.contains("downloading the history"), "\(result.stderr)")
+        #expect(stalling.bytesToClients == total * 6 / 10, "the proxy passed \(stalling.bytesToClients) of \(total) bytes")
+        #expect(Set(try Self.listedIDs(fresh)) == own, "entries of the failed restore stayed")
+        #expect(try fresh.caro("sync", "status", "--json").json()["configured"]?.boolValue == false)
+        #expect(!FileManager.default.fileExists(atPath: fresh.path + "/caro.db-journal"))
+        #expect(try devices() == before, "the failed join left a device in the identity")
+    }
+
     // MARK: The joining device killed
 
     /// `caro sync join` killed with SIGKILL at a random moment, on a home that already holds entries of its

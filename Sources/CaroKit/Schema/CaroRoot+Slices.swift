@@ -17,15 +17,33 @@ extension CaroRoot {
     /// sizes a restore's SQLite page cache.
     public func feedBytes(in node: LocalNode) -> Int {
         guard let core = node.core(history) else { return 0 }
+        return core.sessions.values.reduce(0) { $0 + Self.bytes(of: $1.transactions[...]) }
+    }
+
+    /// ``feedBytes(in:)`` of `session`'s transactions `range` only.
+    public func feedBytes(of session: SessionID, _ range: Range<Int>, in node: LocalNode) -> Int {
+        guard let log = node.core(history)?.sessions[session] else { return 0 }
+        return Self.bytes(of: log.transactions[range.clamped(to: log.transactions.indices)])
+    }
+
+    private static func bytes(of transactions: ArraySlice<Transaction>) -> Int {
         var total = 0
-        for log in core.sessions.values {
-            for transaction in log.transactions {
-                switch transaction {
-                case .private(_, _, let encryptedChanges, _): total += encryptedChanges.utf8.count
-                case .trusting(_, let changes, _): total += changes.utf8.count
-                }
+        for transaction in transactions {
+            switch transaction {
+            case .private(_, _, let encryptedChanges, _): total += encryptedChanges.utf8.count
+            case .trusting(_, let changes, _): total += changes.utf8.count
             }
         }
+        return total
+    }
+
+    /// How many feed transactions there will be once the node holds all the relay is sending: per session,
+    /// the count the relay announced while it streams, else the count the node holds.
+    public func feedTransactionTotal(in node: LocalNode) -> Int {
+        guard let core = node.core(history) else { return 0 }
+        var total = 0
+        for (session, log) in core.sessions { total += max(log.count, core.streamingTarget[session] ?? 0) }
+        for (session, target) in core.streamingTarget where core.sessions[session] == nil { total += target }
         return total
     }
 
@@ -47,22 +65,54 @@ extension CaroRoot {
             var start = applied[session.description] ?? 0
             while start < count {
                 let end = min(start + step, count)
-                var items: [SyncEngine.FeedItem] = []
-                var records = 0
-                for item in CoStreamState(transactions: node.decodedTransactions(of: history, in: [session: start..<end])).allItems {
-                    guard let decoded = HistoryBatch.decode(item.value, cipher: cipher) else { continue }
-                    problems += decoded.problems
-                    records += decoded.batch.entries.count + decoded.batch.deletions.count
-                    items.append(SyncEngine.FeedItem(session: item.txID.sessionID.description, txIndex: item.txID.txIndex,
-                                                     batch: decoded.batch))
-                }
+                let slice = decodeFeedSlice(feedSliceItems(in: node, session: session, range: start..<end))
+                problems += slice.problems
                 walked += end - start
-                try body(items, walked)
+                try body(slice.items, walked)
                 start = end
-                if records < 250 { step = min(step * 2, 1_024) } else if records > 1_000 { step = max(step / 2, 1) }
+                step = Self.nextSliceStep(step, afterRecords: slice.records)
             }
             frontier[session.description] = max(frontier[session.description] ?? 0, count)
         }
         return (frontier, problems)
+    }
+
+    /// The decrypted items of `session`'s feed transactions `range`.
+    public func feedSliceItems(in node: LocalNode, session: SessionID, range: Range<Int>) -> [CoStreamItem] {
+        Self.feedSliceItems(prepareFeedSlice(in: node, session: session, range: range))
+    }
+
+    /// `session`'s feed transactions `range`, ready to be decrypted without the node (the only step that
+    /// reads it).
+    public func prepareFeedSlice(in node: LocalNode, session: SessionID, range: Range<Int>) -> PreparedDecoding {
+        node.prepareDecoding(of: history, in: [session: range])
+    }
+
+    /// The items of a prepared slice (decrypts them; no node needed).
+    public static func feedSliceItems(_ slice: PreparedDecoding) -> [CoStreamItem] {
+        CoStreamState(transactions: slice.decode()).allItems
+    }
+
+    /// Decodes a slice's items into history batches (the field key opens them; no node needed). Returns the
+    /// batches, how many records they hold, and the entries skipped as undecodable.
+    public func decodeFeedSlice(_ slice: [CoStreamItem]) -> (items: [SyncEngine.FeedItem], records: Int, problems: [String]) {
+        var items: [SyncEngine.FeedItem] = []
+        var records = 0
+        var problems: [String] = []
+        for item in slice {
+            guard let decoded = HistoryBatch.decode(item.value, cipher: cipher) else { continue }
+            problems += decoded.problems
+            records += decoded.batch.entries.count + decoded.batch.deletions.count
+            items.append(SyncEngine.FeedItem(session: item.txID.sessionID.description, txIndex: item.txID.txIndex, batch: decoded.batch))
+        }
+        return (items, records, problems)
+    }
+
+    /// How many transactions the slice after one of `records` records takes: twice as many after fewer than
+    /// 250, half as many after more than 1 000 (see ``transactionsPerSlice``).
+    static func nextSliceStep(_ step: Int, afterRecords records: Int) -> Int {
+        if records < 250 { return min(step * 2, 1_024) }
+        if records > 1_000 { return max(step / 2, 1) }
+        return step
     }
 }

@@ -50,6 +50,17 @@ public struct CaroRoot: Sendable {
         return nil
     }
 
+    /// The preferences and devices CoMaps the identity's edits of root `id` name (readable before the
+    /// history stream is judged): a new device loads these small ones before the history, which a relay
+    /// would otherwise send first.
+    public static func settingsMaps(_ id: CoID, in node: LocalNode, admin: CoID) -> [CoID] {
+        guard node.hasContent(id) else { return [] }
+        let state = CoMapState(transactions: node.decodedTransactions(of: id))
+        return [CaroSchema.RootKey.preferences, CaroSchema.RootKey.devices].compactMap { key in
+            state.edits(forKey: key).last { $0.author == .account(admin) }?.value?.stringValue.flatMap { try? CoID($0) }
+        }
+    }
+
     /// Streams a device pointed the root's `history` at that this node has not loaded yet (load them
     /// before reading the root, or it falls back to an older stream).
     public static func unloadedHistories(_ id: CoID, in node: LocalNode) -> [CoID] {

@@ -32,6 +32,13 @@ public enum HistoryStream {
         }
     }
 
+    /// Whether the node holds what ``isTrusted(_:in:caroGroup:)`` reads of `stream`: its header and its whole
+    /// owner group. Its content may still be arriving (a restore starts on what has come).
+    static func canJudge(_ stream: CoID, in node: LocalNode) -> Bool {
+        guard let owner = node.core(stream)?.header?.ownerGroup else { return false }
+        return node.isCompletelyLoaded(owner)
+    }
+
     /// Whether `stream` may be trusted as the history when a device (not the identity) pointed the root
     /// at it: a loaded CoStream whose group has the Caro group as its only parent with the `admin`
     /// mapping, no `everyone` role and no direct member left. A stream that fails this (a group a

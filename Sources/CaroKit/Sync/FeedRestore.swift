@@ -44,18 +44,15 @@ enum FeedRestore {
                 var outcome = Outcome()
                 // One bulk load for every slice: the full-text index and the count take the rows once, at the end.
                 outcome.frontier = try history.bulkLoad { () throws -> [String: Int] in
-                    try Self.walk(root, from: client, after: applied) { items, walked in
-                        var entries: [HistoryRow] = []
-                        var deletions: [(id: String, deletedAt: Int64)] = []
-                        for item in items {
-                            entries += item.batch.entries
-                            outcome.entries += item.batch.entries.count
-                            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
+                    try Self.pipeline({ handoff in
+                        try client.read { node in
+                            try root.forEachFeedSlice(in: node, after: applied) { items, walked in
+                                try handoff.put(Slice(items: items, walked: walked, total: 0, bytes: 0))
+                            }.frontier
                         }
-                        let done = try history.applyRemoteSlice(entries: entries, deletions: deletions)
-                        outcome.inserted += done.inserted
-                        outcome.deleted += done.deleted
-                        progress(walked)
+                    }) { slice in
+                        try Self.store(slice.items, into: history, adding: &outcome)
+                        progress(slice.walked)
                     }
                 }
                 SyncTrace.mark("restore: bulk load done")
@@ -66,20 +63,74 @@ enum FeedRestore {
         }
     }
 
-    /// Walks the feed slices past `applied` on a second thread (decrypting and decoding them, holding the
-    /// node) while `body` stores each one on this thread: the two halves of a restore overlap. At most two
-    /// decoded slices wait at a time. Returns the frontier walked. `body` must not use `client`: the walk
-    /// holds the client's lock until it ends, and waits for `body` when two slices wait.
-    private static func walk(_ root: CaroRoot, from client: SyncClient, after applied: [String: Int],
-                             _ body: ([SyncEngine.FeedItem], Int) throws -> Void) throws -> [String: Int] {
-        let handoff = SliceHandoff<(items: [SyncEngine.FeedItem], walked: Int), [String: Int]>(capacity: 2)
-        let producer = Thread {
-            handoff.finish(Result { () throws -> [String: Int] in
-                try client.read { node in
-                    try root.forEachFeedSlice(in: node, after: applied) { items, walked in try handoff.put((items, walked)) }.frontier
+    /// `sync join`'s restore, which starts while the relay is still sending the feed: each slice is stored
+    /// as soon as its transactions have arrived (and been verified), so the download, the decryption and
+    /// SQLite's inserts overlap. In one transaction: `prepare` first (it applies the synced preferences and
+    /// returns the retention), then every slice until the node holds the whole feed, the full-text index,
+    /// the retention, and `beforeCommit` (waiting for the relay to acknowledge the device's registration), so
+    /// that a relay lost on the way, or sending nothing new of the feed for `timeout`, leaves nothing written.
+    /// `progress` gets the transactions walked and the feed's expected total.
+    static func applyWhileDownloading(
+        _ root: CaroRoot, from client: SyncClient, into history: HistoryStore, timeout: Duration, now: Int64,
+        prepare: () throws -> HistoryRetention, beforeCommit: () throws -> Void, progress: (Int, Int) -> Void
+    ) throws(CaroError) -> Outcome {
+        try CaroError.storage {
+            try history.database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB(forFeedBytes: 0))")
+            return try history.database.transaction(.immediate) { () throws -> Outcome in
+                let retention = try prepare()
+                var outcome = Outcome()
+                var cacheGrown = false
+                outcome.frontier = try history.bulkLoad { () throws -> [String: Int] in
+                    try Self.pipeline({ handoff in try Self.walkWhileDownloading(root, from: client, timeout: timeout, into: handoff) }) { slice in
+                        if !cacheGrown, cacheKiB(forFeedBytes: slice.bytes) > cacheKiB(forFeedBytes: 0) {
+                            try history.database.execute("PRAGMA cache_size = -\(cacheKiB(forFeedBytes: slice.bytes))")
+                            cacheGrown = true
+                        }
+                        try Self.store(slice.items, into: history, adding: &outcome)
+                        progress(slice.walked, slice.total)
+                    }
                 }
-            })
+                SyncTrace.mark("restore: bulk load done")
+                outcome.expired = try history.applyRetention(retention, now: now)
+                try beforeCommit()
+                SyncTrace.mark("restore: acknowledged")
+                return outcome
+            }
         }
+    }
+
+    /// A decoded slice on its way from the thread that walks the feed to the one that stores it: its batches,
+    /// the feed transactions walked so far, the feed's expected total and its bytes so far (the last two
+    /// while downloading only).
+    struct Slice: Sendable {
+        var items: [SyncEngine.FeedItem]
+        var walked: Int
+        var total: Int
+        var bytes: Int
+    }
+
+    /// Stores one slice's entries and deletions, counting them into `outcome`.
+    private static func store(_ items: [SyncEngine.FeedItem], into history: HistoryStore, adding outcome: inout Outcome) throws {
+        var entries: [HistoryRow] = []
+        var deletions: [(id: String, deletedAt: Int64)] = []
+        for item in items {
+            entries += item.batch.entries
+            outcome.entries += item.batch.entries.count
+            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
+        }
+        let done = try history.applyRemoteSlice(entries: entries, deletions: deletions)
+        outcome.inserted += done.inserted
+        outcome.deleted += done.deleted
+    }
+
+    /// Walks the feed on a second thread (`produce`: decrypting and decoding slices, handing each over)
+    /// while `store` stores each one on this thread: the two halves of a restore overlap. At most two
+    /// decoded slices wait at a time. Returns the producer's frontier. `store` must not use the client:
+    /// the producer may hold the client's lock while it waits for room.
+    private static func pipeline(_ produce: @escaping @Sendable (SliceHandoff<Slice, [String: Int]>) throws -> [String: Int],
+                                 store: (Slice) throws -> Void) throws -> [String: Int] {
+        let handoff = SliceHandoff<Slice, [String: Int]>(capacity: 2)
+        let producer = Thread { handoff.finish(Result { try produce(handoff) }) }
         producer.stackSize = 4 << 20
         producer.start()
         // How long this thread waited for decoded slices, and stored them (CARO_SYNC_TRACE).
@@ -93,7 +144,7 @@ enum FeedRestore {
             case .value(let slice):
                 let started = clock.now
                 do {
-                    try body(slice.items, slice.walked)
+                    try store(slice)
                 } catch {
                     handoff.cancelAndWait()
                     throw error
@@ -102,6 +153,64 @@ enum FeedRestore {
             case .finished(let result):
                 SyncTrace.mark("restore: slices stored (waited for them \(waited), stored them \(stored))")
                 return try result.get()
+            }
+        }
+    }
+
+    /// The producer of ``applyWhileDownloading``: slices of whatever feed transactions have arrived, the
+    /// client's lock held only while a slice is picked (the transport needs it to take in the rest);
+    /// when it has caught up, it waits for the next frame. Ends once the node holds the whole
+    /// feed and all of it was walked; throws once no new transaction of it arrived for `timeout` (a large
+    /// feed on a slow link may take longer than that in all).
+    private static func walkWhileDownloading(_ root: CaroRoot, from client: SyncClient, timeout: Duration,
+                                             into handoff: SliceHandoff<Slice, [String: Int]>) throws -> [String: Int] {
+        enum Next: Sendable {
+            case slice(PreparedDecoding, session: SessionID, range: Range<Int>, total: Int, bytes: Int)
+            case done([String: Int])
+            case waiting
+        }
+        var deadline = ContinuousClock.now + timeout
+        var cursor: [SessionID: Int] = [:]
+        var step = CaroRoot.transactionsPerSlice
+        var walked = 0
+        var bytes = 0
+        while true {
+            let position = cursor
+            let size = step
+            let next = client.read { node -> Next in
+                let available = node.knownState(of: root.history).sessions
+                let pending = available.filter { $0.value > (position[$0.key] ?? 0) }
+                if let (session, count) = pending.min(by: { $0.key.description < $1.key.description }) {
+                    let start = position[session] ?? 0
+                    let range = start..<min(start + size, count)
+                    return .slice(root.prepareFeedSlice(in: node, session: session, range: range), session: session, range: range,
+                                  total: root.feedTransactionTotal(in: node), bytes: root.feedBytes(of: session, range, in: node))
+                }
+                guard node.isCompletelyLoaded(root.history) else { return .waiting }
+                return .done(Dictionary(uniqueKeysWithValues: available.map { ($0.key.description, $0.value) }))
+            }
+            switch next {
+            case let .slice(prepared, session, range, total, sliceBytes):
+                // Decrypted and decoded without the client's lock: the transport takes in more meanwhile.
+                let decoded = root.decodeFeedSlice(CaroRoot.feedSliceItems(prepared))
+                cursor[session] = range.upperBound
+                walked += range.count
+                bytes += sliceBytes
+                step = CaroRoot.nextSliceStep(step, afterRecords: decoded.records)
+                try handoff.put(Slice(items: decoded.items, walked: walked, total: max(total, walked), bytes: bytes))
+                deadline = ContinuousClock.now + timeout
+            case .done(let frontier):
+                return frontier
+            case .waiting:
+                let left = deadline - ContinuousClock.now
+                guard left > .zero else { throw RelayConnection.waitFailure(client, timeout: timeout, step: "downloading the history") }
+                // Until a frame brings more of the feed (or the connection changes).
+                _ = client.waitBlocking(timeout: left) { client in
+                    client.read { node in
+                        node.knownState(of: root.history).sessions.contains { $0.value > (position[$0.key] ?? 0) }
+                            || node.isCompletelyLoaded(root.history)
+                    }
+                }
             }
         }
     }

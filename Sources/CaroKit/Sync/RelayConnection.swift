@@ -42,12 +42,20 @@ enum RelayConnection {
     /// Waits until `condition` holds, else throws a timeout that names `step`.
     static func wait(_ client: SyncClient, timeout: Duration = .seconds(60), for step: String,
                      until condition: @Sendable @escaping (SyncClient) -> Bool) async throws(CaroError) {
-        guard await client.wait(timeout: timeout, until: condition) else {
-            if !client.isConnected {
-                throw .relayUnreachable("Lost the relay while \(step) (\(client.lastDisconnectReason ?? "disconnected")); try again.")
-            }
-            throw .failed("The relay did not answer within \(timeout.components.seconds) s while \(step); nothing was lost: try again.")
+        guard await client.wait(timeout: timeout, until: condition) else { throw waitFailure(client, timeout: timeout, step: step) }
+    }
+
+    /// ``wait(_:timeout:for:until:)`` for a thread that must not suspend (one inside a SQLite transaction).
+    static func block(_ client: SyncClient, timeout: Duration, for step: String, until condition: (SyncClient) -> Bool) throws(CaroError) {
+        guard client.waitBlocking(timeout: timeout, until: condition) else { throw waitFailure(client, timeout: timeout, step: step) }
+    }
+
+    /// Why a wait for the relay during `step` ended without its condition: the relay lost, or silent.
+    static func waitFailure(_ client: SyncClient, timeout: Duration, step: String) -> CaroError {
+        if !client.isConnected {
+            return .relayUnreachable("Lost the relay while \(step) (\(client.lastDisconnectReason ?? "disconnected")); try again.")
         }
+        return .failed("The relay did not answer within \(timeout.components.seconds) s while \(step); nothing was lost: try again.")
     }
 
     /// Waits until the relay acknowledged everything the client holds, asking again for what it has not

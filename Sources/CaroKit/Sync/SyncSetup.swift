@@ -118,11 +118,13 @@ public struct SyncSetup {
 
         SyncTrace.mark("account loaded")
         try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading Caro's root") { $0.read { $0.isCompletelyLoaded(rootID) } }
-        // A compaction made on a device points the root at a newer stream: load it to trust it.
+        // A compaction made on a device points the root at a newer stream: its header and group decide whether
+        // to trust it (its content, maybe large, is restored as it arrives, below).
+        let settings = client.read { CaroRoot.settingsMaps(rootID, in: $0, admin: account) }
         let pointed = client.read { CaroRoot.unloadedHistories(rootID, in: $0) }
-        for id in pointed { client.load(id) }
+        for id in settings + pointed { client.load(id) }
         try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading the history stream") { client in
-            client.read { node in pointed.allSatisfy { node.isCompletelyLoaded($0) } } || client.isUnavailable(anyOf: pointed)
+            client.read { node in pointed.allSatisfy { HistoryStream.canJudge($0, in: node) } } || client.isUnavailable(anyOf: pointed)
         }
         guard let root = client.read({ CaroRoot(rootID, in: $0, admin: account) }), let group = client.read({ $0.core(rootID)?.header?.ownerGroup })
         else {
@@ -134,58 +136,63 @@ public struct SyncSetup {
         guard root.schemaVersion <= CaroSchema.version else {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
-        for id in [root.history, root.preferences, root.devices] { client.load(id) }
+        for id in [root.history, root.preferences, root.devices] where !(settings + pointed).contains(id) { client.load(id) }
         progress(.step("downloading the history"))
 
         SyncTrace.mark("root loaded")
-        try await RelayConnection.wait(client, timeout: answerTimeout, for: "downloading the history") { client in
-            client.read { node in [root.history, root.preferences, root.devices].allSatisfy { node.isCompletelyLoaded($0) } }
+        // The preferences and the device list (small) first: the restore applies the synced preferences.
+        try await RelayConnection.wait(client, timeout: answerTimeout, for: "downloading the preferences and devices") { client in
+            client.read { node in [root.preferences, root.devices].allSatisfy { node.isCompletelyLoaded($0) } }
         }
-        client.read { node in identityClock.stayAfter(group, in: node) }
-        let now = clock()
-        let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: now)
-        progress(.step("adding this device"))
-        do {
-        SyncTrace.mark("history downloaded")
-
-            try client.write { node in
-                try node.addMember(deviceAccount, role: .writer, to: group)
-                try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
-            }
-        } catch {
-            throw .failed("Cannot add this device to the identity: \(error)")
-        }
-        try await RelayConnection.wait(client, timeout: answerTimeout, for: "registering this device") { $0.isSynced }
+        SyncTrace.mark("settings loaded")
         let ids = CaroIDs(group: group, root: rootID, history: root.history, preferences: root.preferences, devices: root.devices)
-
-        SyncTrace.mark("registered")
         let synced = client.read { SyncSession.preferences(in: $0, map: root.preferences) }
+        let now = clock()
         let rollback = (try? history.database.useRollbackJournal()) ?? false
         defer { if rollback { try? history.database.useWAL() } }
+
+        // Restore in one SQLite transaction, while the history downloads: the synced preferences first (a
+        // synced retention applies to the entries), then the feed slice by slice as it arrives. Once it has all
+        // arrived, this device joins the group; the transaction commits only when the relay has acknowledged
+        // that, so a relay lost on the way leaves nothing written here, and no device there.
+        let restore = try FeedRestore.applyWhileDownloading(
+            root, from: client, into: history, timeout: answerTimeout, now: now,
+            prepare: { () throws -> HistoryRetention in
+                let local = try PreferencesStore(database: history.database).timedValues()
+                    .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
+                var engine = SyncedPreferences.engine(ownSession: device.sessionID.description)
+                for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
+                    + engine.handle(.pulled(items: [], preferences: synced, now: now))
+                {
+                    // Local preferences newer than the synced ones go out with the next sync.
+                    if case .applyPreferences(let values) = action {
+                        try SyncedPreferences.apply(values, history: history, now: clock())
+                    }
+                }
+                return try SyncedPreferences.retention(history)
+            },
+            beforeCommit: {
+                progress(.step("adding this device"))
+                client.read { node in identityClock.stayAfter(group, in: node) }
+                let record = Self.record(deviceID: deviceID, name: deviceName, account: deviceAccount, now: clock())
+                do {
+                    try client.write { node in
+                        try node.addMember(deviceAccount, role: .writer, to: group)
+                        try node.makeTransaction(in: root.devices, changes: CoMapChanges.set(deviceID, record.json), privacy: .private)
+                    }
+                } catch {
+                    throw CaroError.failed("Cannot add this device to the identity: \(error)")
+                }
+                try RelayConnection.block(client, timeout: answerTimeout, for: "registering this device") { $0.isSynced }
+            },
+            progress: { walked, total in progress(.restoring(done: walked, of: total)) })
+        SyncTrace.mark("restored")
+        // The restore's page cache (16 MiB for a large feed) goes before the CoValue store fills one of its own.
+        try? history.database.execute("PRAGMA shrink_memory")
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
                                      restoringBytes: client.read { root.feedBytes(in: $0) })
         SyncTrace.mark("persisted")
-        // Restore: the synced preferences first (a synced retention applies to the entries), then the
-        // history feed, slice by slice, into SQLite.
-        let preferences = PreferencesStore(database: history.database)
-        let local = try CaroError.storage { try preferences.timedValues() }
-            .mapValues { PreferenceMerge.Stamped(value: $0.value, at: $0.updatedAt) }
-        var engine = SyncedPreferences.engine(ownSession: credentials.session)
-        for action in engine.handle(.start(pending: [], preferences: local, now: now)) + engine.handle(.connected(now: now))
-            + engine.handle(.pulled(items: [], preferences: synced, now: now))
-        {
-            // Local preferences newer than the synced ones go out with the next sync.
-            if case .applyPreferences(let values) = action {
-                try SyncedPreferences.apply(values, history: history, now: clock())
-            }
-        }
-        let retention = try SyncedPreferences.retention(history)
-        let total = client.read { root.feedTransactionCount(in: $0) }
-        progress(.restoring(done: 0, of: total))
         var state = SyncState()
-        let restore = try FeedRestore.apply(root, from: client, into: history, retention: retention, now: clock()) { walked in
-            progress(.restoring(done: walked, of: total))
-        }
         state.applied = restore.frontier
         state.streamEntries = restore.entries
         let restored = max(restore.inserted - restore.deleted - restore.expired, 0)
