@@ -89,7 +89,7 @@ extension SyncCommand {
             bar?.finish()
             if showProgress { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
             // Entries this home recorded before joining go out now (nothing to do, and no connection, otherwise).
-            if try SyncStatusService(home: global.deviceHome).status().pending > 0 {
+            if outcome.pending > 0 {
                 _ = try await SyncSession(home: global.deviceHome).syncNow()
             }
             if global.json {

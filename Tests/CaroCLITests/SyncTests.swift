@@ -71,6 +71,10 @@ struct SyncTests {
         #expect(found.stdout.contains("preview the infra"))
         #expect(found.stdout.contains("/srv/infra"))
 
+        // B's own entry from before it joined went out with the join: A finds it before B syncs again.
+        try Self.syncNow(pair.a)
+        #expect(try pair.a.caro("history", "search", "joining").stdout.contains("recorded on b before joining"))
+
         // Added later on A: after sync now on A then B.
         _ = try pair.a.caro("history", "add", "--command", "kubectl rollout status deploy/web")
         try Self.syncNow(pair.a)

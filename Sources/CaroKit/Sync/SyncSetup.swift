@@ -23,6 +23,8 @@ public struct SyncSetup {
         public var credentials: DeviceCredentials
         /// Entries restored into this home (join).
         public var restored: Int
+        /// Entries (and deletions) this home recorded before joining, still to be pushed (join).
+        public var pending = 0
     }
 
     // MARK: init
@@ -200,7 +202,8 @@ public struct SyncSetup {
         try state.save(to: home)
         SyncTrace.mark("applied")
 
-        return Outcome(identity: identity, credentials: credentials, restored: restored)
+        return Outcome(identity: identity, credentials: credentials, restored: restored,
+                       pending: try CaroError.storage { try history.pendingCount() })
     }
 
     /// What `join` is doing, for a progress line: a named step, or the restore (feed transactions walked).
