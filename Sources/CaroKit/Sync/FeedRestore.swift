@@ -66,9 +66,10 @@ enum FeedRestore {
     /// `sync join`'s restore, which starts while the relay is still sending the feed: each slice is stored
     /// as soon as its transactions have arrived (and been verified), so the download, the decryption and
     /// SQLite's inserts overlap. In one transaction: `prepare` first (it applies the synced preferences and
-    /// returns the retention), then every slice until the node holds the whole feed, the full-text index,
-    /// the retention, and `beforeCommit` (waiting for the relay to acknowledge the device's registration), so
-    /// that a relay lost on the way, or sending nothing new of the feed for `timeout`, leaves nothing written.
+    /// returns the retention), then every slice, indexed for full-text search as it goes in, until the node
+    /// holds the whole feed, then the retention, and `beforeCommit` (waiting for the relay to acknowledge the
+    /// device's registration), so that a relay lost on the way, or sending nothing new of the feed for
+    /// `timeout`, leaves nothing written.
     /// `progress` gets the transactions walked and the feed's expected total.
     static func applyWhileDownloading(
         _ root: CaroRoot, from client: SyncClient, into history: HistoryStore, timeout: Duration, now: Int64,
@@ -87,6 +88,8 @@ enum FeedRestore {
                             cacheGrown = true
                         }
                         try Self.store(slice.items, into: history, adding: &outcome)
+                        // Indexed now, while its pages are in the cache and the download may still be on its way.
+                        try history.indexLoadedRows()
                         progress(slice.walked, slice.total)
                     }
                 }

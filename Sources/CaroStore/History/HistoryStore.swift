@@ -109,16 +109,27 @@ public final class HistoryStore {
     public func bulkLoad<T>(_ body: () throws -> T) throws -> T {
         guard bulkLoadAfter == nil else { return try body() }
         precondition(database.isInTransaction, "bulkLoad runs inside a transaction")
-        let highest = try database.cached("SELECT coalesce(max(seq), 0) FROM history")
-        let after = try highest.step() ? highest.int64(at: 0) : 0
-        highest.reset()
+        let after = try highestSeq()
         let open = try database.cached("INSERT INTO history_bulk_load (id, after_seq) VALUES (1, ?)")
         try open.bind(.integer(after))
         try open.run()
         bulkLoadAfter = after
         defer { bulkLoadAfter = nil }
         let value = try body()
+        try indexLoadedRows()
         try database.cached("DELETE FROM history_bulk_load").run()
+        return value
+    }
+
+    /// Inside a ``bulkLoad(_:)``: indexes and counts the rows loaded so far now rather than when the load ends,
+    /// and moves the load's marker past them, so that from then on the triggers keep them like any other row
+    /// (a later deletion of one updates the index and the count). A load that arrives in pieces calls this
+    /// between them, while the pages just written are still in the cache; the full-text index sees those
+    /// rows from then on.
+    public func indexLoadedRows() throws {
+        guard let after = bulkLoadAfter else { preconditionFailure("indexLoadedRows runs inside bulkLoad") }
+        let highest = try highestSeq()
+        guard highest > after else { return }
         let index = try database.cached(
             """
             INSERT INTO history_fts(rowid, command, prompt, explanation, tags)
@@ -133,10 +144,20 @@ public final class HistoryStore {
             """)
         try count.bind(.integer(after))
         try count.run()
-        return value
+        let move = try database.cached("UPDATE history_bulk_load SET after_seq = ? WHERE id = 1")
+        try move.bind(.integer(highest))
+        try move.run()
+        bulkLoadAfter = highest
     }
 
-    /// The highest `seq` before the running ``bulkLoad(_:)``; nil outside one.
+    private func highestSeq() throws -> Int64 {
+        let highest = try database.cached("SELECT coalesce(max(seq), 0) FROM history")
+        defer { highest.reset() }
+        return try highest.step() ? highest.int64(at: 0) : 0
+    }
+
+    /// Within a ``bulkLoad(_:)``, the highest `seq` indexed and counted (before the load, or at its last
+    /// ``indexLoadedRows()``); nil outside one.
     private var bulkLoadAfter: Int64?
 
     private func insertRow(_ row: HistoryRow) throws -> Bool {

@@ -47,6 +47,36 @@ struct HistoryStoreSyncTests {
         #expect(try store.pendingRows().isEmpty)
     }
 
+    @Test func rowsIndexedInTheMiddleOfABulkLoadAreKeptByTheTriggersFromThenOn() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        #expect(try store.insert(Self.row("old", "make old"), retention: .unlimited, now: 0))
+        func found(_ text: String) throws -> [String] { try store.entries(matching: HistoryQuery(text: text)).map(\.id) }
+        try store.database.transaction(.immediate) {
+            try store.bulkLoad {
+                _ = try store.applyRemoteSlice(entries: [Self.row("a", "make alpha"), Self.row("b", "make beta")], deletions: [])
+                #expect(try found("alpha").isEmpty)  // not indexed yet
+                try store.indexLoadedRows()
+                #expect(try found("alpha") == ["a"])
+                #expect(try store.liveCount() == 3)
+                // An indexed row deleted later in the load leaves the index and the count at once.
+                _ = try store.applyRemoteSlice(entries: [Self.row("c", "make gamma")], deletions: [("b", 7)])
+                #expect(try found("beta").isEmpty)
+                #expect(try store.liveCount() == 3)  // old, a, and c (counted when the load ends)
+                try store.indexLoadedRows()
+                try store.indexLoadedRows()  // nothing new: no change
+            }
+        }
+        #expect(try found("make").sorted() == ["a", "c", "old"])
+        #expect(try found("gamma") == ["c"])
+        #expect(try store.liveCount() == 3)
+        // After the load, the triggers keep every row again.
+        #expect(try store.delete(ids: ["c"], at: 9) == 1)
+        #expect(try found("gamma").isEmpty)
+        #expect(try store.liveCount() == 2)
+        let integrity = try store.database.prepare("INSERT INTO history_fts(history_fts, rank) VALUES ('integrity-check', 0)")
+        try integrity.run()
+    }
+
     @Test func markPushedClearsOnlyRowsStillInThePushedState() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         #expect(try store.insert(Self.row("a", "ls"), retention: .unlimited, now: 0))
