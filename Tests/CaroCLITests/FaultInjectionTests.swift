@@ -254,7 +254,8 @@ struct FaultInjectionTests {
     /// restores the part that came: the join times out naming the download, and nothing of it stays: no
     /// entry and no setup on the device (the restore's transaction is rolled back; the home's own entry is
     /// still there), and no device in the identity (a device joins the group only after the whole download).
-    @Test func aRelayThatStallsMidHistoryLeavesNoTraceOnTheDeviceOrInTheIdentity() throws {
+    /// Cut instead of stalled, the connection is made again and the join restores every entry.
+    @Test func aRelayThatStallsMidHistoryLeavesNoTraceAndOneThatDropsTheConnectionIsRejoined() throws {
         let relay = try DurableRelay()
         let (home, words) = try Self.initialisedHome(relay.url)
         defer { try? FileManager.default.removeItem(atPath: words) }
@@ -267,7 +268,7 @@ struct FaultInjectionTests {
         }
 
         // How many bytes a joining device gets, through a proxy that passes everything.
-        let counting = try StallingProxy(upstream: relay.port, limit: nil)
+        let counting = try StallingProxy(upstream: relay.port, fault: .none)
         let whole = try TemporaryHome()
         let joined = try whole.caro("sync", "join", "--relay", counting.url, "--words-file", words)
         try #require(joined.status == 0, "\(joined.stderr)")
@@ -278,7 +279,7 @@ struct FaultInjectionTests {
         #expect(before == 2)
 
         // The same join through a proxy that stops after 60 % of those bytes.
-        let stalling = try StallingProxy(upstream: relay.port, limit: total * 6 / 10)
+        let stalling = try StallingProxy(upstream: relay.port, fault: .stall(afterBytes: total * 6 / 10))
         defer { stalling.stop() }
         let fresh = try TemporaryHome()
         try #require(try fresh.caro("history", "add", "--command", "echo mine").status == 0)
@@ -291,6 +292,19 @@ struct FaultInjectionTests {
         #expect(try fresh.caro("sync", "status", "--json").json()["configured"]?.boolValue == false)
         #expect(!FileManager.default.fileExists(atPath: fresh.path + "/caro.db-journal"))
         #expect(try devices() == before, "the failed join left a device in the identity")
+
+        // A connection cut at 60 % of the download: the client reconnects and the join restores everything
+        // (before its fix, a reconnection looked like the end of the feed, and the join finished without the rest).
+        let cutting = try StallingProxy(upstream: relay.port, fault: .cutFirstConnection(afterBytes: total * 6 / 10))
+        defer { cutting.stop() }
+        let again = try TemporaryHome()
+        let rejoined = try again.caro("sync", "join", "--relay", cutting.url, "--words-file", words)
+        #expect(rejoined.status == 0, "\(rejoined.stderr)")
+        #expect(cutting.connectionCount >= 2, "the connection was not cut")
+        let restored = try Self.listedIDs(again)
+        #expect(restored.count == Set(restored).count)
+        let missing = expected.subtracting(restored).count
+        #expect(missing == 0 && Set(restored).isSubset(of: expected), "\(missing) of \(expected.count) entries missing after the reconnection")
     }
 
     // MARK: The joining device killed

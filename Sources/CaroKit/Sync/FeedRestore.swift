@@ -4,8 +4,9 @@ import JazzProto
 
 /// Applies the history feed a node holds into SQLite slice by slice (each slice decrypted, decoded,
 /// inserted, dropped; ``CaroRoot/forEachFeedSlice(in:after:transactionsPerSlice:_:)``), in one SQLite
-/// transaction, then the retention: how `sync join` restores, and how `sync now` applies a large backlog
-/// (a first sync, a long time offline), so neither holds the whole feed decoded at once. Idempotent as
+/// transaction, then the retention: how `sync join` restores (while the feed downloads,
+/// ``applyWhileDownloading(_:from:into:timeout:now:prepare:beforeCommit:progress:)``), and how `sync now`
+/// applies a large backlog (a first sync, a long time offline), so neither holds the whole feed decoded at once. Idempotent as
 /// ``HistoryStore/applyRemote(entries:deletions:retention:now:)``: slices may come in any order, a deletion
 /// in a later slice still wins.
 enum FeedRestore {
@@ -162,15 +163,18 @@ enum FeedRestore {
 
     /// The producer of ``applyWhileDownloading``: slices of whatever feed transactions have arrived, the
     /// client's lock held only while a slice is picked (the transport needs it to take in the rest);
-    /// when it has caught up, it waits for the next frame. Ends once the node holds the whole
-    /// feed and all of it was walked; throws once no new transaction of it arrived for `timeout` (a large
-    /// feed on a slow link may take longer than that in all).
+    /// when it has caught up, it waits for the next frame. Ends once it has walked all the relay has of the
+    /// feed (``SyncClient/holdsAllTheRelayHas(of:)``); throws once no new transaction of it arrived for
+    /// `timeout` (a large feed on a slow link may take longer than that in all).
     private static func walkWhileDownloading(_ root: CaroRoot, from client: SyncClient, timeout: Duration,
                                              into handoff: SliceHandoff<Slice, [String: Int]>) throws -> [String: Int] {
         enum Next: Sendable {
             case slice(PreparedDecoding, session: SessionID, range: Range<Int>, total: Int, bytes: Int)
-            case done([String: Int])
-            case waiting
+            case caughtUp
+        }
+        /// Whether the node holds feed transactions past `position`.
+        @Sendable func hasMore(_ node: LocalNode, after position: [SessionID: Int]) -> Bool {
+            node.knownState(of: root.history).sessions.contains { $0.value > (position[$0.key] ?? 0) }
         }
         var deadline = ContinuousClock.now + timeout
         var cursor: [SessionID: Int] = [:]
@@ -181,16 +185,12 @@ enum FeedRestore {
             let position = cursor
             let size = step
             let next = client.read { node -> Next in
-                let available = node.knownState(of: root.history).sessions
-                let pending = available.filter { $0.value > (position[$0.key] ?? 0) }
-                if let (session, count) = pending.min(by: { $0.key.description < $1.key.description }) {
-                    let start = position[session] ?? 0
-                    let range = start..<min(start + size, count)
-                    return .slice(root.prepareFeedSlice(in: node, session: session, range: range), session: session, range: range,
-                                  total: root.feedTransactionTotal(in: node), bytes: root.feedBytes(of: session, range, in: node))
-                }
-                guard node.isCompletelyLoaded(root.history) else { return .waiting }
-                return .done(Dictionary(uniqueKeysWithValues: available.map { ($0.key.description, $0.value) }))
+                let pending = node.knownState(of: root.history).sessions.filter { $0.value > (position[$0.key] ?? 0) }
+                guard let (session, count) = pending.min(by: { $0.key.description < $1.key.description }) else { return .caughtUp }
+                let start = position[session] ?? 0
+                let range = start..<min(start + size, count)
+                return .slice(root.prepareFeedSlice(in: node, session: session, range: range), session: session, range: range,
+                              total: root.feedTransactionTotal(in: node), bytes: root.feedBytes(of: session, range, in: node))
             }
             switch next {
             case let .slice(prepared, session, range, total, sliceBytes):
@@ -202,17 +202,20 @@ enum FeedRestore {
                 step = CaroRoot.nextSliceStep(step, afterRecords: decoded.records)
                 try handoff.put(Slice(items: decoded.items, walked: walked, total: max(total, walked), bytes: bytes))
                 deadline = ContinuousClock.now + timeout
-            case .done(let frontier):
-                return frontier
-            case .waiting:
+            case .caughtUp:
+                // Done once the relay says there is no more. Not merely when the node looks complete: after a
+                // reconnection it does until the relay answers, and the rest of the feed is still to come.
+                // Whatever arrives after this is the next sync's: the frontier is what was walked.
+                if client.holdsAllTheRelayHas(of: root.history) {
+                    // The last of it may have come between the two looks: walk that first.
+                    if client.read({ hasMore($0, after: position) }) { continue }
+                    return Dictionary(uniqueKeysWithValues: cursor.map { ($0.key.description, $0.value) })
+                }
                 let left = deadline - ContinuousClock.now
                 guard left > .zero else { throw RelayConnection.waitFailure(client, timeout: timeout, step: "downloading the history") }
-                // Until a frame brings more of the feed (or the connection changes).
+                // Until a frame brings more of the feed, or the relay's word that there is no more.
                 _ = client.waitBlocking(timeout: left) { client in
-                    client.read { node in
-                        node.knownState(of: root.history).sessions.contains { $0.value > (position[$0.key] ?? 0) }
-                            || node.isCompletelyLoaded(root.history)
-                    }
+                    client.read { hasMore($0, after: position) } || client.holdsAllTheRelayHas(of: root.history)
                 }
             }
         }

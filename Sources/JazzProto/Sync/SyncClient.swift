@@ -204,6 +204,17 @@ public final class SyncClient: WebSocketClientDelegate {
         }
     }
 
+    /// True when the node holds all the relay has of `id` (and what it depends on): connected, the relay has
+    /// answered about `id` on this connection (content or its known state), and nothing it announced is still
+    /// on its way. Right after a reconnection the node may look complete (what the lost connection was still
+    /// streaming is forgotten and asked for again) until the relay's answer comes.
+    public func holdsAllTheRelayHas(of id: CoID) -> Bool {
+        state.withLock { state in
+            guard state.connected, let manager = state.manager, manager.acknowledgedState(of: id, by: relayPeer) != nil else { return false }
+            return state.node.isCompletelyLoaded(id)
+        }
+    }
+
     /// Asks the relay again for every CoValue whose state it has not confirmed to match ours, sending our
     /// current known state. A relay answers a `load` with content only when it has something new, without
     /// saying what it holds of ours; a second `load` once that content is in gets a plain `known` back, so

@@ -63,6 +63,16 @@ final class InMemoryNetwork {
     @discardableResult
     func run(limit: Int = 100_000) -> Int {
         var delivered = 0
+        while deliverNext() {
+            delivered += 1
+            precondition(delivered < limit, "sync did not settle after \(limit) messages")
+        }
+        return delivered
+    }
+
+    /// Delivers the next queued message over a link that is up; false when there is none.
+    @discardableResult
+    func deliverNext() -> Bool {
         while !queue.isEmpty {
             let envelope = queue.removeFirst()
             guard !disconnected.contains([envelope.from, envelope.to]) else { continue }
@@ -70,9 +80,8 @@ final class InMemoryNetwork {
             let decoded = try! SyncMessage(text: envelope.message.text)
             transcript.append(Envelope(from: envelope.from, to: envelope.to, message: decoded))
             managers[envelope.to]?.handle(decoded, from: PeerID(envelope.from))
-            delivered += 1
-            precondition(delivered < limit, "sync did not settle after \(limit) messages")
+            return true
         }
-        return delivered
+        return false
     }
 }

@@ -43,4 +43,43 @@ struct ReloadUnsyncedTests {
         network.run()
         #expect(managerA.isFullySyncedWithServers)
     }
+
+    /// What `SyncClient.holdsAllTheRelayHas(of:)` guards against: a connection lost while the relay streams
+    /// a large value leaves the node looking complete (the announced counts are forgotten), and only the
+    /// relay's answer on the next connection tells that more is to come.
+    @Test func aStreamCutShortLooksCompleteUntilTheRelayAnswersAgain() throws {
+        let network = InMemoryNetwork()
+        let agent = try AgentSecret(secretSeed: SecureRandom.bytes(32))
+        let deviceA = try LocalNode.createAccount(agentSecret: agent, environment: CountingClock(start: 1_767_225_600_000).environment)
+        let group = try deviceA.createGroup()
+        let stream = try deviceA.createValue(type: "costream", owner: group)
+        for index in 0..<40 {  // ~400 KB: streamed in several pieces
+            try deviceA.makeTransaction(in: stream, changes: CoStreamChanges.push(.string(String(repeating: "\(index % 10)", count: 10_000))),
+                                        privacy: .private)
+        }
+        let deviceB = LocalNode(agentSecret: agent, accountID: deviceA.accountID,
+                                environment: CountingClock(start: 1_767_225_700_000).environment)
+        network.add("A", node: deviceA)
+        network.add("B", node: deviceB)
+        network.add("relay", node: LocalNode(agentSecret: .random(), accountID: nil))
+        network.connect(client: "A", relay: "relay")
+        network.run()
+        let relay = PeerID("relay")
+        let total = deviceA.knownState(of: stream)
+
+        network.connect(client: "B", relay: "relay")
+        network.managers["B"]!.load(stream)
+        while !(deviceB.core(stream)?.isStreaming ?? false) { try #require(network.deliverNext(), "the relay never streamed") }
+        #expect(!deviceB.isCompletelyLoaded(stream))
+        network.disconnect("B", "relay")
+        #expect(deviceB.knownState(of: stream) != total)
+        #expect(deviceB.isCompletelyLoaded(stream), "cut short, the value looks complete")
+
+        network.connect(client: "B", relay: "relay")
+        #expect(network.managers["B"]!.acknowledgedState(of: stream, by: relay) == nil, "no answer yet on the new connection")
+        network.run()
+        #expect(network.managers["B"]!.acknowledgedState(of: stream, by: relay) != nil)
+        #expect(deviceB.knownState(of: stream) == total)
+        #expect(deviceB.isCompletelyLoaded(stream))
+    }
 }
