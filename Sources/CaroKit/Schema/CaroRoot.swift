@@ -15,9 +15,7 @@ public struct CaroRoot: Sendable {
     public init?(_ id: CoID, in node: LocalNode, admin: CoID) {
         guard node.hasContent(id) else { return nil }
         let state = CoMapState(transactions: node.decodedTransactions(of: id))
-        func value(_ key: String) -> JSONValue? {
-            state.edits(forKey: key).last { $0.author == .account(admin) }?.value
-        }
+        func value(_ key: String) -> JSONValue? { Self.identityValue(key, in: state, admin: admin) }
         func reference(_ key: String) -> CoID? { value(key)?.stringValue.flatMap { try? CoID($0) } }
         guard let version = value(CaroSchema.RootKey.schemaVersion)?.int64Value,
             let history = Self.history(in: state, node: node, admin: admin, caroGroup: node.core(id)?.header?.ownerGroup),
@@ -57,8 +55,13 @@ public struct CaroRoot: Sendable {
         guard node.hasContent(id) else { return [] }
         let state = CoMapState(transactions: node.decodedTransactions(of: id))
         return [CaroSchema.RootKey.preferences, CaroSchema.RootKey.devices].compactMap { key in
-            state.edits(forKey: key).last { $0.author == .account(admin) }?.value?.stringValue.flatMap { try? CoID($0) }
+            identityValue(key, in: state, admin: admin)?.stringValue.flatMap { try? CoID($0) }
         }
+    }
+
+    /// The identity's last edit of `key` (a device's edits of the root count only where the schema says so).
+    private static func identityValue(_ key: String, in state: CoMapState, admin: CoID) -> JSONValue? {
+        state.edits(forKey: key).last { $0.author == .account(admin) }?.value
     }
 
     /// Streams a device pointed the root's `history` at that this node has not loaded yet (load them
