@@ -7,18 +7,24 @@ import Testing
 /// cannot tell it is in sync; a second `load` once that content is in gets a plain `known` back.
 @Suite("Reloading what the relay has not confirmed")
 struct ReloadUnsyncedTests {
-    @Test func aSecondLoadAfterAContentAnswerConfirmsTheSync() throws {
+    /// Two devices of one account (A with a group), and a relay, on one in-memory network; nothing connected.
+    static func accountOnTwoDevices() throws -> (network: InMemoryNetwork, deviceA: LocalNode, deviceB: LocalNode, group: CoID) {
         let network = InMemoryNetwork()
         let agent = try AgentSecret(secretSeed: SecureRandom.bytes(32))
         let deviceA = try LocalNode.createAccount(agentSecret: agent, environment: CountingClock(start: 1_767_225_600_000).environment)
         let group = try deviceA.createGroup()
-        let map = try deviceA.createValue(type: "comap", owner: group)
-        try deviceA.makeTransaction(in: map, changes: CoMapChangesForTests.set("from", "A"), privacy: .private)
         let deviceB = LocalNode(agentSecret: agent, accountID: deviceA.accountID,
                                 environment: CountingClock(start: 1_767_225_700_000).environment)
         network.add("A", node: deviceA)
         network.add("B", node: deviceB)
         network.add("relay", node: LocalNode(agentSecret: .random(), accountID: nil))
+        return (network, deviceA, deviceB, group)
+    }
+
+    @Test func aSecondLoadAfterAContentAnswerConfirmsTheSync() throws {
+        let (network, deviceA, deviceB, group) = try Self.accountOnTwoDevices()
+        let map = try deviceA.createValue(type: "comap", owner: group)
+        try deviceA.makeTransaction(in: map, changes: CoMapChangesForTests.set("from", "A"), privacy: .private)
         network.connect(client: "A", relay: "relay")
         network.connect(client: "B", relay: "relay")
         network.run()
@@ -48,20 +54,12 @@ struct ReloadUnsyncedTests {
     /// a large value leaves the node looking complete (the announced counts are forgotten), and only the
     /// relay's answer on the next connection tells that more is to come.
     @Test func aStreamCutShortLooksCompleteUntilTheRelayAnswersAgain() throws {
-        let network = InMemoryNetwork()
-        let agent = try AgentSecret(secretSeed: SecureRandom.bytes(32))
-        let deviceA = try LocalNode.createAccount(agentSecret: agent, environment: CountingClock(start: 1_767_225_600_000).environment)
-        let group = try deviceA.createGroup()
+        let (network, deviceA, deviceB, group) = try Self.accountOnTwoDevices()
         let stream = try deviceA.createValue(type: "costream", owner: group)
         for index in 0..<40 {  // ~400 KB: streamed in several pieces
             try deviceA.makeTransaction(in: stream, changes: CoStreamChanges.push(.string(String(repeating: "\(index % 10)", count: 10_000))),
                                         privacy: .private)
         }
-        let deviceB = LocalNode(agentSecret: agent, accountID: deviceA.accountID,
-                                environment: CountingClock(start: 1_767_225_700_000).environment)
-        network.add("A", node: deviceA)
-        network.add("B", node: deviceB)
-        network.add("relay", node: LocalNode(agentSecret: .random(), accountID: nil))
         network.connect(client: "A", relay: "relay")
         network.run()
         let relay = PeerID("relay")
