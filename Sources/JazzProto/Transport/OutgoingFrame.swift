@@ -13,6 +13,14 @@ struct OutgoingFrame {
             case .binary: Int32(LWS_WRITE_BINARY.rawValue)
             }
         }
+
+        /// The WebSocket opcode of a message's first frame (RFC 6455 §5.2), for frames written without lws.
+        var opcode: UInt8 {
+            switch self {
+            case .text: 0x1
+            case .binary: 0x2
+            }
+        }
     }
 
     static let headroom = Int(caro_lws_pre)

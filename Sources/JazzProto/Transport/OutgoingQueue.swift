@@ -76,7 +76,6 @@ struct OutgoingQueue {
             let length = min(fragmentSize, total - offset)
             let isStart = offset == 0
             let isEnd = offset + length == total
-            let flags = lws_write_ws_flags(frames[head].kind.lwsValue, isStart ? 1 : 0, isEnd ? 1 : 0)
             let start = OutgoingFrame.headroom + offset
             let kind = frames[head].kind
             // For fragments after the first, the headroom lws writes into overlaps payload
@@ -85,10 +84,10 @@ struct OutgoingQueue {
                 guard let base = buffer.baseAddress else { return -1 }
                 switch framing {
                 case .lws:
+                    let flags = lws_write_ws_flags(kind.lwsValue, isStart ? 1 : 0, isEnd ? 1 : 0)
                     return lws_write(wsi, base + start, length, lws_write_protocol(rawValue: UInt32(flags)))
                 case .rawClient:
-                    let opcode: UInt8 = isStart ? (kind == .text ? 0x1 : 0x2) : 0x0
-                    let frame = ClientFrame.frame(opcode: opcode, final: isEnd, payload: base + start, count: length)
+                    let frame = ClientFrame.frame(opcode: isStart ? kind.opcode : 0x0, final: isEnd, payload: base + start, count: length)
                     let sent = lws_write(wsi, frame.start, frame.count, caro_lws_write_raw)
                     return sent < 0 ? sent : Int32(clamping: length)
                 }
