@@ -124,7 +124,8 @@ public struct SyncSetup {
         // to trust it (its content, maybe large, is restored as it arrives, below).
         let settings = client.read { CaroRoot.settingsMaps(rootID, in: $0, admin: account) }
         let pointed = client.read { CaroRoot.unloadedHistories(rootID, in: $0) }
-        for id in settings + pointed { client.load(id) }
+        let requested = settings + pointed
+        for id in requested { client.load(id) }
         try await RelayConnection.wait(client, timeout: answerTimeout, for: "loading the history stream") { client in
             client.read { node in pointed.allSatisfy { HistoryStream.canJudge($0, in: node) } } || client.isUnavailable(anyOf: pointed)
         }
@@ -138,7 +139,7 @@ public struct SyncSetup {
         guard root.schemaVersion <= CaroSchema.version else {
             throw .failed("This identity's data uses schema version \(root.schemaVersion), newer than this caro understands (\(CaroSchema.version)): upgrade caro, then join. Nothing was written.")
         }
-        for id in [root.history, root.preferences, root.devices] where !(settings + pointed).contains(id) { client.load(id) }
+        for id in [root.history, root.preferences, root.devices] where !requested.contains(id) { client.load(id) }
         progress(.step("downloading the history"))
 
         SyncTrace.mark("root loaded")
@@ -192,7 +193,7 @@ public struct SyncSetup {
         // The restore's page cache (16 MiB for a large feed) goes before the CoValue store fills one of its own.
         try? history.database.execute("PRAGMA shrink_memory")
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
-                                     restoringBytes: client.read { root.feedBytes(in: $0) })
+                                     restoringBytes: restore.bytes)
         SyncTrace.mark("persisted")
         var state = SyncState()
         state.applied = restore.frontier
