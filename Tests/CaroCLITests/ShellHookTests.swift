@@ -52,6 +52,38 @@ struct ShellHookTests {
         #expect(output == ["hello caro", "secret-with-space", "in-subdir"], "screen:\n\(screen)")
     }
 
+    /// Each hook stamps an entry with the time its command started, not the time its background
+    /// `caro history add` happens to run: a wrapper around `caro` holds the first command's add back by a
+    /// second, so the second command's entry is stored first, and the list must still show them in the
+    /// order they ran.
+    @Test(arguments: ["bash", "zsh", "fish"])
+    func entriesKeepTheOrderTheirCommandsRanInWhenTheirAddsRunOutOfOrder(shell: String) throws {
+        let home = try TemporaryHome()
+        let wrapper = home.path + "/slow caro"
+        try """
+            #!/bin/bash
+            for argument in "$@"; do [[ $argument == '--command=echo first' ]] && sleep 1; done
+            exec -a "$0" \(Self.quoted(CaroBinary.url.path)) "$@"
+
+            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: wrapper)
+        let session = try TmuxShell(shell: shell, directory: home.path, userHome: home.path + "/user")
+        defer { session.stop() }
+
+        // Run as the wrapper, `caro init` prints a hook that calls the wrapper.
+        let caro = Self.quoted(wrapper)
+        let install = shell == "fish" ? "\(caro) init fish --home \(Self.quoted(home.path)) | source"
+            : "eval \"$(\(caro) init \(shell) --home \(Self.quoted(home.path)))\""
+        try session.run(install)
+        try session.run("echo first")
+        try session.run("echo second")
+
+        let entries = try Self.waitForEntries(home, count: 2)
+        #expect(entries.map { $0["command"]?.stringValue } == ["echo first", "echo second"])
+        let times = entries.compactMap { $0["createdAt"]?.stringValue }.compactMap(Timestamp.parseISO8601)
+        #expect(times.count == 2 && times[0] < times[1], "\(entries)")
+    }
+
     @Test func theHookCallsThisBinaryWithTheHomeGiven() throws {
         let home = try TemporaryHome()
         let binary = CaroBinary.url

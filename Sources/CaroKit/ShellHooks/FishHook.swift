@@ -1,5 +1,11 @@
-/// The fish hook: `fish_preexec` notes the directory; `fish_postexec` has the command line, its status
-/// and fish's own `CMD_DURATION`, and starts `caro history add` in the background, disowned.
+/// The fish hook: `fish_preexec` notes the directory and the start time; `fish_postexec` has the command
+/// line, its status and fish's own `CMD_DURATION`, and starts `caro history add` in the background, disowned.
+///
+/// fish has no clock of its own (no `EPOCHREALTIME`), so the start time comes from one `date` run before
+/// each command (about a millisecond). Without it, each background `caro history add` would stamp the
+/// entry when it happened to run, and two commands a few milliseconds apart could be recorded in the
+/// wrong order. Where `date` cannot print milliseconds (BSD `date` prints `%3N` as is), `--at` is left
+/// out and the entry gets the time it is recorded.
 enum FishHook {
     static let template = #"""
         # Caro shell hook for fish, printed by `caro init fish`. Add this line to ~/.config/fish/config.fish:
@@ -12,6 +18,7 @@ enum FishHook {
 
             function __caro_preexec --on-event fish_preexec
                 set -g __caro_cwd $PWD
+                set -g __caro_at (command date '+%Y-%m-%dT%H:%M:%S.%3N%z' 2>/dev/null)
             end
 
             function __caro_postexec --on-event fish_postexec
@@ -21,11 +28,15 @@ enum FishHook {
                 set -q __caro_cwd; or return
                 set -l cwd $__caro_cwd
                 set -e __caro_cwd
+                set -l at
+                string match -qr '^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}[+-]\d{4}$' -- $__caro_at
+                and set at --at=$__caro_at
+                set -e __caro_at
                 set -l line $argv[1]
                 string match -qr '^\s' -- $line; and return
                 string match -qr '\S' -- $line; or return
                 command $__caro_command history add --command=$line --exit=$caro_exit \
-                    --duration=$duration --cwd=$cwd --shell=fish --executed </dev/null >/dev/null 2>&1 &
+                    --duration=$duration --cwd=$cwd --shell=fish --executed $at </dev/null >/dev/null 2>&1 &
                 disown $last_pid 2>/dev/null
             end
 
