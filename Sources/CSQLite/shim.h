@@ -15,3 +15,17 @@ static inline int caro_sqlite_no_checkpoint_on_close(sqlite3 *db) {
 static inline int caro_sqlite_stop_memory_statistics(void) {
     return sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
+
+/// sqlite3_db_config again: whether statements prepared from now on run this connection's triggers (`on` 1)
+/// or leave them out (0). Changing it expires the prepared statements, which SQLite prepares again on their
+/// next step. Returns SQLITE_OK or an error code.
+static inline int caro_sqlite_enable_triggers(sqlite3 *db, int on) {
+    return sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, on, (int *)0);
+}
+
+/// Whether this connection's triggers are on (1) or off (0), as SQLITE_DBCONFIG_ENABLE_TRIGGER reports it.
+static inline int caro_sqlite_triggers_enabled(sqlite3 *db) {
+    int on = -1;
+    sqlite3_db_config(db, SQLITE_DBCONFIG_ENABLE_TRIGGER, -1, &on);
+    return on;
+}

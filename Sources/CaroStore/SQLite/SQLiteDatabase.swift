@@ -33,6 +33,20 @@ final class SQLiteConnection {
         return handle
     }
 
+    /// Whether statements are compiled without this connection's triggers now
+    /// (``SQLiteDatabase/cachedWithoutTriggers(_:)``).
+    private var triggersOff = false
+
+    /// Turns the triggers on or off for the statement about to run (`off`: one that runs without them), if
+    /// they are not already. A change expires every prepared statement: SQLite prepares each again on its
+    /// next step, so statements of one kind in a row change it once.
+    func useTriggers(off: Bool) throws(SQLiteError) {
+        guard triggersOff != off else { return }
+        let code = caro_sqlite_enable_triggers(try open(), off ? 0 : 1)
+        guard code == SQLITE_OK else { throw error(code, sql: off ? "triggers off" : "triggers on") }
+        triggersOff = off
+    }
+
     func close() {
         guard let handle else { return }
         // close_v2 defers the real close until every statement still alive is finalized.
@@ -251,6 +265,7 @@ public final class SQLiteDatabase {
     /// Runs SQL text, which may hold several statements; result rows are discarded.
     public func execute(_ sql: String) throws(SQLiteError) {
         let handle = try connection.open()
+        try connection.useTriggers(off: false)
         let code = sqlite3_exec(handle, sql, nil, nil, nil)
         guard code == SQLITE_OK else { throw connection.error(code, sql: sql) }
     }
@@ -264,14 +279,39 @@ public final class SQLiteDatabase {
     /// its bindings cleared. Do not hold it across another use of the same SQL text (e.g. recursion
     /// while stepping through its rows).
     public func cached(_ sql: String) throws(SQLiteError) -> Statement {
-        if let statement = statementCache[sql] {
+        try cached(sql, withoutTriggers: false)
+    }
+
+    private func cached(_ sql: String, withoutTriggers: Bool) throws(SQLiteError) -> Statement {
+        let key = withoutTriggers ? Self.withoutTriggersKey + sql : sql
+        if let statement = statementCache[key] {
             statement.reset()
             return statement
         }
-        let statement = try Statement(connection: connection, sql: sql, persistent: true)
-        statementCache[sql] = statement
+        let statement = try Statement(connection: connection, sql: sql, persistent: true, withoutTriggers: withoutTriggers)
+        statementCache[key] = statement
         return statement
     }
+
+    /// Like ``cached(_:)``, for a statement that runs without this connection's triggers: for a caller that
+    /// knows none of them would fire (their `WHEN` is false for every row it writes), since a trigger
+    /// compiled into a statement that writes several rows makes SQLite keep a statement journal of every
+    /// page it changes. Also for one that writes only tables without triggers, so that it does not turn them
+    /// back on. The triggers go off when it steps and stay off until another statement of this database
+    /// that writes steps (or ``execute(_:)`` runs), which turns them back on first.
+    public func cachedWithoutTriggers(_ sql: String) throws(SQLiteError) -> Statement {
+        try cached(sql, withoutTriggers: true)
+    }
+
+    /// Like ``prepare(_:)``, for a statement that runs without this connection's triggers
+    /// (``cachedWithoutTriggers(_:)``).
+    public func prepareWithoutTriggers(_ sql: String) throws(SQLiteError) -> Statement {
+        try Statement(connection: connection, sql: sql, persistent: false, withoutTriggers: true)
+    }
+
+    /// Keeps ``cachedWithoutTriggers(_:)``'s statements apart from ``cached(_:)``'s in the cache (SQL text
+    /// cannot start with a NUL).
+    private static let withoutTriggersKey = "\u{0}no triggers\u{0}"
 
     /// The rowid of the last successful INSERT on this connection.
     public var lastInsertRowID: Int64 {

@@ -19,10 +19,15 @@ public final class Statement {
     public let sql: String
     private let connection: SQLiteConnection
     private var handle: OpaquePointer?
+    /// Runs with the connection's triggers off (``SQLiteDatabase/cachedWithoutTriggers(_:)``).
+    private let withoutTriggers: Bool
+    /// Writes nothing (a query, or transaction control), so runs the same with or without triggers.
+    private var readOnly = false
 
-    init(connection: SQLiteConnection, sql: String, persistent: Bool) throws(SQLiteError) {
+    init(connection: SQLiteConnection, sql: String, persistent: Bool, withoutTriggers: Bool = false) throws(SQLiteError) {
         self.sql = sql
         self.connection = connection
+        self.withoutTriggers = withoutTriggers
         let database = try connection.open()
         var handle: OpaquePointer?
         let flags = persistent ? UInt32(SQLITE_PREPARE_PERSISTENT) : 0
@@ -32,6 +37,7 @@ public final class Statement {
             throw connection.error(code == SQLITE_OK ? SQLITE_MISUSE : code, sql: sql)
         }
         self.handle = handle
+        readOnly = sqlite3_stmt_readonly(handle) != 0
     }
 
     deinit {
@@ -142,7 +148,9 @@ public final class Statement {
     /// Advances to the next row: true if there is one, false when done.
     @discardableResult
     public func step() throws(SQLiteError) -> Bool {
-        let code = sqlite3_step(try live())
+        let statement = try live()
+        if withoutTriggers || !readOnly { try connection.useTriggers(off: withoutTriggers) }
+        let code = sqlite3_step(statement)
         switch code {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false

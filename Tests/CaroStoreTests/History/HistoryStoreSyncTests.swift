@@ -77,6 +77,29 @@ struct HistoryStoreSyncTests {
         try integrity.run()
     }
 
+    /// A bulk load inserts without the insert triggers only while every new row's seq is above the load's
+    /// marker: after the highest row is deleted, the next one reuses its seq and must be indexed and counted
+    /// by the triggers, as it would be outside a load.
+    @Test func aRowInsertedInABulkLoadAtOrBelowItsMarkerIsKeptByTheTriggers() throws {
+        let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
+        func found(_ text: String) throws -> [String] { try store.entries(matching: HistoryQuery(text: text)).map(\.id) }
+        try store.database.transaction(.immediate) {
+            try store.bulkLoad {
+                _ = try store.applyRemoteSlice(entries: [Self.row("a", "make alpha"), Self.row("b", "make beta")], deletions: [])
+                try store.indexLoadedRows()
+                try store.database.execute("DELETE FROM history WHERE id = 'b'")
+                _ = try store.applyRemoteSlice(entries: [Self.row("c", "make gamma")], deletions: [])
+                #expect(try found("gamma") == ["c"])  // by the trigger, at once
+                _ = try store.applyRemoteSlice(entries: [Self.row("d", "make delta")], deletions: [])
+                #expect(try found("delta").isEmpty)  // above the marker: when the load ends
+            }
+        }
+        #expect(try found("make").sorted() == ["a", "c", "d"])
+        #expect(try store.liveCount() == 3)
+        let integrity = try store.database.prepare("INSERT INTO history_fts(history_fts, rank) VALUES ('integrity-check', 0)")
+        try integrity.run()
+    }
+
     @Test func markPushedClearsOnlyRowsStillInThePushedState() throws {
         let store = try HistoryStore(database: try SQLiteDatabase.inMemory())
         #expect(try store.insert(Self.row("a", "ls"), retention: .unlimited, now: 0))

@@ -63,6 +63,44 @@ struct SQLiteDatabaseTests {
         }
     }
 
+    @Test("a statement without triggers runs without them; the next one that writes turns them back on, a query does not")
+    func statementsWithoutTriggers() throws {
+        let database = try SQLiteDatabase.inMemory()
+        try database.execute("""
+            CREATE TABLE t (x); CREATE TABLE log (x);
+            CREATE TRIGGER t_logged AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.x); END
+            """)
+        let handle = try database.connection.open()
+        func logged() throws -> [Int] {
+            let query = try database.cached("SELECT x FROM log ORDER BY rowid")
+            var values: [Int] = []
+            while try query.step() { values.append(query.int(at: 0)) }
+            return values
+        }
+        let insert = "INSERT INTO t VALUES (?)"
+        let withTriggers = try database.cached(insert)  // prepared while they are on
+        let without = try database.cachedWithoutTriggers(insert)
+        try without.bind(.integer(1))
+        try without.run()
+        #expect(try logged() == [])
+        #expect(caro_sqlite_triggers_enabled(handle) == 0)  // the query left them off
+        try withTriggers.bind(.integer(2))
+        try withTriggers.run()  // prepared with them, compiled again without them, and back on for this run
+        #expect(caro_sqlite_triggers_enabled(handle) == 1)
+        without.reset()
+        try without.bind(.integer(3))
+        try without.run()
+        let preparedWhileOff = try database.prepare(insert)
+        try preparedWhileOff.bind(.integer(4))
+        try preparedWhileOff.run()
+        try database.cachedWithoutTriggers(insert).bind(.integer(5))
+        try database.cachedWithoutTriggers(insert).run()
+        try database.execute("INSERT INTO t VALUES (6)")
+        #expect(try logged() == [2, 4, 6])
+        let count = try database.prepare("SELECT count(*) FROM t")
+        #expect(try count.step() && count.int(at: 0) == 6)
+    }
+
     @Test("SQLite keeps no memory statistics (each allocation would take a global lock for them)")
     func noMemoryStatistics() throws {
         let database = try SQLiteDatabase.inMemory()
