@@ -67,7 +67,7 @@ struct SQLiteDatabaseTests {
     func statementsWithoutTriggers() throws {
         let database = try SQLiteDatabase.inMemory()
         try database.execute("""
-            CREATE TABLE t (x); CREATE TABLE log (x);
+            CREATE TABLE t (x); CREATE TABLE log (x); CREATE TABLE other (x);
             CREATE TRIGGER t_logged AFTER INSERT ON t BEGIN INSERT INTO log VALUES (new.x); END
             """)
         let handle = try database.connection.open()
@@ -85,7 +85,7 @@ struct SQLiteDatabaseTests {
         #expect(try logged() == [])
         #expect(caro_sqlite_triggers_enabled(handle) == 0)  // the query left them off
         try withTriggers.bind(.integer(2))
-        try withTriggers.run()  // prepared with them, compiled again without them, and back on for this run
+        try withTriggers.run()  // expired by the switch off; turns them back on, and is prepared again with them
         #expect(caro_sqlite_triggers_enabled(handle) == 1)
         without.reset()
         try without.bind(.integer(3))
@@ -93,12 +93,20 @@ struct SQLiteDatabaseTests {
         let preparedWhileOff = try database.prepare(insert)
         try preparedWhileOff.bind(.integer(4))
         try preparedWhileOff.run()
-        try database.cachedWithoutTriggers(insert).bind(.integer(5))
-        try database.cachedWithoutTriggers(insert).run()
+        let again = try database.cachedWithoutTriggers(insert)  // the same statement as `without`, from the cache
+        try again.bind(.integer(5))
+        try again.run()
         try database.execute("INSERT INTO t VALUES (6)")
         #expect(try logged() == [2, 4, 6])
-        let count = try database.prepare("SELECT count(*) FROM t")
-        #expect(try count.step() && count.int(at: 0) == 6)
+        // A query part-way through its rows goes on across a switch (SQLite prepares expired statements
+        // again only before their first step).
+        let rows = try database.prepare("SELECT x FROM t ORDER BY rowid")
+        #expect(try rows.step() && rows.int(at: 0) == 1)
+        try database.cachedWithoutTriggers("INSERT INTO other VALUES (0)").run()
+        #expect(caro_sqlite_triggers_enabled(handle) == 0)
+        var rest: [Int] = []
+        while try rows.step() { rest.append(rows.int(at: 0)) }
+        #expect(rest == [2, 3, 4, 5, 6])
     }
 
     @Test("SQLite keeps no memory statistics (each allocation would take a global lock for them)")
