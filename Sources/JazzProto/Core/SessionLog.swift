@@ -56,14 +56,19 @@ public struct SessionLog: Sendable {
         var staged = hasher
         // The batch's canonical JSON is written into one buffer and hashed in large updates, so BLAKE3
         // compresses whole chunks four at a time instead of a few hundred bytes per call.
-        let estimate = batch.reduce(0) { $0 + $1.size + ($1.meta?.utf8.count ?? 0) + 128 }
-        var writer = JSONWriter(sortsKeys: false, capacity: min(estimate, Self.hashBufferSize + 4096))
+        // What was written is hashed before a transaction that would not fit: the buffer never grows (each
+        // growth copied it into fresh pages; a content piece of two or three 55 kB transactions did every time).
+        func room(for transaction: Transaction) -> Int { transaction.size + (transaction.meta?.utf8.count ?? 0) + 128 }
+        let estimate = batch.reduce(0) { $0 + room(for: $1) }
+        let largest = batch.reduce(0) { max($0, room(for: $1)) }
+        let capacity = max(min(estimate, Self.hashBufferSize + 4096), largest)
+        var writer = JSONWriter(sortsKeys: false, capacity: capacity)
         for transaction in batch {
-            transaction.appendCanonicalJSON(to: &writer)
-            if writer.bytes.count >= Self.hashBufferSize {
+            if !writer.bytes.isEmpty && writer.bytes.count + room(for: transaction) > capacity {
                 staged.update(writer.bytes)
                 writer.removeAll()
             }
+            transaction.appendCanonicalJSON(to: &writer)
         }
         staged.update(writer.bytes)
         let digest = staged.finalize()

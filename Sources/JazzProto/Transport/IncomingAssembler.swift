@@ -63,7 +63,11 @@ struct IncomingAssembler {
 struct TextMessageJoiner {
     private var buffer: [UInt8] = []
 
-    mutating func append(_ piece: UnsafeRawBufferPointer) {
+    /// Adds `piece`; `more`: bytes known to follow it (the rest of its frame), room for which is made now
+    /// rather than by growing the buffer step by step (each step a copy of all so far, into fresh pages).
+    mutating func append(_ piece: UnsafeRawBufferPointer, more: Int = 0) {
+        let needed = buffer.count + piece.count + more
+        if needed > buffer.capacity { buffer.reserveCapacity(needed) }
         buffer.append(contentsOf: piece)
     }
 

@@ -142,7 +142,8 @@ struct WebSocketFrameReader {
                 finishText(last: chunk, emit)
                 return
             }
-            message.append(chunk)
+            // The frame's header gave its length: room for the rest of it at once, not by doubling.
+            message.append(chunk, more: remaining)
         }
     }
 
