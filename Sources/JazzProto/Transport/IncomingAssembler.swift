@@ -65,9 +65,10 @@ struct TextMessageJoiner {
 
     /// Adds `piece`; `more`: bytes known to follow it (the rest of its frame), room for which is made now
     /// rather than by growing the buffer step by step (each step a copy of all so far, into fresh pages).
+    /// A message in several frames still grows by doubling.
     mutating func append(_ piece: UnsafeRawBufferPointer, more: Int = 0) {
         let needed = buffer.count + piece.count + more
-        if needed > buffer.capacity { buffer.reserveCapacity(needed) }
+        if needed > buffer.capacity { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
         buffer.append(contentsOf: piece)
     }
 

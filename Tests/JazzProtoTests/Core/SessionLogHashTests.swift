@@ -22,6 +22,9 @@ struct SessionLogHashTests {
         }
         batch.insert(.trusting(madeAt: 5, changes: String(repeating: #"[{"op":"set","key":"q\"","value":"\"\""}]"#, count: 4_000), meta: nil), at: 2)
         batch.append(.trusting(madeAt: 6, changes: String(repeating: "\"", count: 140_000), meta: #"{"a":1}"#))
+        // Ciphertext with characters that must be escaped between long plain runs (a forged one could).
+        batch.append(.private(madeAt: 7, keyUsed: "key_zTest", encryptedChanges: Self.text(20_000, seed: 1) + "\"" + Self.text(16_383, seed: 2)
+                                  + "\n\u{1}é" + Self.text(16_384, seed: 3) + "\\", meta: Self.text(16_389, seed: 4)))
         let log = SessionLog(sessionID: session)
         let (hash, _) = log.hash(afterAppending: batch)
         let whole = batch.flatMap { Array($0.canonicalJSON.utf8) }
