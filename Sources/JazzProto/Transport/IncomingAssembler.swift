@@ -63,14 +63,21 @@ struct IncomingAssembler {
 struct TextMessageJoiner {
     private var buffer: [UInt8] = []
 
-    /// Adds `piece`; `more`: bytes known to follow it (the rest of its frame), room for which is made now
-    /// rather than by growing the buffer step by step (each step a copy of all so far, into fresh pages).
-    /// A message in several frames still grows by doubling.
+    /// Adds `piece`; `more`: bytes announced to follow it (the rest of its frame), room for which is made now
+    /// rather than by growing the buffer step by step (each step a copy of all so far, into fresh pages). At
+    /// most ``announcedRoom`` ahead of what arrived: a peer announcing a long frame and sending nothing gets
+    /// no large allocation for it. A message in several frames still grows by doubling.
     mutating func append(_ piece: UnsafeRawBufferPointer, more: Int = 0) {
-        let needed = buffer.count + piece.count + more
+        let needed = buffer.count + piece.count + min(more, Self.announcedRoom)
         if needed > buffer.capacity { buffer.reserveCapacity(max(needed, 2 * buffer.capacity)) }
         buffer.append(contentsOf: piece)
     }
+
+    /// The most room made for bytes announced but not yet received.
+    static let announcedRoom = 4 << 20
+
+    /// Bytes the buffer can hold without growing.
+    var capacity: Int { buffer.capacity }
 
     /// The message ending with `last`: its text (nil if it is not UTF-8) and its size in bytes.
     mutating func finish(last: UnsafeRawBufferPointer) -> (text: String?, byteCount: Int) {
