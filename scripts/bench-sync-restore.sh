@@ -5,7 +5,8 @@
 # Usage: scripts/bench-sync-restore.sh [N] (after scripts/release.sh). BASELINE=/path/to/older/caro measures
 # that binary's join too, in the same run, on a relay of its own set up the same way: every join registers
 # one more device in the identity's group, so joins on one relay get slower run by run, and a binary timed
-# after another on the same relay would be measured on a bigger group.
+# after another on the same relay would be measured on a bigger group. Prints the machine's speed (sha256 of
+# 300 MB) before and after each binary's runs: compare figures only at similar speeds.
 set -euo pipefail
 N="${1:-10000}"
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -35,11 +36,19 @@ setup() {
   echo "$url" > "$dir/url"
 }
 
+# The machine's speed at the time, beside each binary's runs: a shared VM's speed drifts by 10-30 % from one
+# minute to the next, and with it every figure here (the same join's CPU time too).
+calibrate() {
+  /usr/bin/time -f "machine speed: sha256 of 300 MB in %e s (CPU %U s; this VM at its usual speed: ~1.0 s)" \
+    bash -c 'head -c 300M /dev/zero | sha256sum > /dev/null'
+}
+
 index=0
 for binary in "$CARO" ${BASELINE:+"$BASELINE"}; do
   index=$((index + 1))
   dir="$WORK/relay$index"
   setup "$dir"
+  calibrate
   url="$(cat "$dir/url")"
   # Device B: join on a fresh home, repeatedly.
   hyperfine --warmup 1 --runs "${RUNS:-10}" --prepare "rm -rf '$dir/b'" \
@@ -48,4 +57,5 @@ for binary in "$CARO" ${BASELINE:+"$BASELINE"}; do
   /usr/bin/time -f "$binary: peak RSS %M KB, %e s wall, CPU %U s user + %S s system" \
     "$binary" --home "$dir/b" sync join --relay "$url" --words-file "$dir/words" --quiet
   echo "entries searchable on B: $("$CARO" --home "$dir/b" history search 'change number' --limit 100000 --json | grep -o '"id"' | wc -l)"
+  calibrate
 done
