@@ -138,6 +138,12 @@ struct HistoryStoreTests {
     }
 
     /// FTS5's own check that the external-content index matches `history` (it throws when it does not).
+    /// The full-text index's `automerge` setting as stored in its configuration table (nil: FTS5's default).
+    static func automerge(_ store: HistoryStore) throws -> Int? {
+        let read = try store.database.prepare("SELECT v FROM history_fts_config WHERE k = 'automerge'")
+        return try read.step() ? read.int(at: 0) : nil
+    }
+
     static func expectIndexIntact(_ store: HistoryStore, _ comment: Comment? = nil) throws {
         try store.database.execute("INSERT INTO history_fts(history_fts) VALUES ('integrity-check')")
         let counted = try store.database.prepare("SELECT count(*) FROM history WHERE deleted_at IS NULL")
@@ -159,8 +165,10 @@ struct HistoryStoreTests {
                 _ = try store.insert(Array(new[200...]), retention: .unlimited, now: 0)
                 #expect(try store.liveCount() == 251)
                 #expect(try store.applyRetention(HistoryRetention(maxEntries: 250, maxAgeDays: 0), now: 0) == 1)
+                #expect(try Self.automerge(store) == 0, "the index does not merge its segments during the load")
             }
         }
+        #expect(try Self.automerge(store) == HistoryStore.fullTextAutomerge, "and does again after it")
         try Self.expectIndexIntact(store, "after the load")
         #expect(try store.liveCount() == 250)
         #expect(try Self.commands(store, HistoryQuery(text: "alpha")).isEmpty, "an old row deleted inside the load left the index")
@@ -189,6 +197,7 @@ struct HistoryStoreTests {
             }
         }
         try Self.expectIndexIntact(store)
+        #expect(try Self.automerge(store) == nil, "the index's settings are as they were")
         #expect(try Self.commands(store, HistoryQuery()) == ["kept"])
         #expect(try store.insert([Self.row("next", at: 3)], retention: .unlimited, now: 0).inserted == 1)
         try Self.expectIndexIntact(store, "a later load works")
@@ -205,7 +214,11 @@ struct HistoryStoreTests {
             """)
         let store = try HistoryStore(database: database)
         #expect(try database.userVersion() == HomeSchema.latestVersion)
+        let sizes = try database.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'history_fts_docsize'")
+        _ = try sizes.step()
+        #expect(sizes.int(at: 0) == 0, "version 5's index keeps no token counts per entry")
         try Self.expectIndexIntact(store)
+        #expect(try Self.commands(store, HistoryQuery(text: "test")) == ["make test"], "entries from before are indexed again")
         #expect(try store.liveCount() == 2)
         #expect(try store.insert((0..<5).map { Self.row("make lint \($0)", at: Int64(10 + $0)) }, retention: .unlimited, now: 0).inserted == 5)
         try Self.expectIndexIntact(store)
