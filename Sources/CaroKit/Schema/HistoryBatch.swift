@@ -102,9 +102,12 @@ public struct HistoryBatch: Sendable, Equatable {
     public static func decode(_ item: JSONValue, cipher: FieldCipher) -> Decoded? {
         guard let version = item["v"]?.int64Value, version == Int64(formatVersion) else { return nil }
         var decoded = Decoded(batch: HistoryBatch(), problems: [])
-        for value in item["entries"]?.arrayValue ?? [] {
+        let values = item["entries"]?.arrayValue ?? []
+        decoded.batch.entries.reserveCapacity(values.count)
+        var parser = JSONDocumentParser()
+        for value in values {
             do {
-                decoded.batch.entries.append(try decodeEntry(value, cipher: cipher))
+                decoded.batch.entries.append(try decodeEntry(value, cipher: cipher, parser: &parser))
             } catch {
                 decoded.problems.append("entry \(value["id"]?.stringValue ?? "?"): \(error)")
             }
@@ -119,24 +122,56 @@ public struct HistoryBatch: Sendable, Equatable {
         return decoded
     }
 
-    static func decodeEntry(_ value: JSONValue, cipher: FieldCipher) throws -> HistoryRow {
-        guard let id = value["id"]?.stringValue, let createdAt = value["createdAt"]?.int64Value,
-            let version = value["k"]?.int64Value, let sealed = value["sealed"]?.stringValue
-        else { throw HistoryBatchError.malformed("missing id, createdAt, k or sealed") }
-        let plaintext = try cipher.open(sealed, version: Int(version))
-        let secret = try JSONValue(parsing: plaintext)
-        guard secret["id"]?.stringValue == id else {
-            throw HistoryBatchError.malformed("its encrypted fields belong to another entry")
+    /// One entry of a batch, its sealed fields opened and parsed with `parser` (one per batch: the entries'
+    /// fields share its buffers). Each object is read in one pass over its members, not looked up key by key.
+    static func decodeEntry(_ value: JSONValue, cipher: FieldCipher, parser: inout JSONDocumentParser) throws -> HistoryRow {
+        guard let fields = value.objectValue else { throw HistoryBatchError.malformed("not an object") }
+        var id: String?, createdAt: Int64?, version: Int64?, sealed: String?
+        var executed: Bool?, exitCode: Int64?, durationMs: Int64?
+        var shell: String?, deviceID: String?, platform: String?, safetyLevel: String?
+        for (key, member) in fields {
+            switch key {
+            case "id": id = member.stringValue
+            case "createdAt": createdAt = member.int64Value
+            case "k": version = member.int64Value
+            case "sealed": sealed = member.stringValue
+            case "executed": executed = member.boolValue
+            case "exitCode": exitCode = member.int64Value
+            case "durationMs": durationMs = member.int64Value
+            case "shell": shell = member.stringValue
+            case "deviceID": deviceID = member.stringValue
+            case "platform": platform = member.stringValue
+            case "safetyLevel": safetyLevel = member.stringValue
+            default: continue
+            }
         }
-        guard let command = secret["command"]?.stringValue else { throw HistoryBatchError.malformed("no command") }
+        guard let id, let createdAt, let version, let sealed else {
+            throw HistoryBatchError.malformed("missing id, createdAt, k or sealed")
+        }
+        let plaintext = try cipher.open(sealed, version: Int(version))
+        guard let secret = try parser.parse(plaintext).objectValue else {
+            throw HistoryBatchError.malformed("its encrypted fields are not an object")
+        }
+        var secretID: String?, command: String?, prompt: String?, explanation: String?
+        var cwd: String?, hostname: String?, tags: [String] = []
+        for (key, member) in secret {
+            switch key {
+            case "id": secretID = member.stringValue
+            case "command": command = member.stringValue
+            case "prompt": prompt = member.stringValue
+            case "explanation": explanation = member.stringValue
+            case "cwd": cwd = member.stringValue
+            case "hostname": hostname = member.stringValue
+            case "tags": tags = member.arrayValue?.compactMap(\.stringValue) ?? []
+            default: continue
+            }
+        }
+        guard secretID == id else { throw HistoryBatchError.malformed("its encrypted fields belong to another entry") }
+        guard let command else { throw HistoryBatchError.malformed("no command") }
         return HistoryRow(
-            id: id, createdAt: createdAt, command: command, prompt: secret["prompt"]?.stringValue,
-            explanation: secret["explanation"]?.stringValue, executed: value["executed"]?.boolValue ?? true,
-            exitCode: value["exitCode"]?.int64Value.map { Int(clamping: $0) }, durationMs: value["durationMs"]?.int64Value,
-            cwd: secret["cwd"]?.stringValue, shell: value["shell"]?.stringValue, hostname: secret["hostname"]?.stringValue,
-            deviceID: value["deviceID"]?.stringValue, platform: value["platform"]?.stringValue,
-            safetyLevel: value["safetyLevel"]?.stringValue,
-            tags: secret["tags"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+            id: id, createdAt: createdAt, command: command, prompt: prompt, explanation: explanation,
+            executed: executed ?? true, exitCode: exitCode.map { Int(clamping: $0) }, durationMs: durationMs, cwd: cwd,
+            shell: shell, hostname: hostname, deviceID: deviceID, platform: platform, safetyLevel: safetyLevel, tags: tags)
     }
 }
 

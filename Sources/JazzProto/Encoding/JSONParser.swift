@@ -35,6 +35,22 @@ extension JSONValue {
     }
 }
 
+/// Parses JSON documents one after another on one thread, as ``JSONValue/init(parsing:)`` does, keeping what
+/// the last one needed: its stacks (no allocation per document), and recent long strings and key lists,
+/// which equal ones in later documents share. For many small documents of one shape, such as the sealed
+/// fields of every entry of a history batch, where a fresh parser's set-up cost more than the parsing.
+/// Not for sharing between threads: give each its own.
+public struct JSONDocumentParser: Sendable {
+    private var cache = JSONParseCache()
+
+    public init() {}
+
+    /// Parses one document of UTF-8 JSON text (errors as ``JSONValue/init(parsing:)``).
+    public mutating func parse(_ utf8: [UInt8]) throws(JSONError) -> JSONValue {
+        try utf8.withUnsafeBufferPointer { JSONParser.parse($0, reusing: &cache) }.get()
+    }
+}
+
 /// A byte-level recursive-descent JSON parser over UTF-8 (see ``JSONValue/init(parsing:)``).
 struct JSONParser {
     private let base: UnsafePointer<UInt8>
@@ -599,7 +615,7 @@ struct JSONParser {
 /// document) and small tables of recently made long strings and object key lists, so that a string or
 /// key list seen again (session IDs in op IDs, the keys of every op) shares the earlier storage instead
 /// of allocating its own. Values are equal either way; only their storage is shared.
-struct JSONParseCache {
+struct JSONParseCache: Sendable {
     /// Elements / member values of the arrays and objects being parsed, innermost last.
     fileprivate var valueStack: [JSONValue] = []
     /// Member keys of the objects being parsed, innermost last.

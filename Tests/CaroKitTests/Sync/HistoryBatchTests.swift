@@ -51,4 +51,32 @@ struct HistoryBatchTests {
         #expect(new["entries"]?[0]?["k"] == 2)
         #expect(HistoryBatch.decode(new, cipher: Self.cipher)?.batch.entries.isEmpty == true)
     }
+    /// An entry as another writer may send it: `plain` members around sealed fields of JSON text `secret`.
+    static func handWritten(id: String, secret: String, plain: [(String, JSONValue)] = []) throws -> JSONValue {
+        let sealed = try cipher.seal(Array(secret.utf8))
+        let head: [(String, JSONValue)] = [("id", .string(id)), ("createdAt", 5)]
+        let tail: [(String, JSONValue)] = [("k", .number(Double(sealed.version))), ("sealed", .string(sealed.sealed))]
+        return .object(JSONObject(head + plain + tail))
+    }
+
+    @Test func entriesAreReadWhateverTheOrderSpacingEscapesAndExtraMembersOfTheirFields() throws {
+        let spaced = try Self.handWritten(
+            id: "a",
+            secret: #"{ "tags" : ["x", 7, "y"], "future": {"nested": [1, {"deep": null}]}, "command": "echo \"hi\" \u00e9\ud83d\ude00", "id": "a", "cwd": "/tmp" }"#,
+            plain: [("exitCode", "not a number"), ("shell", "fish"), ("unknown", ["ignored"]), ("executed", false)])
+        let notJSON = try Self.handWritten(id: "b", secret: #"{"id": "b", "command": "#)
+        let notAnObject = try Self.handWritten(id: "c", secret: #"["c", "ls"]"#)
+        let noCommand = try Self.handWritten(id: "d", secret: #"{"id": "d", "command": 5}"#)
+        let last = try Self.handWritten(id: "e", secret: #"{"id":"e","command":"make","prompt":"build it","hostname":"box"}"#)
+        let item: JSONValue = .object(JSONObject([
+            ("v", 1), ("entries", .array([spaced, notJSON, notAnObject, noCommand, "not an entry", last])), ("deletions", []),
+        ]))
+        let decoded = try #require(HistoryBatch.decode(item, cipher: Self.cipher))
+        #expect(decoded.problems.count == 4, "\(decoded.problems)")
+        #expect(decoded.batch.entries == [
+            HistoryRow(id: "a", createdAt: 5, command: "echo \"hi\" é😀", executed: false, cwd: "/tmp", shell: "fish", tags: ["x", "y"]),
+            // Read after entries that failed: nothing of theirs is left in the parser.
+            HistoryRow(id: "e", createdAt: 5, command: "make", prompt: "build it", hostname: "box"),
+        ])
+    }
 }

@@ -89,6 +89,34 @@ import Testing
         #expect(throws: JSONError.self) { try JSONValue(parsing: #"[{"o":{"a":1}},{"o":{"a":1}"#) }
     }
 
+    @Test func oneParserForManyDocumentsReadsEachAsAFreshParserWould() throws {
+        // Repeated long strings and key lists (shared between documents), a remembered flat object, errors
+        // part-way through a document (its half-built values must not leak into the next), and a document
+        // that is a prefix of the one before.
+        let documents = [
+            #"{"id":"0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b","command":"git commit -m \"a long enough message\"","cwd":"/home/user/project"}"#,
+            #"{"id":"0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2c","command":"git commit -m \"a long enough message\"","cwd":"/home/user/project"}"#,
+            #"{"id":"x","command":"ls","tags":["a",{"o":{"a":1}}],"cwd":"/home/user/project"}"#,
+            #"{"id":"y","command":"ls","tags":["a",{"o":{"a":1}}],"cwd":"/home/user/other"}"#,
+            #"{"id":"z","command":["unfinished", {"nested": "#,
+            #"{"id":"z","command":"ok"} trailing"#,
+            #"{"id":"x","command":"ls","tags":["a",{"o":{"a":1}}]"#,
+            #"{"command":"ls","id":"x","id":"last wins"}"#,
+            #"[]"#,
+            #""\ud800 alone""#,
+        ]
+        var parser = JSONDocumentParser()
+        for text in documents {
+            let fresh = Result { () throws(JSONError) in try JSONValue(parsing: text) }
+            let reused = Result { () throws(JSONError) in try parser.parse(Array(text.utf8)) }
+            switch (fresh, reused) {
+            case let (.success(expected), .success(got)): #expect(got == expected, "\(text)")
+            case let (.failure(expected), .failure(got)): #expect(got == expected, "\(text)")
+            default: Issue.record("\(text): \(fresh) but \(reused)")
+            }
+        }
+    }
+
     @Test func duplicateKeysKeepFirstPositionLastValue() throws {
         let value = try JSONValue(parsing: #"{"a":1,"b":2,"a":3}"#)
         let object = try #require(value.objectValue)
