@@ -55,7 +55,7 @@ enum FeedRestore {
                             }.frontier
                         }
                     }) { slice in
-                        try Self.store(slice.items, into: history, adding: &outcome)
+                        try Self.store(slice, into: history, adding: &outcome)
                         progress(slice.walked)
                     }
                 }
@@ -92,7 +92,7 @@ enum FeedRestore {
                             try history.database.execute("PRAGMA cache_size = -\(cacheKiB(forFeedBytes: slice.bytes))")
                             cacheGrown = true
                         }
-                        try Self.store(slice.items, into: history, adding: &outcome)
+                        try Self.store(slice, into: history, adding: &outcome)
                         // Indexed now, while its pages are in the cache and the download may still be on its way.
                         try history.indexLoadedRows()
                         progress(slice.walked, slice.total)
@@ -110,23 +110,33 @@ enum FeedRestore {
     /// A decoded slice on its way from the thread that walks the feed to the one that stores it: its batches,
     /// the feed transactions walked so far, the feed's expected total and its bytes so far (the last two
     /// while downloading only).
+    /// Its batches' entries and deletions are gathered into one list each on the walking thread, which has
+    /// time to spare, not on the storing one, which has none.
     struct Slice: Sendable {
-        var items: [SyncEngine.FeedItem]
+        var entries: [HistoryRow]
+        var deletions: [(id: String, deletedAt: Int64)]
         var walked: Int
         var total: Int
         var bytes: Int
+
+        init(items: [SyncEngine.FeedItem], walked: Int, total: Int, bytes: Int) {
+            entries = []
+            entries.reserveCapacity(items.reduce(0) { $0 + $1.batch.entries.count })
+            deletions = []
+            for item in items {
+                entries += item.batch.entries
+                deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
+            }
+            self.walked = walked
+            self.total = total
+            self.bytes = bytes
+        }
     }
 
     /// Stores one slice's entries and deletions, counting them into `outcome`.
-    private static func store(_ items: [SyncEngine.FeedItem], into history: HistoryStore, adding outcome: inout Outcome) throws {
-        var entries: [HistoryRow] = []
-        var deletions: [(id: String, deletedAt: Int64)] = []
-        for item in items {
-            entries += item.batch.entries
-            outcome.entries += item.batch.entries.count
-            deletions += item.batch.deletions.map { ($0.id, $0.deletedAt) }
-        }
-        let done = try history.applyRemoteSlice(entries: entries, deletions: deletions)
+    private static func store(_ slice: Slice, into history: HistoryStore, adding outcome: inout Outcome) throws {
+        outcome.entries += slice.entries.count
+        let done = try history.applyRemoteSlice(entries: slice.entries, deletions: slice.deletions)
         outcome.inserted += done.inserted
         outcome.deleted += done.deleted
     }
