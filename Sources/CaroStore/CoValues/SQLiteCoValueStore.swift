@@ -291,11 +291,13 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
             guard let row = sessionRow else { continue }
 
             let insertTransaction = try database.cached(SQL.insertTransaction)
+            var text: [UInt8] = []
             for (offset, transaction) in session.transactions.enumerated() {
                 insertTransaction.reset()
                 try insertTransaction.bind(row, at: 1)
                 try insertTransaction.bind(stored + offset, at: 2)
-                try insertTransaction.bind(utf8: transaction.json.jsonStringifyUTF8(), at: 3)
+                transaction.json.jsonStringifyUTF8(into: &text)
+                try insertTransaction.bind(utf8: text, at: 3)
                 try insertTransaction.run()
             }
 

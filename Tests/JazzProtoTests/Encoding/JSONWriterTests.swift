@@ -140,4 +140,16 @@ import Testing
         #expect(JSONValue.array([]).stableStringify() == "[]")
         #expect(JSONValue.object(JSONObject()).jsonStringify() == "{}")
     }
+
+    @Test func writingIntoABufferReplacesWhatItHeldAndKeepsItsRoom() {
+        let long: JSONValue = ["text": .string(String(repeating: "a\"b", count: 10_000)), "n": 1]
+        var buffer: [UInt8] = Array("left over".utf8)
+        long.jsonStringifyUTF8(into: &buffer)
+        #expect(buffer == long.jsonStringifyUTF8())
+        let room = buffer.capacity
+        let short: JSONValue = ["b": "é", "a": [1.5, nil, true]]
+        short.jsonStringifyUTF8(into: &buffer)
+        #expect(buffer == Array(#"{"b":"é","a":[1.5,null,true]}"#.utf8))
+        #expect(buffer.capacity == room, "the buffer is reused, not replaced")
+    }
 }
