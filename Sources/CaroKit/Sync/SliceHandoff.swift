@@ -55,6 +55,17 @@ final class SliceHandoff<Element: Sendable, Outcome: Sendable>: @unchecked Senda
         return .finished(outcome!)
     }
 
+    /// Consumer: what ``take()`` would return, or nil at once when it would have to wait.
+    func poll() -> Next? {
+        condition.lock()
+        defer { condition.unlock() }
+        if !values.isEmpty {
+            condition.broadcast()
+            return .value(values.removeFirst())
+        }
+        return outcome.map { .finished($0) }
+    }
+
     /// Consumer: stops the producer and waits until it has ended (nothing of it runs afterwards).
     func cancelAndWait() {
         condition.lock()

@@ -104,7 +104,12 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
 
     /// The stored header flag and per-session counts, read from `sessions` only (no transaction is read).
     public func knownState(of id: CoID) throws -> KnownState? {
-        try database.withLock { database throws -> KnownState? in
+        try database.withLock { database throws -> KnownState? in try Self.knownState(of: id, in: database) }
+    }
+
+    /// ``knownState(of:)`` read on `database`, a connection to a home file (``append(_:header:sessions:inTransactionOf:)``).
+    public static func knownState(of id: CoID, in database: SQLiteDatabase) throws -> KnownState? {
+        do {
             let statement = try database.cached(SQL.selectKnownState)
             defer { statement.reset() }
             try statement.bind(id.description, at: 1)
@@ -124,6 +129,22 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
             }
             return state
         }
+    }
+
+    /// ``append(_:header:sessions:)`` inside a transaction the caller holds on `database`, a connection to a
+    /// home file (``HomeSchema``): the rows become part of that transaction (a restore stores the feed this
+    /// way while it downloads, and commits it with the history). There is no savepoint of its own: when this
+    /// throws, the caller must roll the whole transaction back. Appends with a delete session are not taken
+    /// (their erasure is the store's): false, and nothing is written.
+    public static func append(_ id: CoID, header: CoValueHeader?, sessions: [StoredSessionAppend],
+                              inTransactionOf database: SQLiteDatabase) throws -> Bool {
+        precondition(database.isInTransaction, "append(inTransactionOf:) runs inside the caller's transaction")
+        guard !sessions.contains(where: { $0.sessionID.isDeleteSession }) else { return false }
+        for session in sessions where session.after < 0 {
+            throw CoValueStoreError.invalidAppend(id, session: session.sessionID, reason: "after is \(session.after)")
+        }
+        try append(id, header: header, sessions: sessions, to: database)
+        return true
     }
 
     /// Stores `header` (if the CoValue is new) and the appended sessions in one transaction.

@@ -84,6 +84,24 @@ extension CoValueCore {
         }
     }
 
+    /// Like ``storageAppends(since:)``, with at most `limit` transactions per session: a longer rest is cut
+    /// after its last checkpoint within the limit (the prefix has a signature of its own there, and is
+    /// stored as the session was when it ended there), or left out when no checkpoint lies within it.
+    /// For storing a long download in pieces while it arrives.
+    public func storageAppends(since before: KnownState, atMost limit: Int) -> [StoredSessionAppend] {
+        storageAppends(since: before).compactMap { append in
+            guard append.transactions.count > limit else { return append }
+            let end = append.after + limit
+            guard let last = append.newCheckpoints.keys.filter({ $0 < end }).max(),
+                let signature = append.newCheckpoints[last]
+            else { return nil }
+            return StoredSessionAppend(
+                sessionID: append.sessionID, after: append.after,
+                transactions: Array(append.transactions[..<(last + 1 - append.after)]), lastSignature: signature,
+                newCheckpoints: append.newCheckpoints.filter { $0.key <= last }, bytesSinceLastSignature: 0)
+        }
+    }
+
     /// Rebuilds a core from storage (transactions were verified before they were stored; the hash
     /// chain is recomputed).
     public init(stored: StoredCoValue) {

@@ -114,6 +114,80 @@ struct SQLiteCoValueStoreTests {
         try expectRestores(core, from: store, signer: agent.agentID.signerID)
     }
 
+    @Test("a session stored in pieces cut at its checkpoints, inside the caller's transaction, restores as when stored whole")
+    func piecesCutAtCheckpoints() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("home.db").path
+            let store = try SQLiteCoValueStore(path: path)
+            let agent = try StoreFixtures.agent()
+            var core = CoValueCore(header: StoreFixtures.mapHeader(owner: StoreFixtures.groupHeader(admin: agent).id))
+            let session = SessionID.random(for: .agent(agent.agentID))
+            let big = String(repeating: "ß", count: 4_000)  // 8 000 bytes: a checkpoint every 13 transactions
+            for batch in 0..<4 {
+                try StoreFixtures.sign(
+                    (0..<12).map { StoreFixtures.trusting(key: "k\($0)", value: big, madeAt: UInt64(batch * 100 + $0)) },
+                    session: session, agent: agent, into: &core)
+            }
+            let log = try #require(core.sessions[session])
+            #expect(log.signatureAfter.count >= 3)
+
+            // Fewer than the gap between two checkpoints: nothing can be cut.
+            #expect(core.storageAppends(since: KnownState(id: core.id), atMost: 5).isEmpty)
+            // All of it fits: the whole rest, as storageAppends(since:) gives it.
+            #expect(core.storageAppends(since: KnownState(id: core.id), atMost: 48) == core.storageAppends(since: KnownState(id: core.id)))
+
+            // The first piece alone, committed, is a session of its own: its stored signature signs its hash.
+            let first = try SQLiteCoValueStore.inMemory()
+            try first.withDatabase { database in
+                try database.transaction(.immediate) { () throws in
+                    let appends = core.storageAppends(since: KnownState(id: core.id), atMost: 20)
+                    #expect(try SQLiteCoValueStore.append(core.id, header: core.header, sessions: appends, inTransactionOf: database))
+                }
+            }
+            let storedFirst = try #require(try first.load(core.id))
+            let prefix = try #require(CoValueCore(stored: storedFirst).sessions[session])
+            #expect(prefix.count < log.count)
+            let signature = try #require(prefix.lastSignature)
+            let hash = try #require(prefix.lastHash)
+            #expect(agent.agentID.signerID.isValidSignature(signature, for: hash.signingMessage))
+
+            let connection = try SQLiteDatabase(path: path)
+            var known = KnownState(id: core.id)
+            var pieces = 0
+            try connection.transaction(.immediate) { () throws in
+                while case let appends = core.storageAppends(since: known, atMost: 20), !appends.isEmpty {
+                    for append in appends {
+                        let last = append.after + append.transactions.count - 1
+                        if last == log.count - 1 {
+                            // The whole rest, as the session is now.
+                            #expect(append.lastSignature == log.lastSignature)
+                            #expect(append.bytesSinceLastSignature == log.bytesSinceLastSignature)
+                        } else {
+                            #expect(append.lastSignature == log.signatureAfter[last], "a piece ends on a checkpoint")
+                            #expect(append.bytesSinceLastSignature == 0)
+                        }
+                        #expect(append.transactions.count <= 20)
+                        #expect(append.newCheckpoints.keys.allSatisfy { $0 <= last })
+                        known.sessions[append.sessionID] = last + 1
+                    }
+                    #expect(try SQLiteCoValueStore.append(core.id, header: known.header ? nil : core.header, sessions: appends,
+                                                          inTransactionOf: connection))
+                    known.header = true
+                    pieces += 1
+                }
+                #expect(try SQLiteCoValueStore.knownState(of: core.id, in: connection) == known)
+            }
+            #expect(pieces >= 3)
+            #expect(known == core.knownState)
+            // More arrives; the store takes it from what the file holds, as persistAll does after a restore.
+            try StoreFixtures.sign(
+                (0..<12).map { StoreFixtures.trusting(key: "late\($0)", value: big, madeAt: UInt64(900 + $0)) },
+                session: session, agent: agent, into: &core)
+            try StoreFixtures.persist(core, since: try store.knownState(of: core.id), in: store)
+            try expectRestores(core, from: store, signer: agent.agentID.signerID)
+        }
+    }
+
     @Test("an append whose after differs from the stored count is skipped; other sessions are still stored")
     func wrongAfterIsSkipped() throws {
         let store = try SQLiteCoValueStore.inMemory()
