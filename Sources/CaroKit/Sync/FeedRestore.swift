@@ -146,11 +146,10 @@ enum FeedRestore {
         }
     }
 
-    /// A decoded slice on its way from the thread that walks the feed to the one that stores it: its batches,
-    /// the feed transactions walked so far, the feed's expected total and its bytes so far (the last two
-    /// while downloading only).
-    /// Its batches' entries and deletions are gathered into one list each on the walking thread, which has
-    /// time to spare, not on the storing one, which has none.
+    /// A decoded slice on its way from the thread that walks the feed to the one that stores it: its batches'
+    /// entries and deletions (gathered into one list each on the walking thread, not on the storing one, which
+    /// the whole restore waits for), the feed transactions walked so far, the feed's expected total and its
+    /// bytes so far (the last two while downloading only).
     struct Slice: Sendable {
         var entries: [HistoryRow]
         var deletions: [(id: String, deletedAt: Int64)]
@@ -185,7 +184,8 @@ enum FeedRestore {
     /// decoded slices wait at a time. Returns the producer's frontier. `store` must not use the client:
     /// the producer may hold the client's lock while it waits for room.
     /// `idle`, if given, runs whenever no slice is ready yet, instead of waiting, until it returns false
-    /// (nothing left to do for now); it may use the client.
+    /// (nothing left to do until the next slice). It may use the client only with a producer that does not
+    /// hold the client's lock while it waits for room (``walkWhileDownloading(_:from:timeout:into:)``).
     private static func pipeline(_ produce: @escaping @Sendable (SliceHandoff<Slice, [String: Int]>) throws -> [String: Int],
                                  store: (Slice) throws -> Void, idle: (() throws -> Bool)? = nil) throws -> [String: Int] {
         let handoff = SliceHandoff<Slice, [String: Int]>(capacity: 2)
@@ -198,7 +198,7 @@ enum FeedRestore {
         let clock = ContinuousClock()
         while true {
             let asked = clock.now
-            var ready = handoff.poll()
+            let ready = handoff.poll()
             if ready == nil, idleLeft, let idle {
                 do {
                     idleLeft = try idle()
@@ -209,12 +209,15 @@ enum FeedRestore {
                 busy += clock.now - asked
                 if idleLeft { continue }
             }
-            if ready == nil {
+            let next: SliceHandoff<Slice, [String: Int]>.Next
+            if let ready {
+                next = ready
+            } else {
                 let waiting = clock.now
-                ready = handoff.take()
+                next = handoff.take()
                 waited += clock.now - waiting
             }
-            switch ready! {
+            switch next {
             case .value(let slice):
                 let started = clock.now
                 do {

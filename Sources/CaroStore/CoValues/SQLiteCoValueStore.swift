@@ -109,26 +109,24 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
 
     /// ``knownState(of:)`` read on `database`, a connection to a home file (``append(_:header:sessions:inTransactionOf:)``).
     public static func knownState(of id: CoID, in database: SQLiteDatabase) throws -> KnownState? {
-        do {
-            let statement = try database.cached(SQL.selectKnownState)
-            defer { statement.reset() }
-            try statement.bind(id.description, at: 1)
-            var state: KnownState?
-            while try statement.step() {
-                if state == nil { state = KnownState(id: id, header: true) }
-                guard !statement.isNull(at: 0) else { continue }
-                let raw = statement.text(at: 0) ?? ""
-                let session: SessionID
-                do {
-                    session = try SessionID(raw)
-                } catch {
-                    throw CoValueStoreError.corruptRow(coValue: id.description, session: raw, reason: "the session ID is invalid: \(error)")
-                }
-                let count = statement.int(at: 1)
-                if count > 0 { state?.sessions[session] = count }
+        let statement = try database.cached(SQL.selectKnownState)
+        defer { statement.reset() }
+        try statement.bind(id.description, at: 1)
+        var state: KnownState?
+        while try statement.step() {
+            if state == nil { state = KnownState(id: id, header: true) }
+            guard !statement.isNull(at: 0) else { continue }
+            let raw = statement.text(at: 0) ?? ""
+            let session: SessionID
+            do {
+                session = try SessionID(raw)
+            } catch {
+                throw CoValueStoreError.corruptRow(coValue: id.description, session: raw, reason: "the session ID is invalid: \(error)")
             }
-            return state
+            let count = statement.int(at: 1)
+            if count > 0 { state?.sessions[session] = count }
         }
+        return state
     }
 
     /// ``append(_:header:sessions:)`` inside a transaction the caller holds on `database`, a connection to a
