@@ -44,6 +44,39 @@ struct SliceHandoffTests {
         #expect(mostWaiting.withLock { $0 } <= 3)
     }
 
+    @Test("poll returns nil instead of waiting; mixed with take, every value still arrives once, in order")
+    func pollDoesNotWait() throws {
+        let handoff = SliceHandoff<Int, String>(capacity: 2)
+        #expect(handoff.poll() == nil, "nothing handed over yet")
+        let start = DispatchSemaphore(value: 0)
+        let producer = Thread {
+            start.wait()
+            handoff.finish(Result { () throws -> String in
+                for value in 0..<300 { try handoff.put(value) }
+                return "done"
+            })
+        }
+        producer.start()
+        #expect(handoff.poll() == nil, "the producer has not started")
+        start.signal()
+        var values: [Int] = []
+        var polls = 0
+        loop: while true {
+            polls += 1
+            // Alternately look without waiting and wait.
+            let next = polls % 2 == 0 ? handoff.poll() : handoff.take()
+            switch next {
+            case nil: continue
+            case .value(let value)?: values.append(value)
+            case .finished(let outcome)?:
+                #expect(try outcome.get() == "done")
+                break loop
+            }
+        }
+        #expect(values == Array(0..<300))
+        if case .finished? = handoff.poll() {} else { Issue.record("after the end, poll gives the outcome again") }
+    }
+
     @Test("a consumer that fails stops the producer at its next value, and waits until it has ended")
     func consumerFails() throws {
         let handoff = SliceHandoff<Int, Int>(capacity: 1)
