@@ -138,9 +138,6 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
                               inTransactionOf database: SQLiteDatabase) throws -> Bool {
         precondition(database.isInTransaction, "append(inTransactionOf:) runs inside the caller's transaction")
         guard !sessions.contains(where: { $0.sessionID.isDeleteSession }) else { return false }
-        for session in sessions where session.after < 0 {
-            throw CoValueStoreError.invalidAppend(id, session: session.sessionID, reason: "after is \(session.after)")
-        }
         try append(id, header: header, sessions: sessions, to: database)
         return true
     }
@@ -151,9 +148,6 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
     /// repeated append is a no-op); the other sessions are still stored. A CoValue not stored yet needs
     /// its header, which must hash to `id`. On any error nothing of the call is stored.
     public func append(_ id: CoID, header: CoValueHeader?, sessions: [StoredSessionAppend]) throws {
-        for session in sessions where session.after < 0 {
-            throw CoValueStoreError.invalidAppend(id, session: session.sessionID, reason: "after is \(session.after)")
-        }
         let deletes = sessions.contains { $0.sessionID.isDeleteSession && !$0.transactions.isEmpty }
         try database.withLock { database throws -> Void in
             // Left on for the connection: Debian's SQLite has it on by default anyway (SQLITE_SECURE_DELETE).
@@ -255,6 +249,9 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
 
     private static func append(_ id: CoID, header: CoValueHeader?, sessions: [StoredSessionAppend],
                                to database: SQLiteDatabase) throws {
+        for session in sessions where session.after < 0 {
+            throw CoValueStoreError.invalidAppend(id, session: session.sessionID, reason: "after is \(session.after)")
+        }
         let select = try database.cached(SQL.selectCoValueRow)
         try select.bind(id.description, at: 1)
         let coValueRow: Int64

@@ -430,6 +430,13 @@ struct SQLiteCoValueStoreTests {
         var negative = appends
         negative[0].after = -1
         #expect(throws: CoValueStoreError.self) { try store.append(core.id, header: core.header, sessions: negative) }
+        try store.withDatabase { database in
+            try database.transaction(.immediate) { () throws in
+                #expect(throws: CoValueStoreError.self) {
+                    try SQLiteCoValueStore.append(core.id, header: core.header, sessions: negative, inTransactionOf: database)
+                }
+            }
+        }
         #expect(try rowCounts(store)["coValues"] == 0)
         try store.append(core.id, header: nil, sessions: [])  // nothing to store: fine
         #expect(try store.storedIDs() == [])
