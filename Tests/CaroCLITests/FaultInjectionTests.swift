@@ -33,7 +33,12 @@ struct FaultInjectionTests {
 
         init() throws {
             db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-fault-relay-\(UUID().uuidString).db").path
-            relay = try RelayProcess(["--db", db])
+            do {
+                relay = try RelayProcess(["--db", db])
+            } catch {
+                for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+                throw error
+            }
             port = relay.port
         }
 

@@ -52,9 +52,18 @@ final class RelayProcess {
         let out = Pipe()
         process.standardOutput = out
         process.standardError = FileHandle(forWritingAtPath: stderrPath)
-        try process.run()
-        port = try Self.port(announcedBy: process, on: out)
+        do {
+            try process.run()
+            port = try Self.port(announcedBy: process, on: out)
+        } catch {
+            try? FileManager.default.removeItem(atPath: stderrPath)
+            throw error
+        }
     }
+
+    /// A relay dropped without ``stop()`` (a test that threw, or one killed and replaced) is stopped too,
+    /// and its standard error file removed.
+    deinit { stop() }
 
     /// The port in the relay's first line ("caro relay listening on ws://127.0.0.1:PORT …").
     static func port(announcedBy process: Process, on out: Pipe) throws -> Int {
@@ -154,7 +163,9 @@ struct RelayFaultTests {
     /// How many transactions of `session` in `id` the database at `path` gives back (read from a copy, so
     /// a full disk cannot stop the reading).
     static func storedCount(_ id: CoID, session: SessionID, databaseAt path: String) throws -> Int {
-        let copy = try temporaryDirectory() + "/copy.db"
+        let directory = try temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let copy = directory + "/copy.db"
         for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: path + suffix) {
             try FileManager.default.copyItem(atPath: path + suffix, toPath: copy + suffix)
         }

@@ -116,7 +116,9 @@ struct SyncTests {
     }
 
     @Test func offlineAddsAndDeletesOnBothDevicesConvergeWithoutDuplicatesAndDeletionsWin() throws {
-        let pair = try Pair(relayArguments: ["--db", FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path])
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let pair = try Pair(relayArguments: ["--db", db])
         // Shared history, on both.
         for index in 0..<6 { _ = try pair.a.caro("history", "add", "--command", "shared-\(index) --flag") }
         try Self.syncNow(pair.a)
@@ -192,7 +194,9 @@ struct SyncTests {
     }
 
     @Test func killedDuringAPushNothingIsLostOrDoubledAndTheSessionStillVerifies() throws {
-        let pair = try Pair(relayArguments: ["--db", FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path])
+        let db = FileManager.default.temporaryDirectory.appendingPathComponent("caro-sync-\(UUID().uuidString).db").path
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) } }
+        let pair = try Pair(relayArguments: ["--db", db])
         var expected = Set(try Self.ids(pair.a))
         // Three rounds: adds, then a sync killed (SIGKILL) at a different moment each time.
         for (round, delay) in [0.02, 0.08, 0.2].enumerated() {

@@ -45,6 +45,7 @@ struct RelayStorageFailureTests {
 
     @Test func theRelayAcknowledgesOnlyWhatItStoredAndRecovers() async throws {
         let path = Self.databasePath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let failure = FailureSwitch()
         let problems = Mutex<[String]>([])
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0),
@@ -83,6 +84,7 @@ struct RelayStorageFailureTests {
 
     @Test func onceStorageWorksAgainRefusedPeersAreAskedToResend() async throws {
         let path = Self.databasePath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let failure = FailureSwitch()
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0),
                                     storage: try SwitchableStorage(path: path, failure: failure))
@@ -117,12 +119,14 @@ struct RelayStorageFailureTests {
     }
 
     @Test func aClientWriteThatCannotBeStoredIsReportedAndNeverSent() async throws {
+        let path = Self.databasePath()
+        defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }
         let relay = try RelayServer(configuration: WebSocketServerConfiguration(host: "127.0.0.1", port: 0), storage: nil)
         defer { relay.shutdown() }
         let failure = FailureSwitch()
         let identity = try JazzIdentity(secretSeed: SecureRandom.bytes(32))
         let client = try SyncClient(node: try LocalNode.createAccount(agentSecret: identity.agentSecret),
-                                    storage: try SwitchableStorage(path: Self.databasePath(), failure: failure),
+                                    storage: try SwitchableStorage(path: path, failure: failure),
                                     configuration: WebSocketClientConfiguration(url: "ws://127.0.0.1:\(relay.port)"))
         client.start()
         defer { client.stop() }
