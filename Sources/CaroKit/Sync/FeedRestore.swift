@@ -111,8 +111,8 @@ enum FeedRestore {
     /// The feed's own CoValue data (its transactions as received, kept by every device), stored into the
     /// restore's transaction piece by piece while the storing thread would otherwise wait for decoded slices.
     /// Stored after the restore instead, it was the longest step after the download (100 000 entries: 55 MB,
-    /// ~120 ms). Whatever is not stored here by the end, the usual store after the restore stores
-    /// (`LocalNode.persistAll` appends from what the file holds).
+    /// ~120 ms). Whatever is not stored here by the end, `join` stores with the node's other CoValues before
+    /// the commit (`LocalNode.persistAll` appends from what the file holds).
     struct FeedStorage {
         /// Transactions per session stored at once: the storing thread is back for the next slice soon.
         static let transactionsAtOnce = 8

@@ -187,10 +187,17 @@ public struct SyncSetup {
                     throw CaroError.failed("Cannot add this device to the identity: \(error)")
                 }
                 try RelayConnection.block(client, timeout: answerTimeout, for: "registering this device") { $0.isSynced }
+                // The identity's and the device's CoValues (the rest of the feed among them) commit with the
+                // history: one sync of the disk for all of it, not a second transaction after this one.
+                // `finish` then finds them stored.
+                let store = SQLiteCoValueStore.storage(inTransactionOf: history.database)
+                if let failure = (client.read { $0.persistAll(to: store) } + device.persistAll(to: store)).first {
+                    throw CaroError.failed("Cannot store \(failure.0) in the home database: \(failure.1)")
+                }
             },
             progress: { walked, total in progress(.restoring(done: walked, of: total)) })
         SyncTrace.mark("restored")
-        // The restore's page cache (16 MiB for a large feed) goes before the CoValue store fills one of its own.
+        // The restore's page cache (16 MiB for a large feed) goes before the CoValue store opens one of its own.
         try? history.database.execute("PRAGMA shrink_memory")
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
                                      restoringBytes: restore.bytes)
@@ -252,10 +259,10 @@ public struct SyncSetup {
         }
     }
 
-    /// Stores everything the identity's node and the device's node hold in the home's CoValue store,
-    /// then the device's credentials (last: a home with credentials always has its CoValues).
-    /// Stores the identity's CoValues and the device in the home, then its credentials. `restoringBytes`: a
-    /// join's, whose restore of a feed of that many bytes commits (and checkpoints the log) right after.
+    /// Stores everything the identity's node and the device's node hold in the home's CoValue store, then the
+    /// device's credentials (last: a home with credentials always has its CoValues). After a join, whose
+    /// restore stored them in its own transaction, only what arrived since is left to store. `restoringBytes`:
+    /// a join's feed size (its store keeps the journal mode the restore chose).
     private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs,
                         restoringBytes: Int? = nil) throws(CaroError) -> DeviceCredentials
     {

@@ -142,6 +142,45 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         return true
     }
 
+    /// A ``CoValueStorage`` writing into the transaction the caller holds on `database`, a connection to a
+    /// home file (``HomeSchema``), e.g. for `LocalNode.persistAll(to:)`: what it stores commits or rolls back
+    /// with the caller's transaction (a restore commits the node's CoValues with the history, with one sync
+    /// of the disk). Each append is all-or-nothing on its own (a savepoint). Appends with a delete session
+    /// write nothing (their erasure is the store's, in a transaction of its own): store them afterwards, e.g.
+    /// with `persistAll(to:)` on the store, which appends only what the file lacks. Use it only while the
+    /// transaction is open, from the thread that holds it.
+    public static func storage(inTransactionOf database: SQLiteDatabase) -> some CoValueStorage {
+        InTransaction(database: database)
+    }
+
+    private final class InTransaction: CoValueStorage {
+        let database: SQLiteDatabase
+
+        init(database: SQLiteDatabase) {
+            self.database = database
+        }
+
+        func storedIDs() throws -> [CoID] {
+            let statement = try database.cached(SQL.selectIDs)
+            defer { statement.reset() }
+            return try SQLiteCoValueStore.readIDs(statement) { "the stored ID is invalid: \($0)" }
+        }
+
+        func load(_ id: CoID) throws -> StoredCoValue? {
+            try database.transaction { () throws -> StoredCoValue? in try SQLiteCoValueStore.load(id, from: database) }
+        }
+
+        func knownState(of id: CoID) throws -> KnownState? {
+            try SQLiteCoValueStore.knownState(of: id, in: database)
+        }
+
+        func append(_ id: CoID, header: CoValueHeader?, sessions: [StoredSessionAppend]) throws {
+            precondition(database.isInTransaction, "storage(inTransactionOf:) is used inside the caller's transaction")
+            guard !sessions.contains(where: { $0.sessionID.isDeleteSession }) else { return }
+            try database.transaction { () throws -> Void in try SQLiteCoValueStore.append(id, header: header, sessions: sessions, to: database) }
+        }
+    }
+
     /// Stores `header` (if the CoValue is new) and the appended sessions in one transaction.
     ///
     /// A session whose `after` differs from its stored count is skipped (that covers duplicates: a

@@ -188,6 +188,59 @@ struct SQLiteCoValueStoreTests {
         }
     }
 
+    @Test("a node stored into the caller's transaction commits or rolls back with it; delete sessions are left to the store")
+    func nodeStoredInTheCallersTransaction() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appendingPathComponent("home.db").path
+            let store = try SQLiteCoValueStore(path: path)
+            let node = try LocalNode.createAccount(agentSecret: AgentSecret.random())
+            let group = try node.createGroup()
+            let map = try node.createValue(type: "comap", owner: group)
+            let doomed = try node.createValue(type: "comap", owner: group)
+            for index in 0..<3 {
+                try node.makeTransaction(in: map, changes: CoMapChanges.set("k\(index)", .string("v\(index)")), privacy: .private)
+            }
+            try node.makeTransaction(in: doomed, changes: CoMapChanges.set("gone", .string("soon")), privacy: .trusting)
+            let ids = node.coValueIDs
+            #expect(ids.count >= 4)
+
+            struct Rollback: Error {}
+            let connection = try SQLiteDatabase(path: path)
+            #expect(throws: Rollback.self) {
+                try connection.transaction(.immediate) { () throws in
+                    let inside = SQLiteCoValueStore.storage(inTransactionOf: connection)
+                    #expect(node.persistAll(to: inside).isEmpty)
+                    // Read back inside the transaction: everything, as the node holds it.
+                    #expect(Set(try inside.storedIDs()) == Set(ids))
+                    for id in ids { #expect(try inside.knownState(of: id) == node.knownState(of: id)) }
+                    let stored = try #require(try inside.load(map))
+                    #expect(CoValueCore(stored: stored).knownState == node.knownState(of: map))
+                    throw Rollback()
+                }
+            }
+            #expect(try store.storedIDs().isEmpty, "rolled back with the caller's transaction")
+
+            // Committed, every CoValue but the deleted one restores as the node holds it.
+            try node.deleteCoValue(doomed)
+            try connection.transaction(.immediate) { () throws in
+                #expect(node.persistAll(to: SQLiteCoValueStore.storage(inTransactionOf: connection)).isEmpty)
+            }
+            for id in ids where id != doomed {
+                let stored = try #require(try store.load(id))
+                #expect(CoValueCore(stored: stored).knownState == node.knownState(of: id))
+            }
+            // The deleted map's append was left out whole (its erasure is the store's); the store's own persist
+            // stores it, erasing what the deletion covers: only the delete session's transaction remains.
+            let deleteSession = try #require(node.knownState(of: doomed).sessions.keys.first { $0.isDeleteSession })
+            #expect(try store.knownState(of: doomed) == nil)
+            let before = try rowCounts(store)
+            #expect(node.persistAll(to: store).isEmpty)
+            #expect(try store.knownState(of: doomed)?.sessions == [deleteSession: 1])
+            #expect(try rowCounts(store)["transactions"] == (before["transactions"] ?? 0) + 1)
+            for id in ids where id != doomed { #expect(try store.knownState(of: id) == node.knownState(of: id)) }
+        }
+    }
+
     @Test("an append whose after differs from the stored count is skipped; other sessions are still stored")
     func wrongAfterIsSkipped() throws {
         let store = try SQLiteCoValueStore.inMemory()
