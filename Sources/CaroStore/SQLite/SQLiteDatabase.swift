@@ -122,13 +122,17 @@ public final class SQLiteDatabase {
         /// Leave the file in the journal mode it is in, instead of switching it to WAL: for a second connection
         /// of a bulk load that switched the file to a rollback journal (``useRollbackJournal()``).
         public var keepsJournalMode: Bool
+        /// The page size, in bytes (a power of two from 512 to 65 536), of a file this connection creates; nil:
+        /// SQLite's default (4 096). An existing file keeps its own.
+        public var pageSize: Int?
 
         public init(
             create: Bool = true, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000, foreignKeys: Bool = true,
-            immutable: Bool = false, checkpointAfterPages: Int? = nil, keepsJournalMode: Bool = false
+            immutable: Bool = false, checkpointAfterPages: Int? = nil, keepsJournalMode: Bool = false, pageSize: Int? = nil
         ) {
             self.checkpointAfterPages = checkpointAfterPages
             self.keepsJournalMode = keepsJournalMode
+            self.pageSize = pageSize
             self.create = create
             self.readOnly = readOnly || immutable
             self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -143,6 +147,8 @@ public final class SQLiteDatabase {
     private var statementCache: [String: Statement] = [:]
     private var savepointDepth = 0
     private let checkpointAfterPages: Int?
+    /// The file's page size, in bytes (read once the connection is configured).
+    private var pageSize = 4_096
 
     /// SQLite's process-wide settings, made once before the first connection opens: no memory statistics
     /// (each allocation took a global lock for a count nothing reads; ~3 % of a restore's main thread).
@@ -209,6 +215,8 @@ public final class SQLiteDatabase {
     }
 
     private func configure(_ options: Options) throws(SQLiteError) {
+        // Before anything is written: it applies only to a file created now (SQLite ignores it otherwise).
+        if let size = options.pageSize, !options.readOnly { try execute("PRAGMA page_size = \(size)") }
         // The first statement that reads the file: a non-database fails here. WAL mode is persistent:
         // set it only when the file is not in it yet (changing it needs an exclusive lock).
         if !options.readOnly && !options.keepsJournalMode && path != ":memory:" && !path.isEmpty {
@@ -224,6 +232,11 @@ public final class SQLiteDatabase {
         let schema = try cached("SELECT count(*) FROM sqlite_schema")
         defer { schema.reset() }
         try schema.step()
+        if checkpointAfterPages != nil {
+            let size = try prepare("PRAGMA page_size")
+            defer { size.finalize() }
+            if try size.step() { pageSize = size.int(at: 0) }
+        }
     }
 
     /// `path` with the characters a `file:` URI reserves percent-encoded.
@@ -383,8 +396,8 @@ public final class SQLiteDatabase {
         guard let limit = checkpointAfterPages, let handle = connection.handle else { return }
         var info = stat()
         guard stat(path + "-wal", &info) == 0 else { return }
-        let pageSize = 4_096 + 24
-        guard Int(info.st_size) > 32 + limit * pageSize else { return }
+        // A frame of the log: a page and its 24-byte header, after the log's 32-byte header.
+        guard Int(info.st_size) > 32 + limit * (pageSize + 24) else { return }
         var logged: Int32 = 0
         var copied: Int32 = 0
         _ = sqlite3_wal_checkpoint_v2(handle, nil, SQLITE_CHECKPOINT_TRUNCATE, &logged, &copied)

@@ -25,6 +25,41 @@ struct SQLiteDatabaseTests {
         }
     }
 
+    static func pageSize(_ database: SQLiteDatabase) throws -> Int? {
+        let statement = try database.prepare("PRAGMA page_size")
+        defer { statement.finalize() }
+        return try statement.step() ? statement.int(at: 0) : nil
+    }
+
+    @Test("a new file gets the page size asked for; an existing file keeps its own, and its log is emptied by pages of that size")
+    func pageSizeOfANewFile() throws {
+        try withTemporaryDirectory { directory in
+            let large = directory.appendingPathComponent("large.sqlite").path
+            let options = SQLiteDatabase.Options(checkpointAfterPages: 8, pageSize: 8_192)
+            let database = try SQLiteDatabase(path: large, options: options)
+            try database.execute("CREATE TABLE t (x)")
+            #expect(try Self.pageSize(database) == 8_192)
+
+            let small = directory.appendingPathComponent("small.sqlite").path
+            try SQLiteDatabase(path: small).execute("CREATE TABLE t (x)")
+            let reopened = try SQLiteDatabase(path: small, options: options)
+            #expect(try Self.pageSize(reopened) == 4_096)
+            reopened.close()
+
+            // Each commit writes a few pages to the log; once it holds more than 8 frames of 8 KiB, the commit
+            // empties it. Counted in 4 KiB frames it would be emptied at half that length.
+            func logBytes() -> Int { (try? FileManager.default.attributesOfItem(atPath: large + "-wal")[.size] as? Int) ?? 0 }
+            var longest = 0
+            for index in 0..<40 {
+                try database.transaction { try database.execute("INSERT INTO t VALUES (randomblob(3000 + \(index)))") }
+                longest = max(longest, logBytes())
+            }
+            #expect(longest > 32 + 8 * (4_096 + 24), "the log grew past 8 frames of 4 KiB")
+            #expect(longest <= 32 + 12 * (8_192 + 24), "and was emptied soon after 8 frames of 8 KiB")
+            #expect(logBytes() < 32 + 8 * (8_192 + 24))
+        }
+    }
+
     static func journalMode(_ database: SQLiteDatabase) throws -> String? {
         let statement = try database.prepare("PRAGMA journal_mode")
         defer { statement.finalize() }
