@@ -25,11 +25,16 @@ struct SQLiteDatabaseTests {
         }
     }
 
-    static func pageSize(_ database: SQLiteDatabase) throws -> Int? {
-        let statement = try database.prepare("PRAGMA page_size")
+    /// The value a setting's `PRAGMA` reads (`journal_mode`, `page_size`, …), as text.
+    static func pragma(_ name: String, of database: SQLiteDatabase) throws -> String? {
+        let statement = try database.prepare("PRAGMA \(name)")
         defer { statement.finalize() }
-        return try statement.step() ? statement.int(at: 0) : nil
+        return try statement.step() ? statement.text(at: 0) : nil
     }
+
+    static func pageSize(_ database: SQLiteDatabase) throws -> Int? { try pragma("page_size", of: database).flatMap { Int($0) } }
+
+    static func journalMode(_ database: SQLiteDatabase) throws -> String? { try pragma("journal_mode", of: database) }
 
     @Test("a new file gets the page size asked for; an existing file keeps its own, and its log is emptied by pages of that size")
     func pageSizeOfANewFile() throws {
@@ -58,12 +63,6 @@ struct SQLiteDatabaseTests {
             #expect(longest <= 32 + 12 * (8_192 + 24), "and was emptied soon after 8 frames of 8 KiB")
             #expect(logBytes() < 32 + 8 * (8_192 + 24))
         }
-    }
-
-    static func journalMode(_ database: SQLiteDatabase) throws -> String? {
-        let statement = try database.prepare("PRAGMA journal_mode")
-        defer { statement.finalize() }
-        return try statement.step() ? statement.text(at: 0) : nil
     }
 
     @Test("a bulk load switches to a rollback journal only when no other connection has the file open, and back")
