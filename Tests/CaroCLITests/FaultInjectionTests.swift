@@ -566,10 +566,12 @@ struct FaultInjectionTests {
             let pages = try Tool.run("/usr/bin/sqlite3", [database, "SELECT pageno FROM dbstat WHERE name = 'history' AND pagetype = 'leaf' ORDER BY pageno;"])
             let leaves = pages.stdout.split(whereSeparator: \.isNewline).compactMap { UInt64($0) }
             let page = try #require(leaves.dropFirst(leaves.count / 2).first, "no history leaf pages: \(pages.stderr)")
-            try handle.seek(toOffset: (page - 1) * 4096)
+            let pageSize = try #require(UInt64(try Tool.run("/usr/bin/sqlite3", [database, "PRAGMA page_size;"]).stdout
+                .trimmingCharacters(in: .whitespacesAndNewlines)))
+            try handle.seek(toOffset: (page - 1) * pageSize)
             var bytes = try #require(try handle.read(upToCount: 8))
             for index in bytes.indices { bytes[index] ^= 0xFF }
-            try handle.seek(toOffset: (page - 1) * 4096)
+            try handle.seek(toOffset: (page - 1) * pageSize)
             try handle.write(contentsOf: bytes)
         }
     }
