@@ -167,7 +167,8 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         }
 
         func load(_ id: CoID) throws -> StoredCoValue? {
-            try database.transaction { () throws -> StoredCoValue? in try SQLiteCoValueStore.load(id, from: database) }
+            // Its statements see one state: the caller's transaction.
+            try SQLiteCoValueStore.load(id, from: database)
         }
 
         func knownState(of id: CoID) throws -> KnownState? {
