@@ -7,9 +7,11 @@ import Testing
 /// other sessions from the file: only the header and the tombstone stay, and the bytes are gone.
 @Suite("SQLiteCoValueStore deletion erasure")
 struct DeletionErasureTests {
-    @Test func aDeleteSessionErasesEveryOtherSessionsBytesFromTheFileAndItsLog() throws {
+    @Test(arguments: TransactionsLayout.allCases)
+    func aDeleteSessionErasesEveryOtherSessionsBytesFromTheFileAndItsLog(layout: TransactionsLayout) throws {
         try withTemporaryDirectory { directory in
             let path = directory.appendingPathComponent("relay.db").path
+            try layout.makeStore(at: path)
             let store = try SQLiteCoValueStore(path: path)
             let agent = try StoreFixtures.agent()
             let group = StoreFixtures.groupHeader(admin: agent)

@@ -32,10 +32,13 @@ struct SQLiteCoValueStoreTests {
         #expect(try store.knownState(of: original.id) == original.knownState)
     }
 
-    @Test("round trip of a CoValue with several sessions, private and trusting transactions, meta and unicode")
-    func roundTripSeveralSessions() throws {
+    @Test("round trip of a CoValue with several sessions, private and trusting transactions, meta and unicode",
+          arguments: TransactionsLayout.allCases)
+    func roundTripSeveralSessions(layout: TransactionsLayout) throws {
         try withTemporaryDirectory { directory in
-            let store = try SQLiteCoValueStore(path: directory.appendingPathComponent("store.sqlite").path)
+            let path = directory.appendingPathComponent("store.sqlite").path
+            try layout.makeStore(at: path)
+            let store = try SQLiteCoValueStore(path: path)
             let agent = try StoreFixtures.agent()
             let group = StoreFixtures.groupHeader(admin: agent)
             var core = CoValueCore(header: StoreFixtures.mapHeader(owner: group.id, meta: ["name": "Ünïcödé ✓"]))
@@ -238,6 +241,22 @@ struct SQLiteCoValueStoreTests {
             #expect(try store.knownState(of: doomed)?.sessions == [deleteSession: 1])
             #expect(try rowCounts(store)["transactions"] == (before["transactions"] ?? 0) + 1)
             for id in ids where id != doomed { #expect(try store.knownState(of: id) == node.knownState(of: id)) }
+        }
+    }
+
+    @Test("a new file keeps transactions in a table with rowids and a unique index on (ses, idx), not WITHOUT ROWID")
+    func transactionsHaveRowIDs() throws {
+        let store = try SQLiteCoValueStore.inMemory()
+        try store.withDatabase { database in
+            let sql = try database.prepare("SELECT sql FROM sqlite_schema WHERE name = 'transactions'")
+            defer { sql.finalize() }
+            #expect(try sql.step())
+            #expect(sql.text(at: 0)?.contains("WITHOUT ROWID") == false)
+            let unique = try database.prepare(
+                "SELECT count(*) FROM pragma_index_list('transactions') AS list, pragma_index_info(list.name) AS info WHERE list.\"unique\" AND list.origin = 'u'")
+            defer { unique.finalize() }
+            #expect(try unique.step())
+            #expect(unique.int(at: 0) == 2, "one unique index over two columns")
         }
     }
 

@@ -11,6 +11,28 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
     return try body(directory)
 }
 
+/// The layouts of the `transactions` table a store may find in a file.
+enum TransactionsLayout: String, CaseIterable, Sendable {
+    /// Rowids and a unique index on (ses, idx): files made since 2026-12-06.
+    case rowids
+    /// `WITHOUT ROWID`, keyed by (ses, idx): files made before.
+    case withoutRowID
+
+    /// Creates an empty store at `path` whose `transactions` table has this layout.
+    func makeStore(at path: String) throws {
+        try SQLiteCoValueStore(path: path).close()
+        guard self == .withoutRowID else { return }
+        let database = try SQLiteDatabase(path: path)
+        defer { database.close() }
+        try database.execute("""
+            DROP TABLE transactions;
+            CREATE TABLE transactions (
+                ses INTEGER NOT NULL REFERENCES sessions(rowID), idx INTEGER NOT NULL CHECK (idx >= 0),
+                tx TEXT NOT NULL, PRIMARY KEY (ses, idx)) WITHOUT ROWID;
+            """)
+    }
+}
+
 /// Deterministic test identities and real signed CoValues.
 enum StoreFixtures {
     /// An agent from a fixed seed.
