@@ -477,12 +477,6 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
 
 extension SQLiteCoValueStore {
     /// The tables (jazz-protocol-sync.md §4.2). `lastIdx` is a count, as in cojson.
-    ///
-    /// `transactions` is an ordinary table with a unique index on (`ses`, `idx`). Files made before 2026-12-06
-    /// have it `WITHOUT ROWID` with that primary key instead; every statement here works on both. A `WITHOUT
-    /// ROWID` table keeps whole rows in its b-tree, and a feed's transactions are ~55 KB each: every key
-    /// comparison of an insert read whole neighbouring rows from their overflow pages, and interior pages held
-    /// rows too. Storing a 100 000-entry feed: ~0.5 G instructions and ~10 MB of file more.
     enum Schema {
         static let version1 = """
             CREATE TABLE coValues (
@@ -504,8 +498,8 @@ extension SQLiteCoValueStore {
                 ses INTEGER NOT NULL REFERENCES sessions(rowID),
                 idx INTEGER NOT NULL CHECK (idx >= 0),
                 tx TEXT NOT NULL,
-                UNIQUE (ses, idx)
-            );
+                PRIMARY KEY (ses, idx)
+            ) WITHOUT ROWID;
             CREATE TABLE signatureAfter (
                 ses INTEGER NOT NULL REFERENCES sessions(rowID),
                 idx INTEGER NOT NULL CHECK (idx >= 0),
@@ -519,6 +513,23 @@ extension SQLiteCoValueStore {
                 UNIQUE (co_value_id, peer_id)
             );
             CREATE INDEX unsyncedByPeer ON unsynced(peer_id);
+            """
+
+        /// `transactions` again, as an ordinary table with a unique index on (`ses`, `idx`) instead of a
+        /// `WITHOUT ROWID` one keyed by them: for a file whose transactions are large (a device home holds a
+        /// history feed's, ~55 KB each), run on the empty table. A `WITHOUT ROWID` table keeps whole rows in
+        /// its b-tree, and SQLite copies an overflowing cell whole to compare its key: every insert copied
+        /// whole neighbouring rows from their overflow pages. It suits a relay's many small transactions,
+        /// which it reads back in key order from the same pages (with rowids, each is one more lookup).
+        /// Every statement of the store works on both.
+        static let transactionsWithRowIDs = """
+            DROP TABLE transactions;
+            CREATE TABLE transactions (
+                ses INTEGER NOT NULL REFERENCES sessions(rowID),
+                idx INTEGER NOT NULL CHECK (idx >= 0),
+                tx TEXT NOT NULL,
+                UNIQUE (ses, idx)
+            );
             """
     }
 

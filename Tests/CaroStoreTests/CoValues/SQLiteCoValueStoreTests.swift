@@ -244,19 +244,38 @@ struct SQLiteCoValueStoreTests {
         }
     }
 
-    @Test("a new file keeps transactions in a table with rowids and a unique index on (ses, idx), not WITHOUT ROWID")
-    func transactionsHaveRowIDs() throws {
-        let store = try SQLiteCoValueStore.inMemory()
-        try store.withDatabase { database in
-            let sql = try database.prepare("SELECT sql FROM sqlite_schema WHERE name = 'transactions'")
-            defer { sql.finalize() }
-            #expect(try sql.step())
-            #expect(sql.text(at: 0)?.contains("WITHOUT ROWID") == false)
-            let unique = try database.prepare(
+    @Test("a relay's store keeps transactions WITHOUT ROWID; a new home's has rowids; a home holding a feed keeps its table")
+    func transactionsLayouts() throws {
+        try withTemporaryDirectory { directory in
+            let relay = try SQLiteCoValueStore(path: directory.appendingPathComponent("relay.db").path)
+            #expect(try relay.withDatabase { try TransactionsLayout.of($0) } == .withoutRowID)
+
+            let home = try SQLiteDatabase(path: directory.appendingPathComponent("home.db").path)
+            _ = try HistoryStore(database: home)
+            #expect(try TransactionsLayout.of(home) == .rowids)
+            let unique = try home.prepare(
                 "SELECT count(*) FROM pragma_index_list('transactions') AS list, pragma_index_info(list.name) AS info WHERE list.\"unique\" AND list.origin = 'u'")
             defer { unique.finalize() }
             #expect(try unique.step())
-            #expect(unique.int(at: 0) == 2, "one unique index over two columns")
+            #expect(unique.int(at: 0) == 2, "one unique index over (ses, idx)")
+
+            // A home of version 5 that holds a feed: upgraded, its table and what it holds stay as they are.
+            let path = directory.appendingPathComponent("synced.db").path
+            let store = try SQLiteCoValueStore(database: try SQLiteDatabase(path: path),
+                                               migrations: HomeSchema.migrations.filter { $0.version <= 5 })
+            let agent = try StoreFixtures.agent()
+            var core = CoValueCore(header: StoreFixtures.groupHeader(admin: agent))
+            try StoreFixtures.sign([StoreFixtures.trusting(key: "k", value: "v", madeAt: 1)], session: SessionID.random(for: .agent(agent.agentID)),
+                                   agent: agent, into: &core)
+            try StoreFixtures.persist(core, in: store)
+            store.close()
+            let upgraded = try SQLiteDatabase(path: path)
+            _ = try HistoryStore(database: upgraded)
+            #expect(try upgraded.userVersion() == HomeSchema.latestVersion)
+            #expect(try TransactionsLayout.of(upgraded) == .withoutRowID)
+            upgraded.close()
+            let reopened = try SQLiteCoValueStore(database: try SQLiteDatabase(path: path), migrations: HomeSchema.migrations)
+            #expect(try reopened.load(core.id).map { CoValueCore(stored: $0).knownState } == core.knownState)
         }
     }
 

@@ -13,23 +13,26 @@ func withTemporaryDirectory<T>(_ body: (URL) throws -> T) throws -> T {
 
 /// The layouts of the `transactions` table a store may find in a file.
 enum TransactionsLayout: String, CaseIterable, Sendable {
-    /// Rowids and a unique index on (ses, idx): files made since 2026-12-06.
-    case rowids
-    /// `WITHOUT ROWID`, keyed by (ses, idx): files made before.
+    /// `WITHOUT ROWID`, keyed by (ses, idx): a relay's, and a home's made before 2026-12-06 that held a feed.
     case withoutRowID
+    /// Rowids and a unique index on (ses, idx): a home's (``HistoryMigrations``, version 6).
+    case rowids
 
     /// Creates an empty store at `path` whose `transactions` table has this layout.
     func makeStore(at path: String) throws {
         try SQLiteCoValueStore(path: path).close()
-        guard self == .withoutRowID else { return }
+        guard self == .rowids else { return }
         let database = try SQLiteDatabase(path: path)
         defer { database.close() }
-        try database.execute("""
-            DROP TABLE transactions;
-            CREATE TABLE transactions (
-                ses INTEGER NOT NULL REFERENCES sessions(rowID), idx INTEGER NOT NULL CHECK (idx >= 0),
-                tx TEXT NOT NULL, PRIMARY KEY (ses, idx)) WITHOUT ROWID;
-            """)
+        try database.execute(SQLiteCoValueStore.Schema.transactionsWithRowIDs)
+    }
+
+    /// The layout of `database`'s `transactions` table.
+    static func of(_ database: SQLiteDatabase) throws -> TransactionsLayout {
+        let sql = try database.prepare("SELECT sql FROM sqlite_schema WHERE name = 'transactions'")
+        defer { sql.finalize() }
+        guard try sql.step(), let text = sql.text(at: 0) else { throw SQLiteError.misuse(path: database.path, message: "no transactions table", sql: nil) }
+        return text.contains("WITHOUT ROWID") ? .withoutRowID : .rowids
     }
 }
 
