@@ -48,17 +48,18 @@ final class SliceHandoff<Element: Sendable, Outcome: Sendable>: @unchecked Senda
         condition.lock()
         defer { condition.unlock() }
         while values.isEmpty && outcome == nil { condition.wait() }
-        if !values.isEmpty {
-            condition.broadcast()
-            return .value(values.removeFirst())
-        }
-        return .finished(outcome!)
+        return ready()!
     }
 
     /// Consumer: what ``take()`` would return, or nil at once when it would have to wait.
     func poll() -> Next? {
         condition.lock()
         defer { condition.unlock() }
+        return ready()
+    }
+
+    /// With the lock held: the next value (a producer waiting for room is woken), else the outcome, else nil.
+    private func ready() -> Next? {
         if !values.isEmpty {
             condition.broadcast()
             return .value(values.removeFirst())
