@@ -176,9 +176,11 @@ public final class SQLiteCoValueStore: CoValueStorage, Sendable {
         }
 
         func append(_ id: CoID, header: CoValueHeader?, sessions: [StoredSessionAppend]) throws {
+            // Checked before the savepoint: outside a transaction, `transaction` would begin one of its own.
             precondition(database.isInTransaction, "storage(inTransactionOf:) is used inside the caller's transaction")
-            guard !sessions.contains(where: { $0.sessionID.isDeleteSession }) else { return }
-            try database.transaction { () throws -> Void in try SQLiteCoValueStore.append(id, header: header, sessions: sessions, to: database) }
+            try database.transaction { () throws -> Void in
+                _ = try SQLiteCoValueStore.append(id, header: header, sessions: sessions, inTransactionOf: database)
+            }
         }
     }
 
