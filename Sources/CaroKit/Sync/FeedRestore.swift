@@ -24,8 +24,6 @@ enum FeedRestore {
         var entries = 0
         /// The feed frontier applied (per session, its transaction count).
         var frontier: [String: Int] = [:]
-        /// The encrypted bytes of the feed transactions walked (``CaroRoot/feedBytes(in:)``).
-        var bytes = 0
     }
 
     /// The page cache (KiB) for writing a feed of `bytes` into SQLite: SQLite's default 2 MB up to a feed of
@@ -45,7 +43,6 @@ enum FeedRestore {
             try history.database.execute("PRAGMA temp_store = MEMORY; PRAGMA cache_size = -\(cacheKiB(forFeedBytes: bytes))")
             return try history.database.transaction(.immediate) { () throws -> Outcome in
                 var outcome = Outcome()
-                outcome.bytes = bytes
                 // One bulk load for every slice: the full-text index and the count take the rows once, at the end.
                 outcome.frontier = try history.bulkLoad { () throws -> [String: Int] in
                     try Self.pipeline({ handoff in
@@ -88,7 +85,6 @@ enum FeedRestore {
                 var feed = FeedStorage(root.history, in: history.database)
                 outcome.frontier = try history.bulkLoad { () throws -> [String: Int] in
                     try Self.pipeline({ handoff in try Self.walkWhileDownloading(root, from: client, timeout: timeout, into: handoff) }, store: { slice in
-                        outcome.bytes = slice.bytes
                         if !cacheGrown, cacheKiB(forFeedBytes: slice.bytes) > cacheKiB(forFeedBytes: 0) {
                             try history.database.execute("PRAGMA cache_size = -\(cacheKiB(forFeedBytes: slice.bytes))")
                             cacheGrown = true

@@ -562,17 +562,11 @@ enum DeviceNode {
         }
     }
 
-    /// The CoValue store in the home database (its own connection). `bulk`: for one large write of about
-    /// that many bytes followed by commits on the home's own connection (a join storing a whole identity
-    /// before its restore): no checkpoint of its own every 1 000 pages (each copied the log into the file
-    /// in the middle of the write); the home's connection checkpoints after its next commit. And a page
-    /// cache sized by ``FeedRestore/cacheKiB(forFeedBytes:)``.
-    static func coValueStore(_ home: DeviceHome, bulk: Int? = nil) throws(CaroError) -> SQLiteCoValueStore {
+    /// The CoValue store in the home database (its own connection). `keepsJournalMode`: for a join's store
+    /// after its restore, while the file is still in the rollback journal the restore chose.
+    static func coValueStore(_ home: DeviceHome, keepsJournalMode: Bool = false) throws(CaroError) -> SQLiteCoValueStore {
         try CaroError.storage {
-            let database = try SQLiteDatabase(path: home.databasePath, options: .init(keepsJournalMode: bulk != nil))
-            if let bytes = bulk {
-                try database.execute("PRAGMA wal_autocheckpoint = 0; PRAGMA cache_size = -\(FeedRestore.cacheKiB(forFeedBytes: bytes))")
-            }
+            let database = try SQLiteDatabase(path: home.databasePath, options: .init(keepsJournalMode: keepsJournalMode))
             return try SQLiteCoValueStore(database: database, migrations: HomeSchema.migrations)
         }
     }

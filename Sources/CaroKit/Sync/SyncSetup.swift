@@ -200,7 +200,7 @@ public struct SyncSetup {
         // The restore's page cache (16 MiB for a large feed) goes before the CoValue store opens one of its own.
         try? history.database.execute("PRAGMA shrink_memory")
         let credentials = try finish(client: client, device: device, identity: identity, relay: relay, caFile: caFile, ids: ids,
-                                     restoringBytes: restore.bytes)
+                                     afterRestore: true)
         SyncTrace.mark("persisted")
         var state = SyncState()
         state.applied = restore.frontier
@@ -261,12 +261,12 @@ public struct SyncSetup {
 
     /// Stores everything the identity's node and the device's node hold in the home's CoValue store, then the
     /// device's credentials (last: a home with credentials always has its CoValues). After a join, whose
-    /// restore stored them in its own transaction, only what arrived since is left to store. `restoringBytes`:
-    /// a join's feed size (its store keeps the journal mode the restore chose).
+    /// restore stored them in its own transaction (`afterRestore`), only what arrived since is left to store,
+    /// and the store keeps the journal mode the restore chose.
     private func finish(client: SyncClient, device: LocalNode, identity: JazzIdentity, relay: String, caFile: String?, ids: CaroIDs,
-                        restoringBytes: Int? = nil) throws(CaroError) -> DeviceCredentials
+                        afterRestore: Bool = false) throws(CaroError) -> DeviceCredentials
     {
-        let store = try DeviceNode.coValueStore(home, bulk: restoringBytes)
+        let store = try DeviceNode.coValueStore(home, keepsJournalMode: afterRestore)
         // One commit for all of it (one sync of the disk, not one per CoValue).
         let failures = try CaroError.storage {
             try store.inOneTransaction { client.read { $0.persistAll(to: store) } + device.persistAll(to: store) }
