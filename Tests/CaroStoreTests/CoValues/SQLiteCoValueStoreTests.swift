@@ -98,12 +98,9 @@ struct SQLiteCoValueStoreTests {
         let agent = try StoreFixtures.agent()
         var core = CoValueCore(header: StoreFixtures.mapHeader(owner: StoreFixtures.groupHeader(admin: agent).id))
         let session = SessionID.random(for: .agent(agent.agentID))
-        let big = String(repeating: "ß", count: 4_000)  // 8 000 bytes of UTF-8 per transaction
         var before = KnownState(id: core.id)
         for batch in 0..<4 {
-            try StoreFixtures.sign(
-                (0..<12).map { StoreFixtures.trusting(key: "k\($0)", value: big, madeAt: UInt64(batch * 100 + $0)) },
-                session: session, agent: agent, into: &core)
+            try StoreFixtures.signLargeBatch(batch, session: session, agent: agent, into: &core)
             try StoreFixtures.persist(core, since: before, in: store)
             before = core.knownState
         }
@@ -125,12 +122,7 @@ struct SQLiteCoValueStoreTests {
             let agent = try StoreFixtures.agent()
             var core = CoValueCore(header: StoreFixtures.mapHeader(owner: StoreFixtures.groupHeader(admin: agent).id))
             let session = SessionID.random(for: .agent(agent.agentID))
-            let big = String(repeating: "ß", count: 4_000)  // 8 000 bytes: a checkpoint every 13 transactions
-            for batch in 0..<4 {
-                try StoreFixtures.sign(
-                    (0..<12).map { StoreFixtures.trusting(key: "k\($0)", value: big, madeAt: UInt64(batch * 100 + $0)) },
-                    session: session, agent: agent, into: &core)
-            }
+            for batch in 0..<4 { try StoreFixtures.signLargeBatch(batch, session: session, agent: agent, into: &core) }
             let log = try #require(core.sessions[session])
             #expect(log.signatureAfter.count >= 3)
 
@@ -183,9 +175,7 @@ struct SQLiteCoValueStoreTests {
             #expect(pieces >= 3)
             #expect(known == core.knownState)
             // More arrives; the store takes it from what the file holds, as persistAll does after a restore.
-            try StoreFixtures.sign(
-                (0..<12).map { StoreFixtures.trusting(key: "late\($0)", value: big, madeAt: UInt64(900 + $0)) },
-                session: session, agent: agent, into: &core)
+            try StoreFixtures.signLargeBatch(9, key: "late", session: session, agent: agent, into: &core)
             try StoreFixtures.persist(core, since: try store.knownState(of: core.id), in: store)
             try expectRestores(core, from: store, signer: agent.agentID.signerID)
         }

@@ -74,6 +74,14 @@ enum StoreFixtures {
         }
     }
 
+    /// Signs batch `batch` of twelve trusting transactions of 8 000 bytes of UTF-8 each (`"<key>0"` … `"<key>11"`,
+    /// made at `batch * 100 + i`): at the 100 KiB signature interval, a checkpoint every 13 transactions.
+    static func signLargeBatch(_ batch: Int, key: String = "k", session: SessionID, agent: AgentSecret, into core: inout CoValueCore) throws {
+        let large = String(repeating: "ß", count: 4_000)
+        try sign((0..<12).map { trusting(key: "\(key)\($0)", value: large, madeAt: UInt64(batch * 100 + $0)) },
+                 session: session, agent: agent, into: &core)
+    }
+
     /// Stores everything `core` gained since `before` (the empty state by default).
     static func persist(_ core: CoValueCore, since before: KnownState? = nil, in store: SQLiteCoValueStore) throws {
         try store.append(core.id, header: core.header, sessions: core.storageAppends(since: before ?? KnownState(id: core.id)))
